@@ -1,0 +1,506 @@
+//! The user store: the reva JSON user manager's data and its four queries, in safe Rust.
+//!
+//! Semantics are those of reva's `pkg/user/manager/json` (so answers compare with the Go originals):
+//! - `get_user(opaque_id, idp)`: the first user, in file order, whose `opaque_id` or `username` equals
+//!   `opaque_id`, and whose idp equals `idp` unless `idp` is empty.
+//! - `get_user_by_claim(claim, value)`: the first user whose `mail`, `username` or `uid` (the "plain"
+//!   value of `opaque.map.uid`) equals `value`. Any other claim is [`Error::UnknownClaim`].
+//! - `get_user_groups(opaque_id, idp)`: the groups of `get_user`.
+//! - `find_users(query)`: every user, in file order, whose username, display name, mail or opaque id
+//!   contains `query`, compared case-insensitively as Go's `strings.ToLower` does.
+//!
+//! Unlike reva, which scans the list on every call, the store indexes the data once at load: exact
+//! lookups are one hash probe, and `find_users` is one substring search over a pre-lowered buffer.
+//! Lookup keys are taken as bytes: a key that is not UTF-8 can never equal a stored (UTF-8) string,
+//! so callers only need to validate UTF-8 when a lookup fails (see the C layer).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+use base64::Engine as _;
+use memchr::memmem;
+use rustc_hash::{FxBuildHasher, FxHashMap};
+use serde::Deserialize;
+
+use crate::error::Error;
+
+/// One user, decoded from the JSON file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct User {
+    pub opaque_id: String,
+    pub idp: String,
+    pub username: String,
+    pub mail: String,
+    pub display_name: String,
+    pub groups: Vec<String>,
+    /// The decoded `opaque.map.uid` value when its decoder is `"plain"`.
+    pub uid: Option<String>,
+    /// The decoded `opaque.map.gid` value when its decoder is `"plain"`.
+    pub gid: Option<String>,
+}
+
+/// The claims `get_user_by_claim` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    Mail,
+    Username,
+    Uid,
+}
+
+impl Claim {
+    /// Parses a claim name; `None` for anything but `mail`, `username` and `uid`.
+    pub fn from_bytes(name: &[u8]) -> Option<Claim> {
+        match name {
+            b"mail" => Some(Claim::Mail),
+            b"username" => Some(Claim::Username),
+            b"uid" => Some(Claim::Uid),
+            _ => None,
+        }
+    }
+
+    fn value_of(self, user: &User) -> Option<&str> {
+        match self {
+            Claim::Mail => Some(&user.mail),
+            Claim::Username => Some(&user.username),
+            Claim::Uid => user.uid.as_deref(),
+        }
+    }
+}
+
+/// Indices of the users filed under one key hash, ascending (file order).
+///
+/// Keys are stored as 64-bit hashes, not strings: a probe costs one hash of the query, and a
+/// collision only adds a candidate that the caller's equality check rejects.
+#[derive(Debug, Clone)]
+enum Postings {
+    One(u32),
+    Many(Vec<u32>),
+}
+
+impl Postings {
+    fn as_slice(&self) -> &[u32] {
+        match self {
+            Postings::One(index) => std::slice::from_ref(index),
+            Postings::Many(indices) => indices,
+        }
+    }
+
+    fn push(&mut self, index: u32) {
+        match self {
+            Postings::One(first) if *first != index => *self = Postings::Many(vec![*first, index]),
+            Postings::Many(indices) if indices.last() != Some(&index) => indices.push(index),
+            _ => {}
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct HashIndex {
+    postings: FxHashMap<u64, Postings>,
+}
+
+impl HashIndex {
+    fn insert(&mut self, key: &str, index: u32) {
+        self.postings
+            .entry(key_hash(key.as_bytes()))
+            .and_modify(|p| p.push(index))
+            .or_insert(Postings::One(index));
+    }
+
+    fn candidates(&self, hash: u64) -> &[u32] {
+        self.postings.get(&hash).map_or(&[], Postings::as_slice)
+    }
+}
+
+fn key_hash(key: &[u8]) -> u64 {
+    FxBuildHasher.hash_one(key)
+}
+
+/// The searchable text of all users: per user, the lowered username, display name, mail and
+/// opaque id, each followed by a NUL byte. A query without NUL bytes cannot match across two fields.
+#[derive(Debug, Default)]
+struct SearchText {
+    text: Vec<u8>,
+    /// `user_ends[i]` is the offset just past user `i`'s last field.
+    user_ends: Vec<usize>,
+}
+
+/// Users from a reva JSON file, indexed for the four queries. Immutable once built, so it may be
+/// shared between threads (`Sync`) and queried concurrently.
+#[derive(Debug)]
+pub struct UserStore {
+    users: Vec<User>,
+    by_id_or_username: HashIndex,
+    by_mail: HashIndex,
+    by_username: HashIndex,
+    by_uid: HashIndex,
+    search: SearchText,
+}
+
+/// The built-in demo data: the four reva demo users (einstein, marie, richard, test).
+pub const DEMO_USERS_JSON: &str = include_str!("../data/demo-users.json");
+
+impl UserStore {
+    /// The store of the built-in demo data.
+    pub fn demo() -> UserStore {
+        UserStore::from_json(DEMO_USERS_JSON.as_bytes()).expect("the built-in demo data is valid")
+    }
+
+    /// Reads and indexes a reva JSON user file.
+    pub fn from_file(path: &std::path::Path) -> Result<UserStore, Error> {
+        let bytes = std::fs::read(path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        UserStore::from_json(&bytes)
+    }
+
+    /// Parses and indexes a JSON array of reva users. Missing fields default to empty, as in
+    /// protobuf's JSON mapping; unknown fields are ignored.
+    pub fn from_json(json: &[u8]) -> Result<UserStore, Error> {
+        let parsed: Vec<JsonUser> =
+            serde_json::from_slice(json).map_err(|e| Error::Parse(e.to_string()))?;
+        let users = parsed
+            .into_iter()
+            .enumerate()
+            .map(|(index, user)| user.decode(index))
+            .collect::<Result<Vec<_>, _>>()?;
+        UserStore::from_users(users)
+    }
+
+    /// Indexes users given in file order.
+    pub fn from_users(users: Vec<User>) -> Result<UserStore, Error> {
+        if u32::try_from(users.len()).is_err() {
+            return Err(Error::Parse(format!(
+                "{} users: at most {} are supported",
+                users.len(),
+                u32::MAX
+            )));
+        }
+        let mut store = UserStore {
+            users,
+            by_id_or_username: HashIndex::default(),
+            by_mail: HashIndex::default(),
+            by_username: HashIndex::default(),
+            by_uid: HashIndex::default(),
+            search: SearchText::default(),
+        };
+        for (index, user) in store.users.iter().enumerate() {
+            let index = index as u32; // checked above
+            store.by_id_or_username.insert(&user.opaque_id, index);
+            store.by_id_or_username.insert(&user.username, index);
+            store.by_mail.insert(&user.mail, index);
+            store.by_username.insert(&user.username, index);
+            if let Some(uid) = &user.uid {
+                store.by_uid.insert(uid, index);
+            }
+            for field in search_fields(user) {
+                store
+                    .search
+                    .text
+                    .extend_from_slice(go_to_lower(field).as_bytes());
+                store.search.text.push(0);
+            }
+            store.search.user_ends.push(store.search.text.len());
+        }
+        Ok(store)
+    }
+
+    /// All users, in file order.
+    pub fn users(&self) -> &[User] {
+        &self.users
+    }
+
+    /// The index (file position) of the user `get_user` answers, if any.
+    pub fn get_user_index(&self, opaque_id: &[u8], idp: &[u8]) -> Option<usize> {
+        self.by_id_or_username
+            .candidates(key_hash(opaque_id))
+            .iter()
+            .map(|&i| i as usize)
+            .find(|&i| {
+                let user = &self.users[i];
+                (user.opaque_id.as_bytes() == opaque_id || user.username.as_bytes() == opaque_id)
+                    && (idp.is_empty() || user.idp.as_bytes() == idp)
+            })
+    }
+
+    /// reva's `GetUser`.
+    pub fn get_user(&self, opaque_id: &[u8], idp: &[u8]) -> Option<&User> {
+        self.get_user_index(opaque_id, idp).map(|i| &self.users[i])
+    }
+
+    /// The index of the user `get_user_by_claim` answers, if any.
+    pub fn get_user_by_claim_index(&self, claim: Claim, value: &[u8]) -> Option<usize> {
+        let index = match claim {
+            Claim::Mail => &self.by_mail,
+            Claim::Username => &self.by_username,
+            Claim::Uid => &self.by_uid,
+        };
+        index
+            .candidates(key_hash(value))
+            .iter()
+            .map(|&i| i as usize)
+            .find(|&i| claim.value_of(&self.users[i]).map(str::as_bytes) == Some(value))
+    }
+
+    /// reva's `GetUserByClaim`.
+    pub fn get_user_by_claim(&self, claim: Claim, value: &[u8]) -> Option<&User> {
+        self.get_user_by_claim_index(claim, value)
+            .map(|i| &self.users[i])
+    }
+
+    /// reva's `GetUserGroups`.
+    pub fn get_user_groups(&self, opaque_id: &[u8], idp: &[u8]) -> Option<&[String]> {
+        self.get_user(opaque_id, idp).map(|u| u.groups.as_slice())
+    }
+
+    /// reva's `FindUsers`: calls `found` with the index of every matching user, in file order.
+    /// An empty query matches every user (as Go's `strings.Contains(s, "")` does).
+    pub fn find_user_indices(&self, query: &str, mut found: impl FnMut(usize)) {
+        let query = go_to_lower(query);
+        let needle = query.as_bytes();
+        if needle.is_empty() {
+            (0..self.users.len()).for_each(found);
+        } else if needle.contains(&0) {
+            // A NUL in the query could match across the field separators: compare field by field.
+            for (i, user) in self.users.iter().enumerate() {
+                if search_fields(user).any(|f| go_to_lower(f).contains(query.as_ref())) {
+                    found(i);
+                }
+            }
+        } else {
+            let finder = memmem::Finder::new(needle);
+            let ends = &self.search.user_ends;
+            let mut start = 0;
+            let mut user = 0;
+            while let Some(offset) = finder.find(&self.search.text[start..]) {
+                // The first user whose text ends after the match holds it.
+                user += ends[user..].partition_point(|&end| end <= start + offset);
+                found(user);
+                start = ends[user];
+                user += 1;
+            }
+        }
+    }
+
+    /// reva's `FindUsers`, collected.
+    pub fn find_users(&self, query: &str) -> Vec<&User> {
+        let mut users = Vec::new();
+        self.find_user_indices(query, |i| users.push(&self.users[i]));
+        users
+    }
+}
+
+/// The fields `FindUsers` searches, in reva's order.
+fn search_fields(user: &User) -> impl Iterator<Item = &str> {
+    [
+        user.username.as_str(),
+        user.display_name.as_str(),
+        user.mail.as_str(),
+        user.opaque_id.as_str(),
+    ]
+    .into_iter()
+}
+
+/// Lower-cases as Go's `strings.ToLower` does: rune by rune with Unicode's *simple* lower-case
+/// mapping. Rust's `char::to_lowercase` is the *full* mapping, which differs for exactly one
+/// character, U+0130 (İ), that it maps to two (`i` + U+0307) where Go maps it to `i`.
+pub fn go_to_lower(s: &str) -> Cow<'_, str> {
+    if !s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| match c {
+                '\u{130}' => 'i',
+                c => c.to_lowercase().next().unwrap_or(c),
+            })
+            .collect(),
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct JsonUser {
+    id: JsonUserId,
+    username: String,
+    mail: String,
+    display_name: String,
+    groups: Vec<String>,
+    opaque: JsonOpaque,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct JsonUserId {
+    opaque_id: String,
+    idp: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct JsonOpaque {
+    map: HashMap<String, JsonOpaqueEntry>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct JsonOpaqueEntry {
+    decoder: String,
+    /// protobuf `bytes`: base64 in JSON.
+    value: String,
+}
+
+impl JsonUser {
+    fn decode(mut self, index: usize) -> Result<User, Error> {
+        let mut plain = |key: &str| -> Result<Option<String>, Error> {
+            match self.opaque.map.remove(key) {
+                Some(entry) if entry.decoder == "plain" => {
+                    let bytes = base64::engine::general_purpose::STANDARD
+                        .decode(entry.value.as_bytes())
+                        .map_err(|e| {
+                            Error::Parse(format!(
+                                "user {index}: opaque.map.{key}.value is not base64: {e}"
+                            ))
+                        })?;
+                    String::from_utf8(bytes).map(Some).map_err(|_| {
+                        Error::Parse(format!(
+                            "user {index}: opaque.map.{key}.value does not decode to UTF-8"
+                        ))
+                    })
+                }
+                _ => Ok(None),
+            }
+        };
+        let uid = plain("uid")?;
+        let gid = plain("gid")?;
+        Ok(User {
+            opaque_id: self.id.opaque_id,
+            idp: self.id.idp,
+            username: self.username,
+            mail: self.mail,
+            display_name: self.display_name,
+            groups: self.groups,
+            uid,
+            gid,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EINSTEIN: &[u8] = b"4c510ada-c86b-4815-8820-42cdf82c3d51";
+
+    #[test]
+    fn demo_get_user_by_id_and_username() {
+        let store = UserStore::demo();
+        let by_id = store.get_user(EINSTEIN, b"cernbox.cern.ch").unwrap();
+        assert_eq!(by_id.username, "einstein");
+        assert_eq!(by_id.uid.as_deref(), Some("123"));
+        assert_eq!(by_id.gid.as_deref(), Some("987"));
+        assert_eq!(store.get_user(b"einstein", b"").unwrap(), by_id);
+        assert!(store.get_user(EINSTEIN, b"cesnet.cz").is_none());
+        assert!(store.get_user(b"Einstein", b"").is_none());
+        assert!(store.get_user(b"", b"").is_none());
+    }
+
+    #[test]
+    fn demo_claims() {
+        let store = UserStore::demo();
+        let mail = store.get_user_by_claim(Claim::Mail, b"marie@cesnet.cz");
+        assert_eq!(mail.unwrap().username, "marie");
+        let uid = store.get_user_by_claim(Claim::Uid, b"246");
+        assert_eq!(uid.unwrap().username, "richard");
+        let name = store.get_user_by_claim(Claim::Username, b"test");
+        assert_eq!(name.unwrap().mail, "test@example.com");
+        assert!(store.get_user_by_claim(Claim::Mail, b"einstein").is_none());
+        assert_eq!(Claim::from_bytes(b"phone"), None);
+        assert_eq!(Claim::from_bytes(b"uid"), Some(Claim::Uid));
+    }
+
+    #[test]
+    fn demo_groups() {
+        let store = UserStore::demo();
+        let groups = store.get_user_groups(b"marie", b"cesnet.cz").unwrap();
+        assert_eq!(
+            groups,
+            ["radium-lovers", "polonium-lovers", "physics-lovers"]
+        );
+    }
+
+    #[test]
+    fn demo_find_users() {
+        let store = UserStore::demo();
+        let names = |q: &str| -> Vec<String> {
+            store
+                .find_users(q)
+                .into_iter()
+                .map(|u| u.username.clone())
+                .collect()
+        };
+        assert_eq!(names("einstein"), ["einstein"]);
+        assert_eq!(names("EINSTEIN"), ["einstein"]);
+        assert_eq!(names("cur"), ["marie"]);
+        assert_eq!(names("932b45"), ["richard", "test"]);
+        assert_eq!(names("example"), ["richard", "test"]);
+        assert_eq!(names("").len(), 4);
+        assert!(names("nobody").is_empty());
+        // "ein@" would span einstein's username and mail if fields were concatenated.
+        assert!(names("einalbert").is_empty());
+        assert!(names("n\0a").is_empty());
+    }
+
+    #[test]
+    fn first_match_in_file_order_wins() {
+        let user = |id: &str, name: &str, idp: &str| User {
+            opaque_id: id.into(),
+            username: name.into(),
+            idp: idp.into(),
+            mail: format!("{name}@x"),
+            ..User::default()
+        };
+        // User 0's username is user 1's opaque id: file order decides, unless the idp narrows it.
+        let store = UserStore::from_users(vec![
+            user("a", "b", "one"),
+            user("b", "c", "two"),
+            user("c", "a", "two"),
+        ])
+        .unwrap();
+        assert_eq!(store.get_user_index(b"b", b""), Some(0));
+        assert_eq!(store.get_user_index(b"b", b"two"), Some(1));
+        assert_eq!(store.get_user_index(b"a", b"two"), Some(2));
+        assert_eq!(store.get_user_index(b"a", b"three"), None);
+    }
+
+    #[test]
+    fn lowercase_like_go() {
+        assert_eq!(go_to_lower("ÉCOLE"), "école");
+        assert_eq!(go_to_lower("İstanbul"), "istanbul");
+        assert_eq!(go_to_lower("ΣΑΣ"), "σασ"); // Go has no final-sigma rule
+        assert!(matches!(go_to_lower("plain"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn bad_data_is_an_error() {
+        assert!(matches!(UserStore::from_json(b"{"), Err(Error::Parse(_))));
+        assert!(matches!(UserStore::from_json(b"{}"), Err(Error::Parse(_))));
+        let bad_b64 = br#"[{"opaque":{"map":{"uid":{"decoder":"plain","value":"%%%"}}}}]"#;
+        let err = UserStore::from_json(bad_b64).unwrap_err();
+        assert!(err.to_string().contains("user 0: opaque.map.uid"), "{err}");
+        let missing = UserStore::from_file(std::path::Path::new("/nonexistent/users.json"));
+        assert!(matches!(missing, Err(Error::Io { .. })));
+        assert_eq!(UserStore::from_json(b"[]").unwrap().users().len(), 0);
+    }
+
+    #[test]
+    fn non_plain_uid_is_not_a_claim() {
+        let json =
+            br#"[{"username":"x","opaque":{"map":{"uid":{"decoder":"json","value":"MTIz"}}}}]"#;
+        let store = UserStore::from_json(json).unwrap();
+        assert_eq!(store.users()[0].uid, None);
+        assert!(store.get_user_by_claim(Claim::Uid, b"123").is_none());
+    }
+}

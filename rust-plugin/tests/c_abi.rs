@@ -1,0 +1,293 @@
+//! The C ABI called from Rust: answers on the demo data, and a status (never a crash) for every
+//! kind of bad input.
+
+use std::ffi::CStr;
+use std::ptr;
+
+use rustplugin::error::*;
+use rustplugin::ffi::descriptor::rp_last_error_message;
+use rustplugin::ffi::user_manager::*;
+use rustplugin::ffi::{rp_str, rp_str_list};
+
+const EINSTEIN_ID: &str = "4c510ada-c86b-4815-8820-42cdf82c3d51";
+
+fn s(text: &str) -> rp_str {
+    rp_str {
+        ptr: text.as_ptr().cast(),
+        len: text.len(),
+    }
+}
+
+fn b(bytes: &[u8]) -> rp_str {
+    rp_str {
+        ptr: bytes.as_ptr().cast(),
+        len: bytes.len(),
+    }
+}
+
+/// The text of a view returned by the library.
+fn text(view: rp_str) -> &'static str {
+    // SAFETY: views from the library are valid UTF-8 for the manager's life; tests keep managers alive.
+    unsafe { std::str::from_utf8(std::slice::from_raw_parts(view.ptr.cast(), view.len)).unwrap() }
+}
+
+fn last_error() -> String {
+    // SAFETY: never NULL, NUL-terminated.
+    unsafe { CStr::from_ptr(rp_last_error_message()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Owns a manager for one test.
+struct Manager(*mut rp_user_manager);
+
+impl Manager {
+    fn demo() -> Manager {
+        let mut m = ptr::null_mut();
+        // SAFETY: `m` is a valid out-param.
+        assert_eq!(unsafe { rp_user_manager_new_demo(&mut m) }, RP_OK);
+        Manager(m)
+    }
+
+    fn get_user(&self, id: rp_str, idp: rp_str) -> Result<&rp_user, Status> {
+        let mut user = ptr::null();
+        // SAFETY: live manager, readable views, valid out-param.
+        match unsafe { rp_user_manager_get_user(self.0, id, idp, &mut user) } {
+            // SAFETY: on RP_OK the library wrote a view that lives as long as the manager.
+            RP_OK => Ok(unsafe { &*user }),
+            status => {
+                assert!(user.is_null(), "out-param untouched on failure");
+                Err(status)
+            }
+        }
+    }
+
+    fn claim(&self, claim: rp_str, value: rp_str) -> Result<&rp_user, Status> {
+        let mut user = ptr::null();
+        // SAFETY: as in get_user.
+        match unsafe { rp_user_manager_get_user_by_claim(self.0, claim, value, &mut user) } {
+            // SAFETY: as in get_user.
+            RP_OK => Ok(unsafe { &*user }),
+            status => Err(status),
+        }
+    }
+
+    fn find(&self, query: rp_str, capacity: usize) -> (Status, usize, Vec<String>) {
+        let mut users = vec![ptr::null(); capacity];
+        let mut count = usize::MAX;
+        // SAFETY: `users` holds `capacity` writable slots.
+        let status = unsafe {
+            rp_user_manager_find_users(self.0, query, users.as_mut_ptr(), capacity, &mut count)
+        };
+        let names = users
+            .iter()
+            .filter(|u| !u.is_null())
+            // SAFETY: non-NULL entries were written by the library.
+            .map(|&u| text(unsafe { &*u }.username).to_owned())
+            .collect();
+        (status, count, names)
+    }
+}
+
+impl Drop for Manager {
+    fn drop(&mut self) {
+        // SAFETY: created by rp_user_manager_new_*, freed once.
+        unsafe { rp_user_manager_free(self.0) };
+    }
+}
+
+#[test]
+fn demo_answers() {
+    let m = Manager::demo();
+    // SAFETY: live manager.
+    assert_eq!(unsafe { rp_user_manager_user_count(m.0) }, 4);
+    let einstein = m.get_user(s(EINSTEIN_ID), s("cernbox.cern.ch")).unwrap();
+    assert_eq!(text(einstein.username), "einstein");
+    assert_eq!(text(einstein.display_name), "Albert Einstein");
+    assert_eq!((text(einstein.uid), text(einstein.gid)), ("123", "987"));
+    let by_mail = m.claim(s("mail"), s("einstein@cern.ch")).unwrap();
+    assert!(ptr::eq(by_mail, einstein), "views are shared, not copied");
+
+    let mut groups = rp_str_list {
+        ptr: ptr::null(),
+        len: 0,
+    };
+    // SAFETY: live manager, valid out-param.
+    let status = unsafe { rp_user_manager_get_user_groups(m.0, s("einstein"), s(""), &mut groups) };
+    assert_eq!(status, RP_OK);
+    // SAFETY: the list lives as long as the manager.
+    let groups = unsafe { std::slice::from_raw_parts(groups.ptr, groups.len) };
+    let groups: Vec<&str> = groups.iter().map(|&g| text(g)).collect();
+    assert_eq!(
+        groups,
+        ["sailing-lovers", "violin-haters", "physics-lovers"]
+    );
+
+    assert_eq!(
+        m.find(s("einstein"), 4),
+        (RP_OK, 1, vec!["einstein".to_owned()])
+    );
+    assert_eq!(m.find(s("example"), 4).2, ["richard", "test"]);
+    assert_eq!(m.find(s("nobody"), 4), (RP_OK, 0, vec![]));
+}
+
+#[test]
+fn not_found_and_unknown_claim() {
+    let m = Manager::demo();
+    assert_eq!(
+        m.get_user(s(EINSTEIN_ID), s("cesnet.cz")).unwrap_err(),
+        RP_NOT_FOUND
+    );
+    assert!(last_error().contains("\"cesnet.cz\""), "{}", last_error());
+    assert_eq!(m.claim(s("phone"), s("123")).unwrap_err(), RP_UNKNOWN_CLAIM);
+    assert!(last_error().contains("\"phone\""), "{}", last_error());
+    assert_eq!(m.claim(s("uid"), s("999")).unwrap_err(), RP_NOT_FOUND);
+}
+
+#[test]
+fn null_pointers_are_invalid_arguments() {
+    let m = Manager::demo();
+    let mut user = ptr::null();
+    // SAFETY: NULL manager is a documented input.
+    let status = unsafe { rp_user_manager_get_user(ptr::null(), s("einstein"), s(""), &mut user) };
+    assert_eq!(status, RP_INVALID_ARGUMENT);
+    assert!(last_error().contains("`manager` is NULL"));
+    // SAFETY: NULL out-param is a documented input.
+    let status = unsafe { rp_user_manager_get_user(m.0, s("einstein"), s(""), ptr::null_mut()) };
+    assert_eq!(status, RP_INVALID_ARGUMENT);
+    let dangling_len = rp_str {
+        ptr: ptr::null(),
+        len: 3,
+    };
+    assert_eq!(
+        m.get_user(dangling_len, s("")).unwrap_err(),
+        RP_INVALID_ARGUMENT
+    );
+    let empty = rp_str {
+        ptr: ptr::null(),
+        len: 0,
+    };
+    assert_eq!(m.get_user(empty, empty).unwrap_err(), RP_NOT_FOUND);
+    // SAFETY: NULL out-param and NULL manager are documented inputs.
+    unsafe {
+        assert_eq!(
+            rp_user_manager_new_demo(ptr::null_mut()),
+            RP_INVALID_ARGUMENT
+        );
+        assert_eq!(rp_user_manager_user_count(ptr::null()), 0);
+        rp_user_manager_free(ptr::null_mut());
+        let mut count = 0;
+        let status = rp_user_manager_find_users(m.0, s("a"), ptr::null_mut(), 2, &mut count);
+        assert_eq!(status, RP_INVALID_ARGUMENT);
+        let status = rp_user_manager_find_users(m.0, s("a"), ptr::null_mut(), 0, ptr::null_mut());
+        assert_eq!(status, RP_INVALID_ARGUMENT);
+    }
+}
+
+#[test]
+fn invalid_utf8_is_reported_per_argument() {
+    let m = Manager::demo();
+    assert_eq!(
+        m.get_user(b(b"ein\xffstein"), s("")).unwrap_err(),
+        RP_INVALID_UTF8
+    );
+    assert!(
+        last_error().contains("`opaque_id`") && last_error().contains("offset 3"),
+        "{}",
+        last_error()
+    );
+    assert_eq!(
+        m.get_user(s("einstein"), b(b"\xc3")).unwrap_err(),
+        RP_INVALID_UTF8
+    );
+    assert_eq!(
+        m.claim(b(b"\xffmail"), s("x")).unwrap_err(),
+        RP_INVALID_UTF8
+    );
+    assert_eq!(m.claim(s("mail"), b(b"\xff")).unwrap_err(), RP_INVALID_UTF8);
+    assert!(last_error().contains("`value`"));
+    assert_eq!(m.find(b(b"\xfe"), 4).0, RP_INVALID_UTF8);
+}
+
+#[test]
+fn buffer_too_small_gives_the_count_and_the_first_matches() {
+    let m = Manager::demo();
+    let (status, count, names) = m.find(s(""), 2);
+    assert_eq!((status, count), (RP_BUFFER_TOO_SMALL, 4));
+    assert_eq!(names, ["einstein", "marie"]);
+    assert!(last_error().contains("4 entries needed"));
+    let mut count = 0;
+    // SAFETY: capacity 0 with NULL is the documented count query.
+    let status =
+        unsafe { rp_user_manager_find_users(m.0, s("example"), ptr::null_mut(), 0, &mut count) };
+    assert_eq!((status, count), (RP_BUFFER_TOO_SMALL, 2));
+}
+
+#[test]
+fn long_and_empty_strings() {
+    let m = Manager::demo();
+    let long = "x".repeat(1 << 20);
+    assert_eq!(m.get_user(s(&long), s("")).unwrap_err(), RP_NOT_FOUND);
+    assert!(last_error().len() < 512);
+    assert_eq!(m.find(s(&long), 4), (RP_OK, 0, vec![]));
+    assert_eq!(m.claim(s("mail"), s("")).unwrap_err(), RP_NOT_FOUND);
+}
+
+#[test]
+fn bad_files_and_json() {
+    let mut m = ptr::null_mut();
+    // SAFETY: valid views and out-param throughout.
+    unsafe {
+        assert_eq!(
+            rp_user_manager_new_from_file(s("/nonexistent/users.json"), &mut m),
+            RP_IO
+        );
+        assert!(last_error().contains("/nonexistent/users.json"));
+        assert_eq!(rp_user_manager_new_from_file(s("/"), &mut m), RP_IO);
+        assert_eq!(
+            rp_user_manager_new_from_json(s("[{\"username\": 1}]"), &mut m),
+            RP_PARSE
+        );
+        assert!(last_error().contains("invalid type"), "{}", last_error());
+        assert_eq!(
+            rp_user_manager_new_from_json(b(b"[\"\xff\"]"), &mut m),
+            RP_PARSE
+        );
+        assert_eq!(
+            rp_user_manager_new_from_json(
+                rp_str {
+                    ptr: ptr::null(),
+                    len: 0
+                },
+                &mut m
+            ),
+            RP_PARSE
+        );
+        assert!(m.is_null(), "out-param untouched on failure");
+        let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo-users.json");
+        assert_eq!(rp_user_manager_new_from_file(s(demo), &mut m), RP_OK);
+        assert_eq!(rp_user_manager_user_count(m), 4);
+        rp_user_manager_free(m);
+    }
+}
+
+#[test]
+fn one_manager_serves_many_threads() {
+    let m = Manager::demo();
+    let shared = m.0 as usize; // raw pointers are not Send; the manager is Sync by contract
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let m = Manager(shared as *mut rp_user_manager);
+                for _ in 0..1000 {
+                    assert_eq!(
+                        text(m.get_user(s("marie"), s("")).unwrap().mail),
+                        "marie@cesnet.cz"
+                    );
+                }
+                std::mem::forget(m); // the main thread frees it
+            })
+        })
+        .collect();
+    threads.into_iter().for_each(|t| t.join().unwrap());
+}
