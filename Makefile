@@ -6,12 +6,13 @@ PREFIX  ?= /usr/local
 RUST_LIB := target/release
 export RUST_LIB
 
-.PHONY: help all deps build build-rust c-host header install \
-        test test-rust test-header test-c test-install bench clean
+.PHONY: help all deps build build-rust build-rust-lto c-host cpp-bench header install \
+        test test-rust test-header test-c test-install test-cpp bench bench-cpp clean
 
 help:
 	@echo "make test          install missing tools (make deps), build everything, run every test"
 	@echo "make bench         the benchmark report (still being built: see README)"
+	@echo "make bench-cpp     C++ -> Rust (static, dynamic, dlopen, LTO) and C++ -> Go, vs native [QUICK=1]"
 	@echo "make build         the Rust plugin (.so, .a, rlib, gen-users) and the C hosts"
 	@echo "make install       PREFIX=/usr/local [DESTDIR=]: libraries, header, pkg-config files"
 	@echo "make header        regenerate rust-plugin/include/rustplugin.h with cbindgen"
@@ -23,13 +24,19 @@ all: build
 deps:
 	scripts/deps.sh
 
-build: build-rust c-host
+build: build-rust c-host cpp-bench
 
 build-rust:
 	$(CARGO) build --release --workspace
 
+build-rust-lto:
+	scripts/build-rust-lto.sh
+
 c-host: build-rust
 	$(MAKE) -C c-host RUST_LIB=../$(RUST_LIB)
+
+cpp-bench: build-rust build-rust-lto
+	$(MAKE) -C cpp-bench RUST_LIB=../$(RUST_LIB)
 
 header:
 	UPDATE_HEADER=1 $(CARGO) test -p rust-plugin --test header
@@ -38,7 +45,7 @@ install: build-rust
 	scripts/install.sh "$(PREFIX)"
 
 test: deps
-	$(MAKE) test-rust test-header test-c test-install
+	$(MAKE) test-rust test-header test-c test-install test-cpp
 
 test-rust:
 	scripts/test-rust.sh
@@ -52,11 +59,19 @@ test-c: c-host
 test-install: build-rust
 	scripts/test-install.sh
 
+test-cpp: cpp-bench
+	scripts/bench-cpp.sh --check
+
 bench: deps build
-	@echo "make bench: the benchmark harnesses (cpp-bench, go-interop, rust-host) and the report are"
-	@echo "still being built; today this builds the plugin and hosts only. See README.md."
+	scripts/bench-cpp.sh
+	@echo "make bench: the C++ harness ran (results/cpp/); the Go and Rust harnesses and the joint"
+	@echo "report (results/report.md) are still being built. See README.md."
+
+bench-cpp: deps cpp-bench
+	scripts/bench-cpp.sh
 
 clean:
 	$(CARGO) clean
 	$(MAKE) -C c-host clean
+	$(MAKE) -C cpp-bench clean
 	rm -rf results

@@ -7,13 +7,17 @@ set -euo pipefail
 APT_PACKAGES=(
   build-essential pkg-config   # C/C++ hosts, pkg-config test of `make install`
   valgrind                     # memcheck run of the C tests
-  clang-19                     # the header must also compile with clang (C99 and C++17)
+  clang-19                     # the header must also compile with clang; cpp-bench and its LTO flavour
+  libbenchmark-dev             # cpp-bench: google benchmark
+  binutils                     # objdump, readelf, nm: symbol and machine-code checks
 )
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
+# Commands that may come from outside Debian's packages (pyenv's python3): checked by name.
+command -v python3 >/dev/null || missing+=(python3)   # cpp-bench's summary of google benchmark JSON
 if ((${#missing[@]})); then
   echo "deps: installing ${missing[*]}"
   sudo=""

@@ -20,7 +20,7 @@ use std::hash::BuildHasher;
 
 use base64::Engine as _;
 use memchr::memmem;
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use rustc_hash::FxBuildHasher;
 use serde::Deserialize;
 
 use crate::error::Error;
@@ -68,48 +68,63 @@ impl Claim {
     }
 }
 
-/// Indices of the users filed under one key hash, ascending (file order).
+/// An exact-match index from a string key to the users holding it, in file order.
 ///
-/// Keys are stored as 64-bit hashes, not strings: a probe costs one hash of the query, and a
-/// collision only adds a candidate that the caller's equality check rejects.
-#[derive(Debug, Clone)]
-enum Postings {
-    One(u32),
-    Many(Vec<u32>),
-}
-
-impl Postings {
-    fn as_slice(&self) -> &[u32] {
-        match self {
-            Postings::One(index) => std::slice::from_ref(index),
-            Postings::Many(indices) => indices,
-        }
-    }
-
-    fn push(&mut self, index: u32) {
-        match self {
-            Postings::One(first) if *first != index => *self = Postings::Many(vec![*first, index]),
-            Postings::Many(indices) if indices.last() != Some(&index) => indices.push(index),
-            _ => {}
-        }
-    }
-}
-
-#[derive(Debug, Default)]
+/// Open addressing with linear probing over 8-byte slots that hold 32 bits of the key's hash and a
+/// user index; the keys themselves are not stored. A probe costs one hash of the query and usually
+/// one cache line; a tag collision only adds a candidate that the caller's equality check rejects.
+/// Users with equal keys share a start slot and are inserted in file order, so probing meets them
+/// in file order, which is what "first match wins" needs.
+#[derive(Debug)]
 struct HashIndex {
-    postings: FxHashMap<u64, Postings>,
+    slots: Box<[Slot]>,
+    mask: usize,
 }
+
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    tag: u32,
+    user: u32,
+}
+
+const EMPTY: u32 = u32::MAX;
 
 impl HashIndex {
-    fn insert(&mut self, key: &str, index: u32) {
-        self.postings
-            .entry(key_hash(key.as_bytes()))
-            .and_modify(|p| p.push(index))
-            .or_insert(Postings::One(index));
+    /// An index for up to `keys` keys, at most half full.
+    fn with_capacity(keys: usize) -> HashIndex {
+        let size = (keys.max(4) * 2).next_power_of_two();
+        HashIndex {
+            slots: vec![Slot { tag: 0, user: EMPTY }; size].into_boxed_slice(),
+            mask: size - 1,
+        }
     }
 
-    fn candidates(&self, hash: u64) -> &[u32] {
-        self.postings.get(&hash).map_or(&[], Postings::as_slice)
+    fn insert(&mut self, key: &str, user: u32) {
+        let hash = key_hash(key.as_bytes());
+        let mut position = hash as usize & self.mask;
+        while self.slots[position].user != EMPTY {
+            position = (position + 1) & self.mask;
+        }
+        self.slots[position] = Slot {
+            tag: (hash >> 32) as u32,
+            user,
+        };
+    }
+
+    /// The users whose key may have this hash, in file order.
+    fn candidates(&self, hash: u64) -> impl Iterator<Item = usize> + '_ {
+        let tag = (hash >> 32) as u32;
+        let mut position = hash as usize & self.mask;
+        std::iter::from_fn(move || loop {
+            let slot = self.slots[position];
+            if slot.user == EMPTY {
+                return None;
+            }
+            position = (position + 1) & self.mask;
+            if slot.tag == tag {
+                return Some(slot.user as usize);
+            }
+        })
     }
 }
 
@@ -178,18 +193,21 @@ impl UserStore {
                 u32::MAX
             )));
         }
+        let count = users.len();
         let mut store = UserStore {
             users,
-            by_id_or_username: HashIndex::default(),
-            by_mail: HashIndex::default(),
-            by_username: HashIndex::default(),
-            by_uid: HashIndex::default(),
+            by_id_or_username: HashIndex::with_capacity(2 * count),
+            by_mail: HashIndex::with_capacity(count),
+            by_username: HashIndex::with_capacity(count),
+            by_uid: HashIndex::with_capacity(count),
             search: SearchText::default(),
         };
         for (index, user) in store.users.iter().enumerate() {
             let index = index as u32; // checked above
             store.by_id_or_username.insert(&user.opaque_id, index);
-            store.by_id_or_username.insert(&user.username, index);
+            if user.username != user.opaque_id {
+                store.by_id_or_username.insert(&user.username, index);
+            }
             store.by_mail.insert(&user.mail, index);
             store.by_username.insert(&user.username, index);
             if let Some(uid) = &user.uid {
@@ -216,8 +234,6 @@ impl UserStore {
     pub fn get_user_index(&self, opaque_id: &[u8], idp: &[u8]) -> Option<usize> {
         self.by_id_or_username
             .candidates(key_hash(opaque_id))
-            .iter()
-            .map(|&i| i as usize)
             .find(|&i| {
                 let user = &self.users[i];
                 (user.opaque_id.as_bytes() == opaque_id || user.username.as_bytes() == opaque_id)
@@ -239,8 +255,6 @@ impl UserStore {
         };
         index
             .candidates(key_hash(value))
-            .iter()
-            .map(|&i| i as usize)
             .find(|&i| claim.value_of(&self.users[i]).map(str::as_bytes) == Some(value))
     }
 

@@ -22,6 +22,10 @@ thread_local! {
 
 /// Runs `body`, turning its error or panic into a status and the thread's last-error message.
 /// Success leaves the message as it was (like `errno`), so the fast path never touches TLS.
+///
+/// Inlined into every export: out of line, each call would spill its arguments into a closure
+/// frame first (measured: 19 more instructions per GetUser).
+#[inline(always)]
 pub fn guard(body: impl FnOnce() -> Result<(), Error>) -> Status {
     // AssertUnwindSafe: bodies only read shared, immutable data and write their out-params last,
     // so a panic cannot leave anything the caller sees half-updated.
@@ -40,6 +44,8 @@ pub fn guard(body: impl FnOnce() -> Result<(), Error>) -> Status {
 }
 
 /// Stores `error`'s message as the thread's last error and returns its status.
+#[cold]
+#[inline(never)]
 fn record(error: &Error) -> Status {
     LAST_ERROR.with(|buffer| {
         let mut buffer = buffer.borrow_mut();

@@ -59,17 +59,11 @@ impl rp_str {
             return if self.len == 0 {
                 Ok(&[])
             } else {
-                Err(Error::InvalidArgument(format!(
-                    "`{argument}` is NULL with a length of {}",
-                    self.len
-                )))
+                Err(invalid(argument, "is NULL with a length of", self.len))
             };
         }
         if self.len > isize::MAX as usize {
-            return Err(Error::InvalidArgument(format!(
-                "`{argument}` has an impossible length of {}",
-                self.len
-            )));
+            return Err(invalid(argument, "has an impossible length of", self.len));
         }
         // SAFETY: non-NULL, length within isize::MAX, and readable for 'a by the caller's contract.
         Ok(unsafe { std::slice::from_raw_parts(self.ptr.cast(), self.len) })
@@ -82,7 +76,13 @@ impl rp_str {
     pub(crate) unsafe fn text<'a>(self, argument: &'static str) -> Result<&'a str, Error> {
         // SAFETY: forwarded contract.
         let bytes = unsafe { self.bytes(argument) }?;
-        utf8(bytes, argument)
+        if bytes.is_ascii() {
+            // SAFETY: ASCII is UTF-8. (The word-at-a-time ASCII check is several times cheaper than
+            // from_utf8 on short strings: measured 10 against 103 instructions for "einstein".)
+            Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
+        } else {
+            utf8(bytes, argument)
+        }
     }
 }
 
@@ -103,6 +103,19 @@ pub(crate) unsafe fn out_param<'a, T>(
     argument: &'static str,
 ) -> Result<&'a mut std::mem::MaybeUninit<T>, Error> {
     // SAFETY: MaybeUninit<T> has T's layout and may be uninitialised; validity is the caller's contract.
-    unsafe { out.cast::<std::mem::MaybeUninit<T>>().as_mut() }
-        .ok_or_else(|| Error::InvalidArgument(format!("`{argument}` is NULL")))
+    unsafe { out.cast::<std::mem::MaybeUninit<T>>().as_mut() }.ok_or_else(|| null(argument))
+}
+
+// Error constructors stay out of line: the success path of every call then carries no formatting.
+
+#[cold]
+#[inline(never)]
+pub(crate) fn null(argument: &'static str) -> Error {
+    Error::InvalidArgument(format!("`{argument}` is NULL"))
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn invalid(argument: &'static str, problem: &str, value: usize) -> Error {
+    Error::InvalidArgument(format!("`{argument}` {problem} {value}"))
 }

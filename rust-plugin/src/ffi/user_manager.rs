@@ -6,7 +6,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use super::boundary::guard;
-use super::{out_param, rp_str, rp_str_list, utf8};
+use super::{invalid, null, out_param, rp_str, rp_str_list, utf8};
 use crate::error::{Error, Status};
 use crate::store::{Claim, UserStore};
 
@@ -93,8 +93,7 @@ impl rp_user_manager {
     /// Unless NULL, `manager` must come from an `rp_user_manager_new_*` function and not be freed.
     unsafe fn from_ptr<'a>(manager: *const rp_user_manager) -> Result<&'a rp_user_manager, Error> {
         // SAFETY: the caller's contract.
-        unsafe { manager.as_ref() }
-            .ok_or_else(|| Error::InvalidArgument("`manager` is NULL".to_owned()))
+        unsafe { manager.as_ref() }.ok_or_else(|| null("manager"))
     }
 }
 
@@ -291,14 +290,38 @@ pub unsafe extern "C" fn rp_user_manager_get_user_groups(
 /// The index of reva's GetUser answer. UTF-8 is checked only when nothing matched: a match means
 /// the arguments equal stored strings, which are UTF-8.
 fn find_user(manager: &rp_user_manager, opaque_id: &[u8], idp: &[u8]) -> Result<usize, Error> {
-    manager.store.get_user_index(opaque_id, idp).ok_or_else(|| {
-        match (utf8(opaque_id, "opaque_id"), utf8(idp, "idp")) {
-            (Ok(opaque_id), Ok(idp)) => Error::NotFound(format!(
-                "no user with opaque id or username {opaque_id:?} at idp {idp:?}"
-            )),
-            (Err(e), _) | (_, Err(e)) => e,
-        }
-    })
+    manager
+        .store
+        .get_user_index(opaque_id, idp)
+        .ok_or_else(|| user_not_found(opaque_id, idp))
+}
+
+// The failure paths, out of line so that the lookups' success paths stay short.
+
+#[cold]
+#[inline(never)]
+fn user_not_found(opaque_id: &[u8], idp: &[u8]) -> Error {
+    match (utf8(opaque_id, "opaque_id"), utf8(idp, "idp")) {
+        (Ok(opaque_id), Ok(idp)) => Error::NotFound(format!(
+            "no user with opaque id or username {opaque_id:?} at idp {idp:?}"
+        )),
+        (Err(e), _) | (_, Err(e)) => e,
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn unknown_claim(claim: &[u8]) -> Error {
+    utf8(claim, "claim").map_or_else(|e| e, |c| Error::UnknownClaim(c.to_owned()))
+}
+
+#[cold]
+#[inline(never)]
+fn claim_not_found(claim: Claim, value: &[u8]) -> Error {
+    utf8(value, "value").map_or_else(
+        |e| e,
+        |v| Error::NotFound(format!("no user with {claim:?} claim {v:?}")),
+    )
 }
 
 /// reva's GetUserByClaim: the first user, in file order, whose claim equals `value` exactly.
@@ -333,18 +356,11 @@ pub unsafe extern "C" fn rp_user_manager_get_user_by_claim(
                 out_param(user, "user")?,
             )
         };
-        let claim = Claim::from_bytes(claim_name).ok_or_else(|| {
-            utf8(claim_name, "claim").map_or_else(|e| e, |c| Error::UnknownClaim(c.to_owned()))
-        })?;
+        let claim = Claim::from_bytes(claim_name).ok_or_else(|| unknown_claim(claim_name))?;
         let index = manager
             .store
             .get_user_by_claim_index(claim, value)
-            .ok_or_else(|| {
-                utf8(value, "value").map_or_else(
-                    |e| e,
-                    |v| Error::NotFound(format!("no user with {claim:?} claim {v:?}")),
-                )
-            })?;
+            .ok_or_else(|| claim_not_found(claim, value))?;
         user.write(&manager.users[index]);
         Ok(())
     })
@@ -389,13 +405,9 @@ pub unsafe extern "C" fn rp_user_manager_find_users(
         let buffer: &mut [MaybeUninit<*const rp_user>] = if capacity == 0 {
             &mut []
         } else if users.is_null() {
-            return Err(Error::InvalidArgument(format!(
-                "`users` is NULL with a capacity of {capacity}"
-            )));
+            return Err(invalid("users", "is NULL with a capacity of", capacity));
         } else if capacity > isize::MAX as usize / size_of::<*const rp_user>() {
-            return Err(Error::InvalidArgument(format!(
-                "impossible capacity {capacity}"
-            )));
+            return Err(invalid("capacity", "is impossible:", capacity));
         } else {
             // SAFETY: non-NULL, size within isize::MAX, writable for `capacity` entries by contract.
             unsafe { std::slice::from_raw_parts_mut(users.cast(), capacity) }

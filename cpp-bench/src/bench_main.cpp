@@ -1,0 +1,520 @@
+// cpp-bench: google benchmark harness. One source, built as one binary per way of reaching the
+// code under test (see cpp-bench/Makefile):
+//   BENCH_STATIC    direct calls into librustplugin.a (also runs the user-count sweeps)
+//   BENCH_DYNAMIC   direct calls into librustplugin.so, through the PLT
+//   BENCH_DLOPEN    calls through the descriptor of a dlopen'd librustplugin.so
+//   BENCH_LTO       direct calls into a bitcode librustplugin.a, cross-language ThinLTO
+//   BENCH_CARCHIVE  Add into a Go c-archive (the seeds' C++ -> Go case); no Rust plugin
+// Every binary also runs the native baselines, so each ratio comes from one binary and one run.
+//
+// Names follow op/caller/path[/users]: "Add/cpp/static", "GetUser/cpp/native/1000". users is 4 for
+// the built-in demo data, else the size of a generated file users-N.json in --data_dir.
+//
+// Own flags (before google benchmark's): --data_dir=DIR, --sweep_max=N (largest sweep size),
+// --plugin=PATH (dlopen flavour), and --count_instructions=NAME --iterations=N, which runs one
+// benchmark's body N times in count_loop<> for valgrind --tool=callgrind, instead of benchmarking.
+
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "native_add.h"
+#include "native_user_manager.hpp"
+
+#if defined(BENCH_CARCHIVE)
+extern "C" {
+#include "libgoadd.h"
+}
+#define PATH_NAME "carchive"
+#else
+#include "rustplugin.h"
+#if defined(BENCH_STATIC)
+#define PATH_NAME "static"
+#elif defined(BENCH_DYNAMIC)
+#define PATH_NAME "dynamic"
+#elif defined(BENCH_LTO)
+#define PATH_NAME "lto"
+#elif defined(BENCH_DLOPEN)
+#include "plugin_loader.h"
+#define PATH_NAME "dlopen"
+#else
+#error "define one of BENCH_STATIC, BENCH_DYNAMIC, BENCH_LTO, BENCH_DLOPEN, BENCH_CARCHIVE"
+#endif
+#endif
+
+namespace {
+
+struct Options {
+  std::string data_dir = "results/data";
+  int64_t sweep_max = 1000000;
+  std::string plugin;
+  std::string count_instructions;
+  size_t iterations = 0;
+};
+Options options;
+
+// Takes our own --name=value flags out of argv, leaving google benchmark's.
+void ParseOwnFlags(int* argc, char** argv) {
+  int kept = 1;
+  for (int i = 1; i < *argc; i++) {
+    std::string_view arg = argv[i];
+    auto value = [&](std::string_view flag) -> std::optional<std::string> {
+      if (arg.substr(0, flag.size()) == flag) return std::string(arg.substr(flag.size()));
+      return std::nullopt;
+    };
+    if (auto v = value("--data_dir=")) {
+      options.data_dir = *v;
+    } else if (auto v = value("--sweep_max=")) {
+      options.sweep_max = std::strtoll(v->c_str(), nullptr, 10);
+    } else if (auto v = value("--plugin=")) {
+      options.plugin = *v;
+    } else if (auto v = value("--count_instructions=")) {
+      options.count_instructions = *v;
+    } else if (auto v = value("--iterations=")) {
+      options.iterations = std::strtoull(v->c_str(), nullptr, 10);
+    } else {
+      argv[kept++] = argv[i];
+    }
+  }
+  *argc = kept;
+}
+
+// The loop every benchmark times, and count_loop repeats for callgrind: the op is copied into a
+// local so its fields (function pointers, inputs) live in registers, not behind the capture.
+template <class Op>
+void RunBenchmark(benchmark::State& state, const Op& prototype) {
+  std::string why;
+  if (!prototype.Check(&why)) {
+    state.SkipWithError(("wrong answer: " + why).c_str());
+    return;
+  }
+  Op op = prototype;
+  for (auto _ : state) {
+    auto result = op();
+    benchmark::DoNotOptimize(result);
+  }
+}
+
+template <class Op>
+__attribute__((noinline)) void count_loop(Op op, size_t iterations) {
+  for (size_t i = 0; i < iterations; i++) {
+    auto result = op();
+    benchmark::DoNotOptimize(result);
+  }
+}
+
+std::map<std::string, std::function<void(size_t)>>& CountLoops() {
+  static std::map<std::string, std::function<void(size_t)>> loops;
+  return loops;
+}
+
+template <class Op>
+void Register(const std::string& name, Op op) {
+  benchmark::RegisterBenchmark(name.c_str(), [op](benchmark::State& state) { RunBenchmark(state, op); });
+  CountLoops()[name] = [op](size_t iterations) { count_loop(op, iterations); };
+}
+
+// ---------------------------------------------------------------- Add
+
+// a and b pass through DoNotOptimize, so the compiler cannot fold the sum.
+template <class AddFn>
+struct AddOp {
+  AddFn add;
+  int64_t operator()() const {
+    int64_t a = 1, b = 2;
+    benchmark::DoNotOptimize(a);
+    benchmark::DoNotOptimize(b);
+    return add(a, b);
+  }
+  bool Check(std::string* why) const {
+    if (add(40, 2) == 42 && add(INT64_MAX, 1) == INT64_MIN) return true;
+    *why = "Add(40, 2) = " + std::to_string(add(40, 2));
+    return false;
+  }
+};
+
+struct InlineAdd {
+  int64_t operator()(int64_t a, int64_t b) const {
+    return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  }
+};
+
+struct NativeNoinlineAdd {
+  int64_t operator()(int64_t a, int64_t b) const { return native_add(a, b); }
+};
+
+void RegisterNativeAdd() {
+  Register("Add/cpp/native", AddOp<InlineAdd>{});
+  Register("Add/cpp/native_noinline", AddOp<NativeNoinlineAdd>{});
+}
+
+}  // namespace
+
+#if defined(BENCH_CARCHIVE)
+
+namespace {
+struct GoAddFn {
+  int64_t operator()(int64_t a, int64_t b) const { return GoAdd(a, b); }
+};
+
+void RegisterAll() {
+  RegisterNativeAdd();
+  Register("Add/cpp/carchive", AddOp<GoAddFn>{});
+}
+}  // namespace
+
+#else  // the Rust plugin flavours
+
+namespace {
+
+constexpr int64_t kDemoUsers = 4;  // the users argument that means "the built-in demo data"
+constexpr std::string_view kEinsteinId = "4c510ada-c86b-4815-8820-42cdf82c3d51";
+constexpr std::string_view kEinsteinIdp = "cernbox.cern.ch";
+constexpr std::string_view kEinsteinMail = "einstein@cern.ch";
+constexpr std::string_view kEinstein = "einstein";
+
+rp_str Str(std::string_view s) { return rp_str{s.data(), s.size()}; }
+std::string_view View(rp_str s) { return std::string_view(s.ptr, s.len); }
+
+// ---------------------------------------------------------------- how this binary calls Rust
+
+#if defined(BENCH_DLOPEN)
+plugin_handle loaded_plugin;
+
+// Function pointers from the plugin descriptor: indirect calls through registers.
+struct Plugin {
+  decltype(rp_plugin_descriptor::add) add = loaded_plugin.api->add;
+  decltype(rp_plugin_descriptor::user_manager_get_user) get_user = loaded_plugin.api->user_manager_get_user;
+  decltype(rp_plugin_descriptor::user_manager_get_user_by_claim) get_user_by_claim =
+      loaded_plugin.api->user_manager_get_user_by_claim;
+  decltype(rp_plugin_descriptor::user_manager_get_user_groups) get_user_groups =
+      loaded_plugin.api->user_manager_get_user_groups;
+  decltype(rp_plugin_descriptor::user_manager_find_users) find_users = loaded_plugin.api->user_manager_find_users;
+  decltype(rp_plugin_descriptor::user_manager_new_demo) new_demo = loaded_plugin.api->user_manager_new_demo;
+  decltype(rp_plugin_descriptor::user_manager_new_from_file) new_from_file =
+      loaded_plugin.api->user_manager_new_from_file;
+  decltype(rp_plugin_descriptor::user_manager_user_count) user_count = loaded_plugin.api->user_manager_user_count;
+  decltype(rp_plugin_descriptor::last_error_message) last_error_message = loaded_plugin.api->last_error_message;
+};
+#else
+// The linked symbols: direct calls (through the PLT for the shared library).
+struct Plugin {
+  static int64_t add(int64_t a, int64_t b) { return Add(a, b); }
+  static rp_status get_user(const rp_user_manager* m, rp_str id, rp_str idp, const rp_user** out) {
+    return rp_user_manager_get_user(m, id, idp, out);
+  }
+  static rp_status get_user_by_claim(const rp_user_manager* m, rp_str claim, rp_str value, const rp_user** out) {
+    return rp_user_manager_get_user_by_claim(m, claim, value, out);
+  }
+  static rp_status get_user_groups(const rp_user_manager* m, rp_str id, rp_str idp, rp_str_list* out) {
+    return rp_user_manager_get_user_groups(m, id, idp, out);
+  }
+  static rp_status find_users(const rp_user_manager* m, rp_str query, const rp_user** out, size_t cap,
+                              size_t* count) {
+    return rp_user_manager_find_users(m, query, out, cap, count);
+  }
+  static rp_status new_demo(rp_user_manager** out) { return rp_user_manager_new_demo(out); }
+  static rp_status new_from_file(rp_str path, rp_user_manager** out) {
+    return rp_user_manager_new_from_file(path, out);
+  }
+  static size_t user_count(const rp_user_manager* m) { return rp_user_manager_user_count(m); }
+  static const char* last_error_message() { return rp_last_error_message(); }
+};
+#endif
+
+struct RustAdd {
+  Plugin plugin;
+  int64_t operator()(int64_t a, int64_t b) const { return plugin.add(a, b); }
+};
+
+// ---------------------------------------------------------------- data, loaded once per size
+
+struct DataSet {
+  rp_user_manager* rust = nullptr;
+  std::unique_ptr<NativeUserManager> native;
+  std::string error;
+};
+
+// The native manager is built from the Rust manager's views, so both hold the same users.
+std::unique_ptr<NativeUserManager> CopyToNative(const rp_user_manager* rust, const Plugin& plugin) {
+  std::vector<NativeUser> users;
+  std::vector<const rp_user*> all(plugin.user_count(rust));
+  size_t count = 0;
+  plugin.find_users(rust, Str(""), all.data(), all.size(), &count);
+  for (size_t i = 0; i < count; i++) {
+    const rp_user& u = *all[i];
+    NativeUser user;
+    user.opaque_id = View(u.opaque_id);
+    user.idp = View(u.idp);
+    user.username = View(u.username);
+    user.mail = View(u.mail);
+    user.display_name = View(u.display_name);
+    for (size_t g = 0; g < u.groups.len; g++) user.groups.emplace_back(View(u.groups.ptr[g]));
+    user.uid = View(u.uid);
+    user.gid = View(u.gid);
+    user.has_uid = u.uid.len > 0;
+    users.push_back(std::move(user));
+  }
+  return std::make_unique<NativeUserManager>(std::move(users));
+}
+
+const DataSet& Data(int64_t users) {
+  static std::map<int64_t, DataSet> loaded;
+  auto found = loaded.find(users);
+  if (found != loaded.end()) return found->second;
+  DataSet& data = loaded[users];
+  Plugin plugin;
+  rp_status status;
+  if (users == kDemoUsers) {
+    status = plugin.new_demo(&data.rust);
+  } else {
+    std::string path = options.data_dir + "/users-" + std::to_string(users) + ".json";
+    std::fprintf(stderr, "cpp-bench: loading %s\n", path.c_str());
+    status = plugin.new_from_file(Str(path), &data.rust);
+  }
+  if (status != RP_OK) {
+    data.error = std::string("cannot load the users: ") + plugin.last_error_message() +
+                 " (make bench-cpp generates the data files)";
+    return data;
+  }
+  data.native = CopyToNative(data.rust, plugin);
+  return data;
+}
+
+// ---------------------------------------------------------------- the four methods, both ways
+
+// Each op holds its inputs; operator() runs the method once on inputs laundered through
+// DoNotOptimize (so neither compiler nor LTO can precompute a hash of a constant key) and returns
+// the answer's address; Check() validates the answer once before timing.
+
+bool IsEinstein(std::string_view username, std::string* why) {
+  if (username == kEinstein) return true;
+  *why = "expected einstein, got \"" + std::string(username) + "\"";
+  return false;
+}
+
+struct RustGetUser {
+  Plugin plugin;
+  const rp_user_manager* users;
+  const rp_user* operator()() const {
+    rp_str id = Str(kEinsteinId), idp = Str(kEinsteinIdp);
+    benchmark::DoNotOptimize(id);
+    benchmark::DoNotOptimize(idp);
+    const rp_user* user = nullptr;
+    plugin.get_user(users, id, idp, &user);
+    return user;
+  }
+  bool Check(std::string* why) const {
+    const rp_user* user = (*this)();
+    return user != nullptr ? IsEinstein(View(user->username), why) : (*why = plugin.last_error_message(), false);
+  }
+};
+
+struct NativeGetUser {
+  const NativeUserManager* users;
+  const NativeUser* operator()() const {
+    std::string_view id = kEinsteinId, idp = kEinsteinIdp;
+    benchmark::DoNotOptimize(id);
+    benchmark::DoNotOptimize(idp);
+    return users->GetUser(id, idp);
+  }
+  bool Check(std::string* why) const {
+    const NativeUser* user = (*this)();
+    return user != nullptr ? IsEinstein(user->username, why) : (*why = "not found", false);
+  }
+};
+
+struct RustGetUserByClaim {
+  Plugin plugin;
+  const rp_user_manager* users;
+  const rp_user* operator()() const {
+    rp_str claim = Str("mail"), value = Str(kEinsteinMail);
+    benchmark::DoNotOptimize(claim);
+    benchmark::DoNotOptimize(value);
+    const rp_user* user = nullptr;
+    plugin.get_user_by_claim(users, claim, value, &user);
+    return user;
+  }
+  bool Check(std::string* why) const {
+    const rp_user* user = (*this)();
+    return user != nullptr ? IsEinstein(View(user->username), why) : (*why = plugin.last_error_message(), false);
+  }
+};
+
+struct NativeGetUserByClaim {
+  const NativeUserManager* users;
+  const NativeUser* operator()() const {
+    std::string_view claim = "mail", value = kEinsteinMail;
+    benchmark::DoNotOptimize(claim);
+    benchmark::DoNotOptimize(value);
+    return users->GetUserByClaim(NativeUserManager::ParseClaim(claim), value);
+  }
+  bool Check(std::string* why) const {
+    const NativeUser* user = (*this)();
+    return user != nullptr ? IsEinstein(user->username, why) : (*why = "not found", false);
+  }
+};
+
+bool AreEinsteinsGroups(size_t count, std::string_view first, std::string* why) {
+  if (count == 3 && first == "sailing-lovers") return true;
+  *why = "expected einstein's 3 groups, got " + std::to_string(count);
+  return false;
+}
+
+struct RustGetUserGroups {
+  Plugin plugin;
+  const rp_user_manager* users;
+  size_t operator()() const {
+    rp_str id = Str(kEinsteinId), idp = Str(kEinsteinIdp);
+    benchmark::DoNotOptimize(id);
+    benchmark::DoNotOptimize(idp);
+    rp_str_list groups{nullptr, 0};
+    plugin.get_user_groups(users, id, idp, &groups);
+    return groups.len;
+  }
+  bool Check(std::string* why) const {
+    rp_str_list groups{nullptr, 0};
+    plugin.get_user_groups(users, Str(kEinsteinId), Str(kEinsteinIdp), &groups);
+    return AreEinsteinsGroups(groups.len, groups.len ? View(groups.ptr[0]) : "", why);
+  }
+};
+
+struct NativeGetUserGroups {
+  const NativeUserManager* users;
+  const std::vector<std::string>* operator()() const {
+    std::string_view id = kEinsteinId, idp = kEinsteinIdp;
+    benchmark::DoNotOptimize(id);
+    benchmark::DoNotOptimize(idp);
+    return users->GetUserGroups(id, idp);
+  }
+  bool Check(std::string* why) const {
+    const std::vector<std::string>* groups = (*this)();
+    return groups != nullptr ? AreEinsteinsGroups(groups->size(), groups->front(), why) : (*why = "not found", false);
+  }
+};
+
+constexpr size_t kFindCapacity = 16;
+
+struct RustFindUsers {
+  Plugin plugin;
+  const rp_user_manager* users;
+  size_t operator()() const {
+    rp_str query = Str(kEinstein);
+    benchmark::DoNotOptimize(query);
+    const rp_user* found[kFindCapacity];
+    size_t count = 0;
+    plugin.find_users(users, query, found, kFindCapacity, &count);
+    benchmark::DoNotOptimize(found);
+    return count;
+  }
+  bool Check(std::string* why) const {
+    const rp_user* found[kFindCapacity];
+    size_t count = 0;
+    plugin.find_users(users, Str(kEinstein), found, kFindCapacity, &count);
+    if (count == 1) return IsEinstein(View(found[0]->username), why);
+    *why = "FindUsers(einstein) found " + std::to_string(count);
+    return false;
+  }
+};
+
+struct NativeFindUsers {
+  const NativeUserManager* users;
+  size_t operator()() const {
+    std::string_view query = kEinstein;
+    benchmark::DoNotOptimize(query);
+    const NativeUser* found[kFindCapacity];
+    size_t count = users->FindUsers(query, found, kFindCapacity);
+    benchmark::DoNotOptimize(found);
+    return count;
+  }
+  bool Check(std::string* why) const {
+    const NativeUser* found[kFindCapacity];
+    size_t count = users->FindUsers(kEinstein, found, kFindCapacity);
+    if (count == 1) return IsEinstein(found[0]->username, why);
+    *why = "FindUsers(einstein) found " + std::to_string(count);
+    return false;
+  }
+};
+
+// Registers op/cpp/native/N and op/cpp/PATH/N for the data set of `users` users; a data set that
+// cannot be loaded becomes benchmarks that report the error instead of numbers.
+template <class RustOp, class NativeOp>
+void RegisterMethod(const char* op, int64_t users) {
+  const DataSet& data = Data(users);
+  std::string suffix = "/" + std::to_string(users);
+  std::string native_name = std::string(op) + "/cpp/native" + suffix;
+  std::string rust_name = std::string(op) + "/cpp/" PATH_NAME + suffix;
+  if (!data.error.empty()) {
+    for (const std::string& name : {native_name, rust_name}) {
+      benchmark::RegisterBenchmark(name.c_str(), [error = data.error](benchmark::State& state) {
+        state.SkipWithError(error.c_str());
+      });
+    }
+    return;
+  }
+  Register(native_name, NativeOp{data.native.get()});
+  Register(rust_name, RustOp{Plugin{}, data.rust});
+}
+
+void RegisterAll() {
+  RegisterNativeAdd();
+  Register("Add/cpp/" PATH_NAME, AddOp<RustAdd>{RustAdd{Plugin{}}});
+
+  RegisterMethod<RustGetUser, NativeGetUser>("GetUser", kDemoUsers);
+  RegisterMethod<RustGetUserByClaim, NativeGetUserByClaim>("GetUserByClaim", kDemoUsers);
+  RegisterMethod<RustGetUserGroups, NativeGetUserGroups>("GetUserGroups", kDemoUsers);
+  RegisterMethod<RustFindUsers, NativeFindUsers>("FindUsers", kDemoUsers);
+#if defined(BENCH_STATIC)
+  // How cost grows with the data: one linkage is enough, the boundary cost is the same.
+  if (options.count_instructions.empty()) {
+    for (int64_t users = 1000; users <= options.sweep_max; users *= 10) {
+      RegisterMethod<RustGetUser, NativeGetUser>("GetUser", users);
+      RegisterMethod<RustFindUsers, NativeFindUsers>("FindUsers", users);
+    }
+  }
+#endif
+}
+
+}  // namespace
+
+#endif  // the Rust plugin flavours
+
+int main(int argc, char** argv) {
+  ParseOwnFlags(&argc, argv);
+#if defined(BENCH_DLOPEN)
+  char error[512];
+  std::string path = options.plugin.empty() ? PLUGIN_DEFAULT_PATH : options.plugin;
+  if (plugin_open(path.c_str(), &loaded_plugin, error, sizeof error) != RP_OK) {
+    std::fprintf(stderr, "cpp-bench: %s\n", error);
+    return 1;
+  }
+#endif
+  RegisterAll();
+  if (!options.count_instructions.empty()) {
+    auto loop = CountLoops().find(options.count_instructions);
+    if (loop == CountLoops().end() || options.iterations == 0) {
+      std::fprintf(stderr, "cpp-bench: --count_instructions needs a benchmark of this binary and --iterations=N\n");
+      return 2;
+    }
+    loop->second(options.iterations);
+    return 0;
+  }
+  benchmark::AddCustomContext("path", PATH_NAME);
+  benchmark::AddCustomContext("cxx", __VERSION__);
+  benchmark::AddCustomContext("cxxflags", BENCH_CXXFLAGS);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,3 @@
+module rustplugin/go-interop
+
+go 1.24

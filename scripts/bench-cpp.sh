@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# cpp-bench runner: generates the user files, runs every flavour pinned to one CPU, counts
+# instructions per call with callgrind, and checks the LTO loop with objdump.
+#
+#   scripts/bench-cpp.sh           full run (about 2-3 minutes), results in results/cpp/
+#   QUICK=1 scripts/bench-cpp.sh   one short repetition, sweeps up to 10^4 users
+#   scripts/bench-cpp.sh --check   what `make test` runs: every benchmark once, answers and the LTO
+#                                  inlining verified, results in a scratch folder; asserts no time
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=full
+[[ ${1:-} == --check ]] && mode=check
+[[ ${QUICK:-0} == 1 && $mode == full ]] && mode=quick
+build=cpp-bench/build
+read -r -a flavours <<<"$(make -s -C cpp-bench flavours)"
+
+case $mode in
+  full)  out=results/cpp; data=results/data; sweep_max=1000000; bench_args=(--benchmark_repetitions=5 --benchmark_min_time=0.2) ;;
+  quick) out=results/cpp; data=results/data; sweep_max=10000; bench_args=(--benchmark_repetitions=1 --benchmark_min_time=0.01) ;;
+  check) out=$(mktemp -d); data=$out/data; sweep_max=10000; bench_args=(--benchmark_min_time=0.0001)
+         trap 'rm -rf "$out"' EXIT ;;
+esac
+mkdir -p "$out" "$data"
+
+for ((users = 1000; users <= sweep_max; users *= 10)); do
+  file=$data/users-$users.json
+  [[ -s $file ]] || { echo "cpp-bench: generating $file"; "$RUST_LIB/gen-users" "$users" --output "$file"; }
+done
+
+# Pin to the last CPU when there is more than one: the other keeps the system's noise.
+pin=()
+cpu=$(($(nproc) - 1))
+if command -v taskset >/dev/null && ((cpu > 0)); then pin=(taskset -c "$cpu"); pinning="cpu $cpu (taskset)"; else pinning="none"; fi
+context=(--benchmark_context=pinning="$pinning" --benchmark_context=rustc="$(rustc --version)"
+         --benchmark_context=cpu="$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
+         --benchmark_context=kernel="$(uname -r)")
+command -v go >/dev/null && context+=(--benchmark_context=go="$(go version | cut -d' ' -f3)")
+
+n=0
+for flavour in "${flavours[@]}"; do
+  n=$((n + 1))
+  echo "cpp-bench: [$n/${#flavours[@]}] bench_$flavour ($mode)"
+  "${pin[@]}" "$build/bench_$flavour" --data_dir="$data" --sweep_max="$sweep_max" "${bench_args[@]}" \
+    "${context[@]}" --benchmark_out="$out/bench_$flavour.json" --benchmark_out_format=json \
+    --benchmark_display_aggregates_only=true >"$out/bench_$flavour.txt" 2>"$out/bench_$flavour.err" ||
+    { cat "$out/bench_$flavour.err" >&2; exit 1; }
+done
+
+# Instructions per loop iteration, from two callgrind runs: (Ir(2N) - Ir(N)) / N cancels set-up.
+instructions() { # BINARY BENCHMARK
+  local counts=()
+  for iterations in 20000 40000; do
+    counts+=("$(valgrind --tool=callgrind --toggle-collect='*count_loop*' --callgrind-out-file=/dev/null \
+      "$build/$1" --count_instructions="$2" --iterations=$iterations 2>&1 | sed -n 's/.*Collected : //p')")
+  done
+  echo $(((counts[1] - counts[0]) / 20000))
+}
+if command -v valgrind >/dev/null; then
+  echo "cpp-bench: counting instructions per call with callgrind"
+  {
+    echo "["
+    first=1
+    for flavour in "${flavours[@]}"; do
+      names=("Add/cpp/native" "Add/cpp/native_noinline" "Add/cpp/$flavour")
+      [[ $flavour != carchive ]] && names+=("GetUser/cpp/native/4" "GetUser/cpp/$flavour/4")
+      for name in "${names[@]}"; do
+        ((first)) || echo ","
+        first=0
+        printf '  {"binary": "bench_%s", "name": "%s", "instructions_per_call": %s}' \
+          "$flavour" "$name" "$(instructions "bench_$flavour" "$name")"
+      done
+    done
+    printf '\n]\n'
+  } >"$out/instructions.json"
+else
+  echo "cpp-bench: valgrind is not installed: no instruction counts (make deps installs it)"
+fi
+
+# The timed Add loops as machine code: static and dynamic call Add (directly, or through the PLT),
+# dlopen calls through a register, LTO must have no call left.
+disassembly() { # FLAVOUR
+  objdump -d --no-show-raw-insn -C "$build/bench_$1" |
+    awk '/<void \(anonymous namespace\)::count_loop<\(anonymous namespace\)::AddOp<\(anonymous namespace\)::RustAdd> >/,/^$/'
+}
+for flavour in "${flavours[@]}"; do
+  [[ $flavour == carchive ]] && continue
+  echo "== bench_$flavour: count_loop<AddOp<RustAdd>>"
+  disassembly "$flavour"
+done >"$out/add-loops.txt"
+if [[ " ${flavours[*]} " == *" lto "* ]]; then
+  if disassembly lto | grep -q 'call'; then
+    echo "cpp-bench: the LTO Add loop still calls a function:" >&2
+    disassembly lto >&2
+    exit 1
+  fi
+  disassembly static | grep -q 'call.*<Add>' || { echo "cpp-bench: the static Add loop does not call Add" >&2; exit 1; }
+  echo "cpp-bench: LTO inlined Add: no call in its loop (disassembly in $out/add-loops.txt)"
+fi
+
+summary=("$out"/bench_*.json)
+[[ -f $out/instructions.json ]] && summary+=(--instructions "$out/instructions.json")
+[[ $mode == check ]] && summary+=(--check)
+python3 scripts/gbench_summary.py "${summary[@]}"
