@@ -94,7 +94,14 @@ impl HashIndex {
     fn with_capacity(keys: usize) -> HashIndex {
         let size = (keys.max(4) * 2).next_power_of_two();
         HashIndex {
-            slots: vec![Slot { tag: 0, user: EMPTY }; size].into_boxed_slice(),
+            slots: vec![
+                Slot {
+                    tag: 0,
+                    user: EMPTY
+                };
+                size
+            ]
+            .into_boxed_slice(),
             mask: size - 1,
         }
     }
