@@ -13,7 +13,7 @@ mode=full
 [[ ${1:-} == --check ]] && mode=check
 [[ ${QUICK:-0} == 1 && $mode == full ]] && mode=quick
 build=cpp-bench/build
-read -r -a flavours <<<"$(make -s -C cpp-bench flavours)"
+read -r -a flavours <<<"$(make --no-print-directory -s -C cpp-bench flavours)"
 
 case $mode in
   full)  out=results/cpp; data=results/data; sweep_max=1000000; bench_args=(--benchmark_repetitions=5 --benchmark_min_time=0.2) ;;
