@@ -7,12 +7,13 @@ RUST_LIB := target/release
 export RUST_LIB
 
 .PHONY: help all deps build build-rust build-rust-lto c-host cpp-bench header install \
-        test test-rust test-header test-c test-install test-cpp bench bench-cpp clean
+        test test-rust test-header test-c test-install test-cpp test-go bench bench-cpp bench-go clean
 
 help:
 	@echo "make test          install missing tools (make deps), build everything, run every test"
 	@echo "make bench         the benchmark report (still being built: see README)"
 	@echo "make bench-cpp     C++ -> Rust (static, dynamic, dlopen, LTO) and C++ -> Go, vs native [QUICK=1]"
+	@echo "make bench-go      Go -> Rust (cgo) against Go native and a Go plugin [QUICK=1]"
 	@echo "make build         the Rust plugin (.so, .a, rlib, gen-users) and the C hosts"
 	@echo "make install       PREFIX=/usr/local [DESTDIR=]: libraries, header, pkg-config files"
 	@echo "make header        regenerate rust-plugin/include/rustplugin.h with cbindgen"
@@ -45,7 +46,7 @@ install: build-rust
 	scripts/install.sh "$(PREFIX)"
 
 test: deps
-	$(MAKE) test-rust test-header test-c test-install test-cpp
+	$(MAKE) test-rust test-header test-c test-install test-cpp test-go
 
 test-rust:
 	scripts/test-rust.sh
@@ -62,16 +63,24 @@ test-install: build-rust
 test-cpp: cpp-bench
 	scripts/bench-cpp.sh --check
 
+test-go: build-rust
+	scripts/test-go.sh
+
 bench: deps build
 	scripts/bench-cpp.sh
-	@echo "make bench: the C++ harness ran (results/cpp/); the Go and Rust harnesses and the joint"
-	@echo "report (results/report.md) are still being built. See README.md."
+	scripts/bench-go.sh
+	@echo "make bench: the C++ and Go harnesses ran (results/cpp/, results/go/); the Rust harness, the"
+	@echo "joint report (results/report.md) and the flame graphs are still being built. See README.md."
 
 bench-cpp: deps cpp-bench
 	scripts/bench-cpp.sh
+
+bench-go: deps build-rust
+	scripts/bench-go.sh
 
 clean:
 	$(CARGO) clean
 	$(MAKE) -C c-host clean
 	$(MAKE) -C cpp-bench clean
+	rm -rf go-interop/build
 	rm -rf results
