@@ -7,13 +7,14 @@ RUST_LIB := target/release
 export RUST_LIB
 
 .PHONY: help all deps build build-rust build-rust-lto c-host cpp-bench header install \
-        test test-rust test-header test-c test-install test-cpp test-go bench bench-cpp bench-go clean
+        test test-rust test-header test-c test-install test-cpp test-go bench bench-cpp bench-go bench-rust clean
 
 help:
 	@echo "make test          install missing tools (make deps), build everything, run every test"
 	@echo "make bench         the benchmark report (still being built: see README)"
 	@echo "make bench-cpp     C++ -> Rust (static, dynamic, dlopen, LTO) and C++ -> Go, vs native [QUICK=1]"
 	@echo "make bench-go      Go -> Rust (cgo) against Go native and a Go plugin [QUICK=1]"
+	@echo "make bench-rust    Rust -> Rust (rlib, static C ABI, libloading), Rust -> C, Rust -> Go [QUICK=1]"
 	@echo "make build         the Rust plugin (.so, .a, rlib, gen-users) and the C hosts"
 	@echo "make install       PREFIX=/usr/local [DESTDIR=]: libraries, header, pkg-config files"
 	@echo "make header        regenerate rust-plugin/include/rustplugin.h with cbindgen"
@@ -48,7 +49,7 @@ install: build-rust
 test: deps
 	$(MAKE) test-rust test-header test-c test-install test-cpp test-go
 
-test-rust:
+test-rust: build-rust
 	scripts/test-rust.sh
 
 test-header: build-rust
@@ -69,7 +70,8 @@ test-go: build-rust
 bench: deps build
 	scripts/bench-cpp.sh
 	scripts/bench-go.sh
-	@echo "make bench: the C++ and Go harnesses ran (results/cpp/, results/go/); the Rust harness, the"
+	scripts/bench-rust.sh
+	@echo "make bench: the C++, Go and Rust harnesses ran (results/cpp/, results/go/, results/rust/); the"
 	@echo "joint report (results/report.md) and the flame graphs are still being built. See README.md."
 
 bench-cpp: deps cpp-bench
@@ -77,6 +79,9 @@ bench-cpp: deps cpp-bench
 
 bench-go: deps build-rust
 	scripts/bench-go.sh
+
+bench-rust: deps build-rust
+	scripts/bench-rust.sh
 
 clean:
 	$(CARGO) clean

@@ -10,6 +10,7 @@ APT_PACKAGES=(
   clang-19                     # the header must also compile with clang; cpp-bench and its LTO flavour
   libbenchmark-dev             # cpp-bench: google benchmark
   binutils                     # objdump, readelf, nm: symbol and machine-code checks
+  libclang-19-dev              # rust-host: bindgen reads C headers through libclang
 )
 
 missing=()

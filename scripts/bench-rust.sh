@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# rust-host benchmarks (criterion): Rust -> the plugin's Rust code, its C ABI (static, libloading),
+# a C add and a Go c-archive add; pinned to one CPU. Results in results/rust/criterion.json.
+#   scripts/bench-rust.sh          criterion's defaults (about 2 minutes)
+#   QUICK=1 scripts/bench-rust.sh  10 samples, short measurement
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+args=(--noplot)
+[[ ${QUICK:-0} == 1 ]] && args+=(--warm-up-time 0.1 --measurement-time 0.3 --sample-size 10)
+pin=()
+cpu=$(($(nproc) - 1))
+command -v taskset >/dev/null && ((cpu > 0)) && pin=(taskset -c "$cpu")
+
+criterion_dir=target/criterion
+rm -rf "$criterion_dir" # only this run's results are collected
+echo "rust-host: criterion benchmarks${pin:+ (pinned: ${pin[*]})}"
+"${pin[@]}" cargo bench -q -p rust-host --bench paths -- "${args[@]}" 2>&1 |
+  grep --line-buffered -E '^[A-Z][A-Za-z]+/|time:|skipping' | sed 's/^/rust-host: /'
+python3 scripts/criterion_summary.py "$criterion_dir" results/rust/criterion.json | tee results/rust/summary.txt
