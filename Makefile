@@ -4,17 +4,20 @@
 CARGO   ?= cargo
 PREFIX  ?= /usr/local
 RUST_LIB := target/release
-export RUST_LIB
+QUICK   ?= 0
+export RUST_LIB QUICK
 
 .PHONY: help all deps build build-rust build-rust-lto c-host cpp-bench header install \
-        test test-rust test-header test-c test-install test-cpp test-go bench bench-cpp bench-go bench-rust clean
+        test test-rust test-header test-c test-install test-cpp test-go bench bench-cpp bench-go bench-rust flamegraph report clean
 
 help:
 	@echo "make test          install missing tools (make deps), build everything, run every test"
-	@echo "make bench         the benchmark report (still being built: see README)"
+	@echo "make bench         every harness, flame graphs, then results/report.{md,html} (~9 min; QUICK=1 ~3 min)"
 	@echo "make bench-cpp     C++ -> Rust (static, dynamic, dlopen, LTO) and C++ -> Go, vs native [QUICK=1]"
 	@echo "make bench-go      Go -> Rust (cgo) against Go native and a Go plugin [QUICK=1]"
 	@echo "make bench-rust    Rust -> Rust (rlib, static C ABI, libloading), Rust -> C, Rust -> Go [QUICK=1]"
+	@echo "make flamegraph    perf + inferno flame graphs of each path into results/flamegraphs/"
+	@echo "make report        the joint report from whatever results/ holds"
 	@echo "make build         the Rust plugin (.so, .a, rlib, gen-users) and the C hosts"
 	@echo "make install       PREFIX=/usr/local [DESTDIR=]: libraries, header, pkg-config files"
 	@echo "make header        regenerate rust-plugin/include/rustplugin.h with cbindgen"
@@ -68,11 +71,7 @@ test-go: build-rust
 	scripts/test-go.sh
 
 bench: deps build
-	scripts/bench-cpp.sh
-	scripts/bench-go.sh
-	scripts/bench-rust.sh
-	@echo "make bench: the C++, Go and Rust harnesses ran (results/cpp/, results/go/, results/rust/); the"
-	@echo "joint report (results/report.md) and the flame graphs are still being built. See README.md."
+	scripts/bench.sh
 
 bench-cpp: deps cpp-bench
 	scripts/bench-cpp.sh
@@ -82,6 +81,12 @@ bench-go: deps build-rust
 
 bench-rust: deps build-rust
 	scripts/bench-rust.sh
+
+flamegraph: deps build
+	scripts/flamegraph.sh
+
+report: build-rust
+	$(RUST_LIB)/bench-report report results
 
 clean:
 	$(CARGO) clean

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # rust-host benchmarks (criterion): Rust -> the plugin's Rust code, its C ABI (static, libloading),
-# a C add and a Go c-archive add; pinned to one CPU. Results in results/rust/criterion.json.
+# a C add and a Go c-archive add; pinned to one CPU. criterion's output goes to results/rust/criterion/,
+# which bench-report reads.
 #   scripts/bench-rust.sh          criterion's defaults (about 2 minutes)
 #   QUICK=1 scripts/bench-rust.sh  10 samples, short measurement
 set -euo pipefail
@@ -17,4 +18,7 @@ rm -rf "$criterion_dir" # only this run's results are collected
 echo "rust-host: criterion benchmarks${pin:+ (pinned: ${pin[*]})}"
 "${pin[@]}" cargo bench -q -p rust-host --bench paths -- "${args[@]}" 2>&1 |
   grep --line-buffered -E '^[A-Z][A-Za-z]+/|time:|skipping' | sed 's/^/rust-host: /'
-python3 scripts/criterion_summary.py "$criterion_dir" results/rust/criterion.json | tee results/rust/summary.txt
+rm -rf results/rust/criterion
+mkdir -p results/rust
+cp -r "$criterion_dir" results/rust/criterion
+echo "rust-host: criterion results in results/rust/criterion/"

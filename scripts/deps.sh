@@ -11,6 +11,7 @@ APT_PACKAGES=(
   libbenchmark-dev             # cpp-bench: google benchmark
   binutils                     # objdump, readelf, nm: symbol and machine-code checks
   libclang-19-dev              # rust-host: bindgen reads C headers through libclang
+  linux-perf                   # make flamegraph: perf record -e cpu-clock
 )
 
 missing=()
