@@ -82,11 +82,17 @@ pub fn half_range(values: &[f64]) -> Option<f64> {
 
 /// Fills ratio_to_native from the native record of the same source, op, caller and users.
 pub fn fill_ratios(records: &mut [Record]) {
-    let natives: Vec<Record> = records.iter().filter(|r| r.path == "native").cloned().collect();
+    let natives: Vec<Record> = records
+        .iter()
+        .filter(|r| r.path == "native")
+        .cloned()
+        .collect();
     for record in records.iter_mut() {
         record.ratio_to_native = natives
             .iter()
-            .find(|native| native.source == record.source && native.native_key() == record.native_key())
+            .find(|native| {
+                native.source == record.source && native.native_key() == record.native_key()
+            })
             .map(|native| record.ns_per_op / native.ns_per_op);
     }
 }
