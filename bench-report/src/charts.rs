@@ -13,20 +13,21 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// The opening tag and the title of a chart.
+fn open(width: f64, height: f64, title: &str) -> String {
+    format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12"><text x="8" y="20" font-size="14" font-weight="bold">{}</text>"#,
+        escape(title)
+    )
+}
+
 /// One bar per (label, ns), longest scaled to the chart's width, each labelled with its value.
 pub fn bars(title: &str, rows: &[(String, f64)]) -> String {
     let (width, label_width, row_height, top) = (760.0, 230.0, 22.0, 34.0);
     let height = top + row_height * rows.len() as f64 + 12.0;
     let max = rows.iter().map(|r| r.1).fold(f64::MIN_POSITIVE, f64::max);
     let bar_room = width - label_width - 90.0;
-    let mut svg = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">"#
-    );
-    let _ = write!(
-        svg,
-        r#"<text x="8" y="20" font-size="14" font-weight="bold">{}</text>"#,
-        escape(title)
-    );
+    let mut svg = open(width, height, title);
     for (i, (label, ns)) in rows.iter().enumerate() {
         let y = top + row_height * i as f64;
         let length = (ns / max * bar_room).max(1.0);
@@ -55,14 +56,7 @@ pub fn bars(title: &str, rows: &[(String, f64)]) -> String {
 pub fn lines(title: &str, series: &[(String, Vec<(f64, f64)>)]) -> String {
     let (width, height, left, right, top, bottom) = (760.0, 420.0, 80.0, 200.0, 40.0, 50.0);
     let points: Vec<(f64, f64)> = series.iter().flat_map(|s| s.1.iter().copied()).collect();
-    let mut svg = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">"#
-    );
-    let _ = write!(
-        svg,
-        r#"<text x="8" y="20" font-size="14" font-weight="bold">{}</text>"#,
-        escape(title)
-    );
+    let mut svg = open(width, height, title);
     if points.is_empty() {
         svg.push_str("</svg>\n");
         return svg;

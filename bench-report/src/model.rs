@@ -27,6 +27,26 @@ pub struct Record {
 }
 
 impl Record {
+    /// A measurement as a harness reports it: ratio and instruction count are filled in later.
+    pub fn measured(
+        (op, caller, path, users): (String, String, String, Option<u64>),
+        ns_per_op: f64,
+        ns_spread: Option<f64>,
+        source: String,
+    ) -> Record {
+        Record {
+            op,
+            caller,
+            path,
+            users,
+            ns_per_op,
+            ns_spread,
+            ratio_to_native: None,
+            instructions_per_call: None,
+            source,
+        }
+    }
+
     /// The key of the native measurement this record compares with.
     pub fn native_key(&self) -> (String, String, Option<u64>) {
         (self.op.clone(), self.caller.clone(), self.users)

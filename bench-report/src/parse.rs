@@ -112,21 +112,17 @@ pub fn google_benchmark(path: &Path) -> Parsed {
         times.entry(name.to_owned()).or_default().push(time * scale);
     }
     for name in order {
-        let Some((op, caller, path_name, users)) = split_name(&name) else {
+        let Some(key) = split_name(&name) else {
             continue;
         };
         let values = &times[&name];
-        parsed.records.push(Record {
-            op,
-            caller,
-            path: path_name,
-            users,
-            ns_per_op: median(values),
-            ns_spread: half_range(values),
-            ratio_to_native: None,
-            instructions_per_call: None,
-            source: path.display().to_string(),
-        });
+        let source = path.display().to_string();
+        parsed.records.push(Record::measured(
+            key,
+            median(values),
+            half_range(values),
+            source,
+        ));
     }
     if parsed.records.is_empty() && parsed.problems.is_empty() {
         parsed
@@ -216,17 +212,18 @@ pub fn go_test(path: &Path) -> Parsed {
             continue;
         };
         let values = &times[&name];
-        parsed.records.push(Record {
-            users: (op != "Add").then_some(4),
-            op: op.to_owned(),
-            caller: "go".to_owned(),
-            path: path_name.to_owned(),
-            ns_per_op: median(values),
-            ns_spread: half_range(values),
-            ratio_to_native: None,
-            instructions_per_call: None,
-            source: path.display().to_string(),
-        });
+        let key = (
+            op.to_owned(),
+            "go".to_owned(),
+            path_name.to_owned(),
+            (op != "Add").then_some(4),
+        );
+        parsed.records.push(Record::measured(
+            key,
+            median(values),
+            half_range(values),
+            path.display().to_string(),
+        ));
     }
     if parsed.records.is_empty() && parsed.problems.is_empty() {
         parsed.problems.push(format!(
@@ -273,21 +270,15 @@ pub fn criterion(dir: &Path) -> Parsed {
             ));
             continue;
         };
-        let Some((op, caller, path_name, users)) = split_name(name) else {
+        let Some(key) = split_name(name) else {
             continue;
         };
-        parsed.records.push(Record {
-            op,
-            caller,
-            path: path_name,
-            users,
-            ns_per_op: median_ns,
-            ns_spread: estimates["median_abs_dev"]["point_estimate"].as_f64(),
-            ratio_to_native: None,
-            instructions_per_call: None,
-            // One run: every benchmark of the folder shares the source, so ratios pair within it.
-            source: dir.display().to_string(),
-        });
+        let spread = estimates["median_abs_dev"]["point_estimate"].as_f64();
+        // One run: every benchmark of the folder shares the source, so ratios pair within it.
+        let source = dir.display().to_string();
+        parsed
+            .records
+            .push(Record::measured(key, median_ns, spread, source));
     }
     if parsed.records.is_empty() && parsed.problems.is_empty() {
         parsed.problems.push(format!(

@@ -132,6 +132,14 @@ impl std::error::Error for Error {}
 
 type Str = sys::rp_str;
 
+/// get_user and get_user_by_claim: a manager, two strings, one user out.
+type UserLookup = unsafe extern "C" fn(
+    *const sys::rp_user_manager,
+    Str,
+    Str,
+    *mut *const sys::rp_user,
+) -> sys::rp_status;
+
 /// The functions this host uses, copied out of the descriptor once and checked non-NULL at load.
 #[derive(Clone, Copy)]
 struct Functions {
@@ -141,18 +149,8 @@ struct Functions {
     new_from_file: unsafe extern "C" fn(Str, *mut *mut sys::rp_user_manager) -> sys::rp_status,
     free: unsafe extern "C" fn(*mut sys::rp_user_manager),
     user_count: unsafe extern "C" fn(*const sys::rp_user_manager) -> usize,
-    get_user: unsafe extern "C" fn(
-        *const sys::rp_user_manager,
-        Str,
-        Str,
-        *mut *const sys::rp_user,
-    ) -> sys::rp_status,
-    get_user_by_claim: unsafe extern "C" fn(
-        *const sys::rp_user_manager,
-        Str,
-        Str,
-        *mut *const sys::rp_user,
-    ) -> sys::rp_status,
+    get_user: UserLookup,
+    get_user_by_claim: UserLookup,
     get_user_groups: unsafe extern "C" fn(
         *const sys::rp_user_manager,
         Str,
@@ -355,39 +353,35 @@ impl<'plugin> Users<'plugin> {
     /// reva's GetUser: by opaque id or username, at `idp` unless it is empty.
     #[inline]
     pub fn get_user(&self, opaque_id: &str, idp: &str) -> Result<User<'_>, Error> {
-        let mut user = std::ptr::null();
-        // SAFETY: a live manager, string views valid for the call, a valid out-param.
-        let status = unsafe {
-            (self.plugin.functions.get_user)(
-                self.raw,
-                bytes(opaque_id.as_bytes()),
-                bytes(idp.as_bytes()),
-                &mut user,
-            )
-        };
-        self.plugin.check(status)?;
-        // SAFETY: on RP_OK `user` points into the manager, which `self` keeps alive for '_.
-        Ok(User {
-            raw: unsafe { &*user },
-            _manager: PhantomData,
-        })
+        self.user_lookup(self.plugin.functions.get_user, opaque_id, idp)
     }
 
     /// reva's GetUserByClaim: `claim` is "mail", "username" or "uid".
     #[inline]
     pub fn get_user_by_claim(&self, claim: &str, value: &str) -> Result<User<'_>, Error> {
+        self.user_lookup(self.plugin.functions.get_user_by_claim, claim, value)
+    }
+
+    /// Calls one of the two lookups that take two strings and answer one user.
+    #[inline]
+    fn user_lookup(
+        &self,
+        lookup: UserLookup,
+        first: &str,
+        second: &str,
+    ) -> Result<User<'_>, Error> {
         let mut user = std::ptr::null();
-        // SAFETY: as in get_user.
+        // SAFETY: a live manager, string views valid for the call, a valid out-param.
         let status = unsafe {
-            (self.plugin.functions.get_user_by_claim)(
+            lookup(
                 self.raw,
-                bytes(claim.as_bytes()),
-                bytes(value.as_bytes()),
+                bytes(first.as_bytes()),
+                bytes(second.as_bytes()),
                 &mut user,
             )
         };
         self.plugin.check(status)?;
-        // SAFETY: as in get_user.
+        // SAFETY: on RP_OK `user` points into the manager, which `self` keeps alive for '_.
         Ok(User {
             raw: unsafe { &*user },
             _manager: PhantomData,
