@@ -25,7 +25,7 @@ mkdir -p "$out" "$data"
 
 for ((users = 1000; users <= sweep_max; users *= 10)); do
   file=$data/users-$users.json
-  [[ -s $file ]] || { echo "cpp-bench: generating $file"; "$RUST_LIB/gen-users" "$users" --output "$file"; }
+  [[ -s $file ]] || { echo "cpp-bench: generating $file"; "${RUST_LIB:-target/release}/gen-users" "$users" --output "$file"; }
 done
 
 # Pin to the last CPU when there is more than one: the other keeps the system's noise.

@@ -10,7 +10,7 @@ steps=("C++ harness (cpp-bench)|scripts/bench-cpp.sh"
        "Go harness (go-interop)|scripts/bench-go.sh"
        "Rust harness (rust-host)|scripts/bench-rust.sh"
        "flame graphs|scripts/flamegraph.sh"
-       "report|$RUST_LIB/bench-report report results")
+       "report|${RUST_LIB:-target/release}/bench-report report results")
 [[ ${QUICK:-0} == 1 ]] && export FLAMEGRAPH_SECONDS=1
 start=$SECONDS
 for i in "${!steps[@]}"; do

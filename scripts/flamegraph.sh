@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 out=results/flamegraphs
 seconds=${FLAMEGRAPH_SECONDS:-2}
-report=$RUST_LIB/bench-report
+report=${RUST_LIB:-target/release}/bench-report
 mkdir -p "$out"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
