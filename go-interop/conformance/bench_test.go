@@ -87,75 +87,47 @@ func managers(b *testing.B) (map[string]usermanager.Manager, *rustcgo.Manager) {
 	return result, result["rust-cgo"].(*rustcgo.Manager)
 }
 
-// The paths of each method: "native" and "goplugin" (reva's Go code), "cgo" (Rust, answer copied
-// into Go values), "cgo-view" (Rust, the cgo call alone: the answer stays a view).
-var pathNames = map[string]string{"native": "native", "goplugin": "goplugin", "rust-cgo": "cgo"}
-
-func BenchmarkGetUser(b *testing.B) {
+// benchMethod times one method on each path: "native" and "goplugin" (reva's Go code), "cgo"
+// (Rust, the answer copied into Go values) and "cgo-view" (Rust, the cgo call alone: the answer
+// stays a view).
+func benchMethod(b *testing.B, call func(usermanager.Manager), view func(*rustcgo.Manager)) {
 	all, rust := managers(b)
-	for _, impl := range []string{"native", "goplugin", "rust-cgo"} {
-		m := all[impl]
-		b.Run(pathNames[impl], func(b *testing.B) {
+	for _, path := range []struct{ name, impl string }{{"native", "native"}, {"goplugin", "goplugin"}, {"cgo", "rust-cgo"}} {
+		m := all[path.impl]
+		b.Run(path.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				sinkUser, _ = m.GetUser(einsteinID)
+				call(m)
 			}
 		})
 	}
 	b.Run("cgo-view", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			sinkView, _ = rust.GetUserView(einsteinID)
+			view(rust)
 		}
 	})
+}
+
+func BenchmarkGetUser(b *testing.B) {
+	benchMethod(b,
+		func(m usermanager.Manager) { sinkUser, _ = m.GetUser(einsteinID) },
+		func(r *rustcgo.Manager) { sinkView, _ = r.GetUserView(einsteinID) })
 }
 
 func BenchmarkGetUserByClaim(b *testing.B) {
-	all, rust := managers(b)
-	for _, impl := range []string{"native", "goplugin", "rust-cgo"} {
-		m := all[impl]
-		b.Run(pathNames[impl], func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				sinkUser, _ = m.GetUserByClaim(claim, claimValue)
-			}
-		})
-	}
-	b.Run("cgo-view", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			sinkView, _ = rust.GetUserByClaimView(claim, claimValue)
-		}
-	})
+	benchMethod(b,
+		func(m usermanager.Manager) { sinkUser, _ = m.GetUserByClaim(claim, claimValue) },
+		func(r *rustcgo.Manager) { sinkView, _ = r.GetUserByClaimView(claim, claimValue) })
 }
 
 func BenchmarkGetUserGroups(b *testing.B) {
-	all, rust := managers(b)
-	for _, impl := range []string{"native", "goplugin", "rust-cgo"} {
-		m := all[impl]
-		b.Run(pathNames[impl], func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				sinkGroups, _ = m.GetUserGroups(einsteinID)
-			}
-		})
-	}
-	b.Run("cgo-view", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			sinkGroupsV, _ = rust.GetUserGroupsView(einsteinID)
-		}
-	})
+	benchMethod(b,
+		func(m usermanager.Manager) { sinkGroups, _ = m.GetUserGroups(einsteinID) },
+		func(r *rustcgo.Manager) { sinkGroupsV, _ = r.GetUserGroupsView(einsteinID) })
 }
 
 func BenchmarkFindUsers(b *testing.B) {
-	all, rust := managers(b)
-	for _, impl := range []string{"native", "goplugin", "rust-cgo"} {
-		m := all[impl]
-		b.Run(pathNames[impl], func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				sinkUsers, _ = m.FindUsers(query)
-			}
-		})
-	}
-	b.Run("cgo-view", func(b *testing.B) {
-		var views [16]rustcgo.UserView
-		for i := 0; i < b.N; i++ {
-			sinkCount, _ = rust.FindUsersView(query, views[:])
-		}
-	})
+	var views [16]rustcgo.UserView
+	benchMethod(b,
+		func(m usermanager.Manager) { sinkUsers, _ = m.FindUsers(query) },
+		func(r *rustcgo.Manager) { sinkCount, _ = r.FindUsersView(query, views[:]) })
 }
