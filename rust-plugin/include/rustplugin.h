@@ -30,6 +30,57 @@
 #define RP_VERSION_PATCH 0
 
 /**
+ * Success.
+ */
+#define RP_OK 0
+
+/**
+ * The user (or claim value) asked for does not exist. Not an error of the caller or the library.
+ */
+#define RP_NOT_FOUND 1
+
+/**
+ * A required pointer was NULL, a length was impossible, or an argument was otherwise unusable.
+ */
+#define RP_INVALID_ARGUMENT 2
+
+/**
+ * A string argument was not valid UTF-8.
+ */
+#define RP_INVALID_UTF8 3
+
+/**
+ * `get_user_by_claim` was given a claim other than `mail`, `username` or `uid`.
+ */
+#define RP_UNKNOWN_CLAIM 4
+
+/**
+ * A file could not be read.
+ */
+#define RP_IO 5
+
+/**
+ * User data was not valid JSON of the expected shape.
+ */
+#define RP_PARSE 6
+
+/**
+ * A caller-supplied buffer was too small; the needed size was written to the count out-param.
+ */
+#define RP_BUFFER_TOO_SMALL 7
+
+/**
+ * The library panicked inside the call; the panic was contained and nothing unwound into C.
+ */
+#define RP_PANIC 8
+
+/**
+ * A plugin's ABI version or descriptor size does not match what the host was built against. Returned by hosts' loaders, not by the library itself.
+ */
+#define RP_ABI_MISMATCH 9
+
+
+/**
  * ABI major version: bumped when a change breaks existing callers (a function's signature or
  * meaning, a struct's layout). A host must refuse a plugin whose major version differs.
  */
@@ -158,57 +209,6 @@ typedef struct rp_plugin_descriptor {
                                        size_t,
                                        size_t*);
 } rp_plugin_descriptor;
-
-/**
- * Success.
- */
-#define RP_OK 0
-
-/**
- * The user (or claim value) asked for does not exist. Not an error of the caller or the library.
- */
-#define RP_NOT_FOUND 1
-
-/**
- * A required pointer was NULL, a length was impossible, or an argument was otherwise unusable.
- */
-#define RP_INVALID_ARGUMENT 2
-
-/**
- * A string argument was not valid UTF-8.
- */
-#define RP_INVALID_UTF8 3
-
-/**
- * `get_user_by_claim` was given a claim other than `mail`, `username` or `uid`.
- */
-#define RP_UNKNOWN_CLAIM 4
-
-/**
- * A file could not be read.
- */
-#define RP_IO 5
-
-/**
- * User data was not valid JSON of the expected shape.
- */
-#define RP_PARSE 6
-
-/**
- * A caller-supplied buffer was too small; the needed size was written to the count out-param.
- */
-#define RP_BUFFER_TOO_SMALL 7
-
-/**
- * The library panicked inside the call; the panic was contained and nothing unwound into C.
- */
-#define RP_PANIC 8
-
-/**
- * A plugin's ABI version or descriptor size does not match what the host was built against.
- * Returned by hosts' loaders, not by the library itself.
- */
-#define RP_ABI_MISMATCH 9
 
 #ifdef __cplusplus
 extern "C" {

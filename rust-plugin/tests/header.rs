@@ -21,8 +21,10 @@ fn generated_header() -> String {
     config.after_includes = Some(format!(
         "\n/** The library version this header describes; rp_version() returns the same string. */\n\
          #define RP_VERSION \"{}\"\n\
-         #define RP_VERSION_MAJOR {major}\n#define RP_VERSION_MINOR {minor}\n#define RP_VERSION_PATCH {patch}",
-        env!("CARGO_PKG_VERSION")
+         #define RP_VERSION_MAJOR {major}\n#define RP_VERSION_MINOR {minor}\n#define RP_VERSION_PATCH {patch}\n{}",
+        env!("CARGO_PKG_VERSION"),
+        // The status codes live in rp-ffi-core, whose constants cbindgen does not export.
+        rpffi::status::c_defines()
     ));
     config.trailer = Some(include_str!("../include/trailer.h").to_owned());
     let mut out = Vec::new();

@@ -5,8 +5,7 @@ use std::mem::MaybeUninit;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use super::boundary::guard;
-use super::{invalid, null, out_param, rp_str, rp_str_list, utf8};
+use super::{guard, invalid, null, out_param, rp_str, rp_str_list, utf8};
 use crate::error::{Error, Status};
 use crate::store::{Claim, UserStore};
 
@@ -93,7 +92,7 @@ impl rp_user_manager {
     /// Unless NULL, `manager` must come from an `rp_user_manager_new_*` function and not be freed.
     unsafe fn from_ptr<'a>(manager: *const rp_user_manager) -> Result<&'a rp_user_manager, Error> {
         // SAFETY: the caller's contract.
-        unsafe { manager.as_ref() }.ok_or_else(|| null("manager"))
+        unsafe { manager.as_ref() }.ok_or_else(|| null("manager").into())
     }
 }
 
@@ -305,23 +304,22 @@ fn user_not_found(opaque_id: &[u8], idp: &[u8]) -> Error {
         (Ok(opaque_id), Ok(idp)) => Error::NotFound(format!(
             "no user with opaque id or username {opaque_id:?} at idp {idp:?}"
         )),
-        (Err(e), _) | (_, Err(e)) => e,
+        (Err(e), _) | (_, Err(e)) => e.into(),
     }
 }
 
 #[cold]
 #[inline(never)]
 fn unknown_claim(claim: &[u8]) -> Error {
-    utf8(claim, "claim").map_or_else(|e| e, |c| Error::UnknownClaim(c.to_owned()))
+    utf8(claim, "claim").map_or_else(Error::from, |c| Error::UnknownClaim(c.to_owned()))
 }
 
 #[cold]
 #[inline(never)]
 fn claim_not_found(claim: Claim, value: &[u8]) -> Error {
-    utf8(value, "value").map_or_else(
-        |e| e,
-        |v| Error::NotFound(format!("no user with {claim:?} claim {v:?}")),
-    )
+    utf8(value, "value").map_or_else(Error::from, |v| {
+        Error::NotFound(format!("no user with {claim:?} claim {v:?}"))
+    })
 }
 
 /// reva's GetUserByClaim: the first user, in file order, whose claim equals `value` exactly.
@@ -405,9 +403,9 @@ pub unsafe extern "C" fn rp_user_manager_find_users(
         let buffer: &mut [MaybeUninit<*const rp_user>] = if capacity == 0 {
             &mut []
         } else if users.is_null() {
-            return Err(invalid("users", "is NULL with a capacity of", capacity));
+            return Err(invalid("users", "is NULL with a capacity of", capacity).into());
         } else if capacity > isize::MAX as usize / size_of::<*const rp_user>() {
-            return Err(invalid("capacity", "is impossible:", capacity));
+            return Err(invalid("capacity", "is impossible:", capacity).into());
         } else {
             // SAFETY: non-NULL, size within isize::MAX, writable for `capacity` entries by contract.
             unsafe { std::slice::from_raw_parts_mut(users.cast(), capacity) }

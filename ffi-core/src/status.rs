@@ -1,0 +1,69 @@
+//! Status codes of the C ABI, shared by every library of the project. One list defines the Rust
+//! constants, their names for C (`status_name`) and the `#define`s every header carries
+//! (`c_defines`), so the three cannot drift apart.
+
+use std::ffi::CStr;
+use std::fmt::Write as _;
+
+/// Status codes of the C ABI. `0` is success; every other value names one kind of failure.
+///
+/// They are plain integers, not a Rust enum, so that a C caller can never hand the library a value
+/// outside the enum (which would be undefined behaviour in Rust).
+pub type Status = i32;
+
+macro_rules! status_codes {
+    ($($doc:literal $name:ident = $value:literal;)*) => {
+        $(#[doc = $doc] pub const $name: Status = $value;)*
+        /// Every status code: its value, its NUL-terminated name, its documentation.
+        const ALL: &[(Status, &str, &str)] = &[$(($value, concat!(stringify!($name), "\0"), $doc)),*];
+    };
+}
+
+status_codes! {
+    "Success." RP_OK = 0;
+    "The user (or claim value) asked for does not exist. Not an error of the caller or the library." RP_NOT_FOUND = 1;
+    "A required pointer was NULL, a length was impossible, or an argument was otherwise unusable." RP_INVALID_ARGUMENT = 2;
+    "A string argument was not valid UTF-8." RP_INVALID_UTF8 = 3;
+    "`get_user_by_claim` was given a claim other than `mail`, `username` or `uid`." RP_UNKNOWN_CLAIM = 4;
+    "A file could not be read." RP_IO = 5;
+    "User data was not valid JSON of the expected shape." RP_PARSE = 6;
+    "A caller-supplied buffer was too small; the needed size was written to the count out-param." RP_BUFFER_TOO_SMALL = 7;
+    "The library panicked inside the call; the panic was contained and nothing unwound into C." RP_PANIC = 8;
+    "A plugin's ABI version or descriptor size does not match what the host was built against. Returned by hosts' loaders, not by the library itself." RP_ABI_MISMATCH = 9;
+}
+
+/// The name of a status code (`c"RP_NOT_FOUND"`), or `c"RP_UNKNOWN_STATUS"`.
+pub fn status_name(status: Status) -> &'static CStr {
+    ALL.iter()
+        .find(|(value, _, _)| *value == status)
+        .and_then(|(_, name, _)| CStr::from_bytes_with_nul(name.as_bytes()).ok())
+        .unwrap_or(c"RP_UNKNOWN_STATUS")
+}
+
+/// The `#define` of every status code with its documentation, for a generated C header.
+pub fn c_defines() -> String {
+    let mut text = String::new();
+    for (value, name, doc) in ALL {
+        let _ = write!(
+            text,
+            "\n/**\n * {doc}\n */\n#define {} {value}\n",
+            name.trim_end_matches('\0')
+        );
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_defines_come_from_one_list() {
+        assert_eq!(status_name(RP_OK), c"RP_OK");
+        assert_eq!(status_name(RP_ABI_MISMATCH), c"RP_ABI_MISMATCH");
+        assert_eq!(status_name(-1), c"RP_UNKNOWN_STATUS");
+        let defines = c_defines();
+        assert!(defines.contains("#define RP_OK 0\n") && defines.contains("#define RP_PANIC 8\n"));
+        assert_eq!(defines.matches("#define").count(), 10);
+    }
+}
