@@ -133,10 +133,15 @@ pub fn meaning(results: &Results) -> Vec<String> {
             format_ns(c.ns_per_op),
             rust.ns_per_op / c.ns_per_op
         );
-        if let (Some(a), Some(b)) = (rust.instructions_per_call, c.instructions_per_call) {
-            let _ = write!(line, ", {a} against {b} instructions per call");
+        match (rust.instructions_per_call, c.instructions_per_call) {
+            (Some(a), Some(b)) if a == b => {
+                let _ = write!(line, ", and the same {a} instructions per call: calling Rust through the C ABI is a plain C call, and the time difference is this run's noise.");
+            }
+            (Some(a), Some(b)) => {
+                let _ = write!(line, ", {a} against {b} instructions per call.");
+            }
+            _ => line.push('.'),
         }
-        line.push_str(": calling Rust through the C ABI is a plain C call.");
         lines.push(line);
     }
     if let (Some(dynamic), Some(rust)) = (add("cpp", "dynamic"), add("cpp", "static")) {
@@ -147,19 +152,37 @@ pub fn meaning(results: &Results) -> Vec<String> {
     if let Some((lto, inline)) =
         add("cpp", "lto").and_then(|r| Some((r, sibling(results, r, "native")?)))
     {
+        let verdict = match (lto.instructions_per_call, inline.instructions_per_call) {
+            (Some(a), Some(b)) if a == b => {
+                format!("inlined into C++ (the same {a} instructions as inline C++)")
+            }
+            (Some(a), Some(b)) => {
+                format!("not inlined ({a} instructions against {b} for inline C++)")
+            }
+            _ => "measured without instruction counts".to_owned(),
+        };
         lines.push(format!(
-            "With cross-language LTO the Rust `Add` is inlined into C++: {} against {} for inline C++ ({:.2}x).",
+            "With cross-language LTO the Rust `Add` is {verdict}: {} against {} ({:.2}x).",
             format_ns(lto.ns_per_op),
             format_ns(inline.ns_per_op),
             lto.ns_per_op / inline.ns_per_op
         ));
     }
     if let (Some(rust), Some(c)) = (add("go", "cgo"), add("go", "cgo-c")) {
+        let ratio = rust.ns_per_op / c.ns_per_op;
+        let verdict = if ratio <= 1.1 {
+            "the cgo transition is the whole cost; the Rust side adds nothing measurable".to_owned()
+        } else {
+            format!(
+                "the two calls differ only in the callee (Rust's and C's `Add` compile to the same two instructions), so check a gap this size (spreads {} and {}) against another run before reading it as Rust's",
+                cell(rust.ns_spread, format_ns),
+                cell(c.ns_spread, format_ns)
+            )
+        };
         lines.push(format!(
-            "Go -> Rust `Add` costs {} and Go -> C {} ({:.2}x): the cgo transition is the whole cost, the Rust side adds nothing.",
+            "Go -> Rust `Add` costs {} and Go -> C {} ({ratio:.2}x): {verdict}.",
             format_ns(rust.ns_per_op),
             format_ns(c.ns_per_op),
-            rust.ns_per_op / c.ns_per_op
         ));
     }
     if let (Some(plugin), Some(native)) = (add("go", "goplugin"), add("go", "native")) {

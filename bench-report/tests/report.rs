@@ -144,7 +144,10 @@ fn writes_json_markdown_html_and_charts() {
     assert!(
         markdown.contains("C++ -> Rust `Add` through the archive costs 1.80 ns against 1.50 ns")
     );
-    assert!(markdown.contains("Go -> Rust `Add` costs 31.50 ns and Go -> C 30.00 ns (1.05x)"));
+    assert!(markdown.contains("Go -> Rust `Add` costs 31.50 ns and Go -> C 30.00 ns (1.05x): the cgo transition is the whole cost"));
+    assert!(markdown.contains(
+        "and the same 10 instructions per call: calling Rust through the C ABI is a plain C call"
+    ));
     assert!(markdown.contains("FindUsers from C++ grows 1166.7x from 1000 to 1000000 users"));
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(html.contains("<table>") && html.contains("<img src=\"charts/add.svg\""));
