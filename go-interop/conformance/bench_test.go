@@ -27,50 +27,41 @@ var (
 //go:noinline
 func nativeAdd(a, b int64) int64 { return a + b }
 
-// BenchmarkAdd: Go native, Go plugin, and Go -> cgo -> C / Rust, plain and nocallback.
+// BenchmarkAdd: Go native, Go plugin, and Go -> cgo -> C / Rust, plain and nocallback. Each loop
+// calls its function directly (not through a func value, which would add an indirect call to the
+// very thing measured); only the Go plugin's Add is a func value, as plugin.Lookup gives it.
 func BenchmarkAdd(b *testing.B) {
-	p := thePlugin(b)
-	for _, path := range []struct {
-		name string
-		add  func(int64, int64) int64
-	}{
-		{"native", nil}, // called directly below, not through a func value
-		{"goplugin", p.Add},
-		{"cgo-c", cadd.Add},
-		{"cgo-c-nocallback", cadd.AddNoCallback},
-		{"cgo", rustcgo.Add},
-		{"cgo-nocallback", rustcgo.AddNoCallback},
-	} {
-		b.Run(path.name, func(b *testing.B) {
-			switch path.name {
-			case "native":
-				for i := 0; i < b.N; i++ {
-					sinkInt = nativeAdd(x, y)
-				}
-			case "cgo":
-				for i := 0; i < b.N; i++ {
-					sinkInt = rustcgo.Add(x, y)
-				}
-			case "cgo-nocallback":
-				for i := 0; i < b.N; i++ {
-					sinkInt = rustcgo.AddNoCallback(x, y)
-				}
-			case "cgo-c":
-				for i := 0; i < b.N; i++ {
-					sinkInt = cadd.Add(x, y)
-				}
-			case "cgo-c-nocallback":
-				for i := 0; i < b.N; i++ {
-					sinkInt = cadd.AddNoCallback(x, y)
-				}
-			default: // the Go plugin's Add is only reachable through the func value plugin.Lookup gives
-				add := path.add
-				for i := 0; i < b.N; i++ {
-					sinkInt = add(x, y)
-				}
-			}
-		})
-	}
+	pluginAdd := thePlugin(b).Add
+	b.Run("native", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			sinkInt = nativeAdd(x, y)
+		}
+	})
+	b.Run("goplugin", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			sinkInt = pluginAdd(x, y)
+		}
+	})
+	b.Run("cgo-c", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			sinkInt = cadd.Add(x, y)
+		}
+	})
+	b.Run("cgo-c-nocallback", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			sinkInt = cadd.AddNoCallback(x, y)
+		}
+	})
+	b.Run("cgo", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			sinkInt = rustcgo.Add(x, y)
+		}
+	})
+	b.Run("cgo-nocallback", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			sinkInt = rustcgo.AddNoCallback(x, y)
+		}
+	})
 }
 
 // managers opens the demo data with each implementation, once per benchmark.
