@@ -20,7 +20,7 @@ help:
 	@echo "make report        the joint report from whatever results/ holds"
 	@echo "make build         the Rust plugin (.so, .a, rlib, gen-users) and the C hosts"
 	@echo "make install       PREFIX=/usr/local [DESTDIR=]: libraries, header, pkg-config files"
-	@echo "make header        regenerate rust-plugin/include/rustplugin.h with cbindgen"
+	@echo "make header        regenerate the C headers in include/ with cbindgen"
 	@echo "make deps          install missing apt packages and rustup components"
 	@echo "make clean         remove build output"
 
@@ -44,7 +44,7 @@ cpp-bench: build-rust build-rust-lto
 	$(MAKE) -C cpp-bench RUST_LIB=../$(RUST_LIB)
 
 header:
-	UPDATE_HEADER=1 $(CARGO) test -p rust-plugin --test header
+	UPDATE_HEADER=1 $(CARGO) test --workspace --test header
 
 install: build-rust
 	scripts/install.sh "$(PREFIX)"

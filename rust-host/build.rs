@@ -1,5 +1,5 @@
 //! Generates the Rust bindings of three C headers with bindgen, and builds what they describe:
-//! - rust-plugin/include/rustplugin.h: the plugin's C API (types for the libloading host);
+//! - include/rustplugin.h: the plugin's C API (types for the libloading host);
 //! - cpp-bench/src/native_add.h: a C `native_add`, compiled with the `cc` crate (the Rust -> C path);
 //! - the header `go build -buildmode=c-archive` writes for go-interop/carchive (the Rust -> Go path),
 //!   when Go is installed; else cfg `has_go` stays unset and the Go benchmark says it is skipped.
@@ -30,7 +30,7 @@ fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
     println!("cargo::rustc-check-cfg=cfg(has_go)");
 
-    let plugin_header = root.join("rust-plugin/include/rustplugin.h");
+    let plugin_header = root.join("include/rustplugin.h");
     println!("cargo::rerun-if-changed={}", plugin_header.display());
     bindings(
         &plugin_header,

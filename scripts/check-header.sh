@@ -5,9 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-header=rust-plugin/include/rustplugin.h
+header=include/rustplugin.h
 library=${RUST_LIB:-target/release}/librustplugin.so
-flags=(-Wall -Wextra -Werror -pedantic -fsyntax-only -Irust-plugin/include)
+flags=(-Wall -Wextra -Werror -pedantic -fsyntax-only -Iinclude)
 source_c='#include "rustplugin.h"
 int main(void) {
   rp_str name = rp_cstr("einstein");

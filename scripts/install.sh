@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make install PREFIX=... [DESTDIR=...]`: installs the static and shared libraries, the header and
+# `make install PREFIX=... [DESTDIR=...]`: installs the static and shared libraries, the headers and
 # two pkg-config files:
 #   rustplugin         -lrustplugin (the shared library); `--static` adds the system libraries the
 #                      Rust archive needs, for `cc -static`
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 prefix=${1:?usage: install.sh PREFIX}
 destdir=${DESTDIR:-}
 rust_lib=${RUST_LIB:-target/release}
-header=rust-plugin/include/rustplugin.h
+header=include/rustplugin.h
 version=$(sed -n 's/^#define RP_VERSION "\(.*\)"$/\1/p' "$header")
 # What the Rust archive needs from the system (`rustc --print native-static-libs`); -lgcc_s is left
 # out because gcc links its static twin (libgcc_eh) itself under -static.
@@ -22,7 +22,7 @@ pcdir=$libdir/pkgconfig
 install -d "$destdir$libdir" "$destdir$includedir" "$destdir$pcdir"
 install -m 644 "$rust_lib/librustplugin.a" "$destdir$libdir/"
 install -m 755 "$rust_lib/librustplugin.so" "$destdir$libdir/"
-install -m 644 "$header" "$destdir$includedir/"
+install -m 644 include/*.h "$destdir$includedir/"
 
 pc_head="prefix=$prefix
 libdir=\${prefix}/lib

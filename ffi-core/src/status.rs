@@ -30,6 +30,7 @@ status_codes! {
     "A caller-supplied buffer was too small; the needed size was written to the count out-param." RP_BUFFER_TOO_SMALL = 7;
     "The library panicked inside the call; the panic was contained and nothing unwound into C." RP_PANIC = 8;
     "A plugin's ABI version or descriptor size does not match what the host was built against. Returned by hosts' loaders, not by the library itself." RP_ABI_MISMATCH = 9;
+    "A plugin's own code reported a failure (an HTTP plugin's init, handle or close); the message says why." RP_PLUGIN_FAILED = 10;
 }
 
 /// The name of a status code (`c"RP_NOT_FOUND"`), or `c"RP_UNKNOWN_STATUS"`.
@@ -64,6 +65,6 @@ mod tests {
         assert_eq!(status_name(-1), c"RP_UNKNOWN_STATUS");
         let defines = c_defines();
         assert!(defines.contains("#define RP_OK 0\n") && defines.contains("#define RP_PANIC 8\n"));
-        assert_eq!(defines.matches("#define").count(), 10);
+        assert_eq!(defines.matches("#define").count(), 11);
     }
 }

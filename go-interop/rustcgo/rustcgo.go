@@ -1,5 +1,5 @@
 // Package rustcgo is the Rust plugin's UserManager for Go, through cgo and the C ABI of
-// rust-plugin/include/rustplugin.h. It links librustplugin.a (build tag rustplugin_shared: the
+// include/rustplugin.h. It links librustplugin.a (build tag rustplugin_shared: the
 // shared library instead).
 //
 // Strings go in without copies (pointer and length of the Go string's bytes). Answers come back as
@@ -8,7 +8,7 @@
 package rustcgo
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../rust-plugin/include
+#cgo CFLAGS: -I${SRCDIR}/../../include
 // The wrappers neither keep Go pointers nor call back into Go; saying so lets cgo leave the Go
 // arguments (strings, out-params, the message buffer) on the goroutine's stack (Go 1.24+).
 #cgo noescape um_new_demo

@@ -28,10 +28,7 @@ fn fake_plugin(dir: &Path, name: &str, defines: &[&str]) -> PathBuf {
         .args(["-shared", "-fPIC", "-o"])
         .arg(&out)
         .arg(root().join("c-host/tests/fake_plugin.c"))
-        .arg(format!(
-            "-I{}",
-            root().join("rust-plugin/include").display()
-        ))
+        .arg(format!("-I{}", root().join("include").display()))
         .args(defines)
         .status()
         .expect("run cc");

@@ -3,68 +3,37 @@
 //!
 //! `UPDATE_HEADER=1 cargo test --test header` (or `make header`) rewrites the committed header.
 
+#[path = "../../ffi-core/tests/support/header.rs"]
+mod header;
+
 use std::ffi::CStr;
-use std::path::Path;
 
 use rustplugin::ffi::descriptor::{
     rp_plugin_get_descriptor, rp_version, RP_ABI_VERSION_MAJOR, RP_ABI_VERSION_MINOR,
 };
 
 const CRATE_DIR: &str = env!("CARGO_MANIFEST_DIR");
+const HEADER: &str = "rustplugin.h";
 
-fn generated_header() -> String {
-    let mut config = cbindgen::Config::from_file(Path::new(CRATE_DIR).join("cbindgen.toml"))
-        .expect("cbindgen.toml parses");
+#[test]
+fn committed_header_is_up_to_date() {
+    let mut config = header::config(CRATE_DIR);
     let [major, minor, patch] = ["MAJOR", "MINOR", "PATCH"].map(|part| {
         std::env::var(format!("CARGO_PKG_VERSION_{part}")).expect("cargo sets the version parts")
     });
     config.after_includes = Some(format!(
         "\n/** The library version this header describes; rp_version() returns the same string. */\n\
          #define RP_VERSION \"{}\"\n\
-         #define RP_VERSION_MAJOR {major}\n#define RP_VERSION_MINOR {minor}\n#define RP_VERSION_PATCH {patch}\n{}",
+         #define RP_VERSION_MAJOR {major}\n#define RP_VERSION_MINOR {minor}\n#define RP_VERSION_PATCH {patch}\n",
         env!("CARGO_PKG_VERSION"),
-        // The status codes live in rp-ffi-core, whose constants cbindgen does not export.
-        rpffi::status::c_defines()
     ));
-    config.trailer = Some(include_str!("../include/trailer.h").to_owned());
-    let mut out = Vec::new();
-    cbindgen::Builder::new()
-        .with_crate(CRATE_DIR)
-        .with_config(config)
-        .generate()
-        .expect("cbindgen generates the header")
-        .write(&mut out);
-    String::from_utf8(out).expect("the header is UTF-8")
-}
-
-#[test]
-fn committed_header_is_up_to_date() {
-    let path = Path::new(CRATE_DIR).join("include/rustplugin.h");
-    let generated = generated_header();
-    if std::env::var_os("UPDATE_HEADER").is_some() {
-        std::fs::write(&path, &generated).expect("write the header");
-        return;
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == generated,
-        "{} is stale: run `make header` and commit it",
-        path.display()
-    );
+    config.trailer = Some(include_str!("../header-trailer.h").to_owned());
+    header::check(CRATE_DIR, HEADER, config);
 }
 
 #[test]
 fn versions_agree_between_header_cargo_and_runtime() {
-    let header =
-        std::fs::read_to_string(Path::new(CRATE_DIR).join("include/rustplugin.h")).unwrap();
-    let define = |name: &str| -> String {
-        header
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("#define {name} ")))
-            .unwrap_or_else(|| panic!("the header defines {name}"))
-            .trim()
-            .to_owned()
-    };
+    let define = |name: &str| header::define(CRATE_DIR, HEADER, name);
     assert_eq!(
         define("RP_VERSION"),
         format!("\"{}\"", env!("CARGO_PKG_VERSION"))

@@ -3,17 +3,6 @@
 #ifndef RUSTPLUGIN_HELPERS_H
 #define RUSTPLUGIN_HELPERS_H
 
-/** A view of the NUL-terminated string `s` (NULL gives the empty view); `s` is not copied. */
-static inline rp_str rp_cstr(const char *s) {
-  rp_str view;
-  view.ptr = s;
-  view.len = s != NULL ? strlen(s) : 0;
-  return view;
-}
-
-/** printf arguments for an rp_str: printf("%.*s\n", RP_STR_PRINTF(user->username)). */
-#define RP_STR_PRINTF(s) (int)(s).len, (s).ptr
-
 /**
  * Checks a plugin descriptor against the ABI this header describes: RP_OK when the plugin may
  * be used, RP_ABI_MISMATCH when its major version differs, its minor version is older, or its

@@ -21,63 +21,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
+#include "rp_common.h"
 
 /** The library version this header describes; rp_version() returns the same string. */
 #define RP_VERSION "0.1.0"
 #define RP_VERSION_MAJOR 0
 #define RP_VERSION_MINOR 1
 #define RP_VERSION_PATCH 0
-
-/**
- * Success.
- */
-#define RP_OK 0
-
-/**
- * The user (or claim value) asked for does not exist. Not an error of the caller or the library.
- */
-#define RP_NOT_FOUND 1
-
-/**
- * A required pointer was NULL, a length was impossible, or an argument was otherwise unusable.
- */
-#define RP_INVALID_ARGUMENT 2
-
-/**
- * A string argument was not valid UTF-8.
- */
-#define RP_INVALID_UTF8 3
-
-/**
- * `get_user_by_claim` was given a claim other than `mail`, `username` or `uid`.
- */
-#define RP_UNKNOWN_CLAIM 4
-
-/**
- * A file could not be read.
- */
-#define RP_IO 5
-
-/**
- * User data was not valid JSON of the expected shape.
- */
-#define RP_PARSE 6
-
-/**
- * A caller-supplied buffer was too small; the needed size was written to the count out-param.
- */
-#define RP_BUFFER_TOO_SMALL 7
-
-/**
- * The library panicked inside the call; the panic was contained and nothing unwound into C.
- */
-#define RP_PANIC 8
-
-/**
- * A plugin's ABI version or descriptor size does not match what the host was built against. Returned by hosts' loaders, not by the library itself.
- */
-#define RP_ABI_MISMATCH 9
 
 
 /**
@@ -102,36 +52,6 @@
 typedef struct rp_user_manager rp_user_manager;
 
 /**
- * Status codes of the C ABI. `0` is success; every other value names one kind of failure.
- *
- * They are plain integers, not a Rust enum, so that a C caller can never hand the library a value
- * outside the enum (which would be undefined behaviour in Rust).
- */
-typedef int32_t rp_status;
-
-/**
- * A string view: `len` bytes at `ptr`, not necessarily NUL-terminated.
- *
- * As an input, `ptr` may be NULL when `len` is 0 (the empty string); the library reads the bytes
- * only during the call. As an output, `ptr` is never NULL, and the bytes are valid UTF-8 that
- * live as long as the object that returned them. Print one with
- * `printf("%.*s", RP_STR_PRINTF(s))`.
- */
-typedef struct rp_str {
-  const char *ptr;
-  size_t len;
-} rp_str;
-
-/**
- * A borrowed array of `len` string views at `ptr` (never NULL, even when `len` is 0). It lives
- * as long as the object that returned it.
- */
-typedef struct rp_str_list {
-  const struct rp_str *ptr;
-  size_t len;
-} rp_str_list;
-
-/**
  * A user, as borrowed views into the manager that returned it. Every field lives as long as that
  * manager; do not free any of them.
  */
@@ -139,26 +59,26 @@ typedef struct rp_user {
   /**
    * `id.opaque_id`.
    */
-  struct rp_str opaque_id;
+  rp_str opaque_id;
   /**
    * `id.idp`, the identity provider.
    */
-  struct rp_str idp;
-  struct rp_str username;
-  struct rp_str mail;
-  struct rp_str display_name;
+  rp_str idp;
+  rp_str username;
+  rp_str mail;
+  rp_str display_name;
   /**
    * The user's groups, in file order.
    */
-  struct rp_str_list groups;
+  rp_str_list groups;
   /**
    * The decoded `opaque.map.uid` value ("123"), or empty when the user has no "plain" uid.
    */
-  struct rp_str uid;
+  rp_str uid;
   /**
    * The decoded `opaque.map.gid` value ("987"), or empty when the user has no "plain" gid.
    */
-  struct rp_str gid;
+  rp_str gid;
 } rp_user;
 
 /**
@@ -187,24 +107,24 @@ typedef struct rp_plugin_descriptor {
   const char *(*status_name)(rp_status);
   const char *(*last_error_message)(void);
   rp_status (*user_manager_new_demo)(struct rp_user_manager**);
-  rp_status (*user_manager_new_from_json)(struct rp_str, struct rp_user_manager**);
-  rp_status (*user_manager_new_from_file)(struct rp_str, struct rp_user_manager**);
+  rp_status (*user_manager_new_from_json)(rp_str, struct rp_user_manager**);
+  rp_status (*user_manager_new_from_file)(rp_str, struct rp_user_manager**);
   void (*user_manager_free)(struct rp_user_manager*);
   size_t (*user_manager_user_count)(const struct rp_user_manager*);
   rp_status (*user_manager_get_user)(const struct rp_user_manager*,
-                                     struct rp_str,
-                                     struct rp_str,
+                                     rp_str,
+                                     rp_str,
                                      const struct rp_user**);
   rp_status (*user_manager_get_user_by_claim)(const struct rp_user_manager*,
-                                              struct rp_str,
-                                              struct rp_str,
+                                              rp_str,
+                                              rp_str,
                                               const struct rp_user**);
   rp_status (*user_manager_get_user_groups)(const struct rp_user_manager*,
-                                            struct rp_str,
-                                            struct rp_str,
-                                            struct rp_str_list*);
+                                            rp_str,
+                                            rp_str,
+                                            rp_str_list*);
   rp_status (*user_manager_find_users)(const struct rp_user_manager*,
-                                       struct rp_str,
+                                       rp_str,
                                        const struct rp_user**,
                                        size_t,
                                        size_t*);
@@ -287,7 +207,7 @@ rp_status rp_user_manager_new_demo(struct rp_user_manager **out);
  * Every pointer is NULL (where allowed above) or valid for the access described; a manager
  * comes from `rp_user_manager_new_*` and is not freed; each `rp_str` points to `len` readable bytes.
  */
-rp_status rp_user_manager_new_from_json(struct rp_str json,
+rp_status rp_user_manager_new_from_json(rp_str json,
                                         struct rp_user_manager **out);
 
 /**
@@ -307,7 +227,7 @@ rp_status rp_user_manager_new_from_json(struct rp_str json,
  * Every pointer is NULL (where allowed above) or valid for the access described; a manager
  * comes from `rp_user_manager_new_*` and is not freed; each `rp_str` points to `len` readable bytes.
  */
-rp_status rp_user_manager_new_from_file(struct rp_str path,
+rp_status rp_user_manager_new_from_file(rp_str path,
                                         struct rp_user_manager **out);
 
 /**
@@ -347,8 +267,8 @@ size_t rp_user_manager_user_count(const struct rp_user_manager *manager);
  * comes from `rp_user_manager_new_*` and is not freed; each `rp_str` points to `len` readable bytes.
  */
 rp_status rp_user_manager_get_user(const struct rp_user_manager *manager,
-                                   struct rp_str opaque_id,
-                                   struct rp_str idp,
+                                   rp_str opaque_id,
+                                   rp_str idp,
                                    const struct rp_user **user);
 
 /**
@@ -366,9 +286,9 @@ rp_status rp_user_manager_get_user(const struct rp_user_manager *manager,
  * comes from `rp_user_manager_new_*` and is not freed; each `rp_str` points to `len` readable bytes.
  */
 rp_status rp_user_manager_get_user_groups(const struct rp_user_manager *manager,
-                                          struct rp_str opaque_id,
-                                          struct rp_str idp,
-                                          struct rp_str_list *groups);
+                                          rp_str opaque_id,
+                                          rp_str idp,
+                                          rp_str_list *groups);
 
 /**
  * reva's GetUserByClaim: the first user, in file order, whose claim equals `value` exactly.
@@ -388,8 +308,8 @@ rp_status rp_user_manager_get_user_groups(const struct rp_user_manager *manager,
  * comes from `rp_user_manager_new_*` and is not freed; each `rp_str` points to `len` readable bytes.
  */
 rp_status rp_user_manager_get_user_by_claim(const struct rp_user_manager *manager,
-                                            struct rp_str claim,
-                                            struct rp_str value,
+                                            rp_str claim,
+                                            rp_str value,
                                             const struct rp_user **user);
 
 /**
@@ -414,7 +334,7 @@ rp_status rp_user_manager_get_user_by_claim(const struct rp_user_manager *manage
  * comes from `rp_user_manager_new_*` and is not freed; each `rp_str` points to `len` readable bytes.
  */
 rp_status rp_user_manager_find_users(const struct rp_user_manager *manager,
-                                     struct rp_str query,
+                                     rp_str query,
                                      const struct rp_user **users,
                                      size_t capacity,
                                      size_t *count);
@@ -429,17 +349,6 @@ rp_status rp_user_manager_find_users(const struct rp_user_manager *manager,
 /* Helpers compiled into the caller (not part of the library's ABI). */
 #ifndef RUSTPLUGIN_HELPERS_H
 #define RUSTPLUGIN_HELPERS_H
-
-/** A view of the NUL-terminated string `s` (NULL gives the empty view); `s` is not copied. */
-static inline rp_str rp_cstr(const char *s) {
-  rp_str view;
-  view.ptr = s;
-  view.len = s != NULL ? strlen(s) : 0;
-  return view;
-}
-
-/** printf arguments for an rp_str: printf("%.*s\n", RP_STR_PRINTF(user->username)). */
-#define RP_STR_PRINTF(s) (int)(s).len, (s).ptr
 
 /**
  * Checks a plugin descriptor against the ABI this header describes: RP_OK when the plugin may
