@@ -1,25 +1,33 @@
 #!/usr/bin/env bash
-# Checks the C API's surface: the header compiles cleanly as C99 and C++17 with every compiler
-# present (gcc, g++, clang-19), and the shared library exports exactly the functions the header
-# declares, nothing more (no Rust std symbols).
+# Checks the C APIs' surface: the headers compile cleanly, alone and together in either order, as
+# C99 and C++17 with every compiler present (gcc, g++, clang-19); the user manager library exports
+# exactly the functions rustplugin.h declares, and each HTTP plugin exactly
+# rp_http_plugin_get_descriptor: nothing more (no Rust std symbols, no symbols of their crates).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 header=include/rustplugin.h
 library=${RUST_LIB:-target/release}/librustplugin.so
 flags=(-Wall -Wextra -Werror -pedantic -fsyntax-only -Iinclude)
-source_c='#include "rustplugin.h"
-int main(void) {
+main='int main(void) {
   rp_str name = rp_cstr("einstein");
-  return (int)name.len + rp_plugin_check_descriptor(NULL);
+  return (int)name.len + rp_plugin_check_descriptor(NULL) + rp_http_plugin_check_descriptor(NULL);
 }'
+sources=("#include \"rustplugin.h\"
+#include \"rp_http_plugin.h\"
+$main" "#include \"rp_http_plugin.h\"
+#include \"rustplugin.h\"
+$main" '#include "rp_common.h"
+int main(void) { return (int)rp_cstr("x").len - 1; }')
 
 compilers=(gcc:c:c99 g++:c++:c++17)
 command -v clang-19 >/dev/null && compilers+=(clang-19:c:c99 clang-19:c++:c++17)
 for entry in "${compilers[@]}"; do
   IFS=: read -r compiler language standard <<<"$entry"
-  printf '%s\n' "$source_c" | "$compiler" -x "$language" -std="$standard" "${flags[@]}" -
-  echo "header: compiles with $compiler -std=$standard -Wall -Wextra -Werror -pedantic"
+  for source in "${sources[@]}"; do
+    printf '%s\n' "$source" | "$compiler" -x "$language" -std="$standard" "${flags[@]}" -
+  done
+  echo "headers: compile with $compiler -std=$standard -Wall -Wextra -Werror -pedantic"
 done
 command -v clang-19 >/dev/null || echo "header: clang-19 not installed, checked with gcc/g++ only (make deps installs it)"
 
@@ -33,3 +41,13 @@ if [[ "$declared" != "$exported" ]]; then
   exit 1
 fi
 echo "header: $library exports exactly the $(wc -l <<<"$exported") functions of $header"
+
+for plugin in echo_plugin legacy_base64_plugin faulty_plugin; do
+  library=${RUST_LIB:-target/release}/lib$plugin.so
+  exported=$(nm -D --defined-only "$library" | awk '{print $3}')
+  if [[ "$exported" != rp_http_plugin_get_descriptor ]]; then
+    echo "header: $library exports more than rp_http_plugin_get_descriptor:" $exported >&2
+    exit 1
+  fi
+done
+echo "header: each HTTP plugin exports only rp_http_plugin_get_descriptor"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The C side of `make test`: the API suite under ASan+UBSan and under valgrind memcheck, the
-# 100-round unload test, the three demo hosts (same answers), and the loader refusing bad plugins.
+# 100-round unload test, the HTTP plugin lifecycle, the three demo hosts (same answers), and the
+# loader refusing bad plugins.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,9 @@ valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indi
 
 echo "== unload: dlopen/use/dlclose x100"
 "$build/test_unload" "$rust_lib/librustplugin.so"
+
+echo "== HTTP plugins: load, init, handle, close, unload, reload, faults (AddressSanitizer + UBSan)"
+"$build/test_http_plugins" "$rust_lib" "$build"
 
 echo "== the three hosts print the same answers"
 for flavour in static dynamic dlopen; do

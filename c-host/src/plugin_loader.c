@@ -5,29 +5,44 @@
 
 typedef const rp_plugin_descriptor *(*get_descriptor_fn)(void);
 
+rp_status library_open(const char *path, const char *symbol, const char *kind, void **library,
+                       void **address, char *error, size_t error_capacity) {
+  void *opened;
+  void *found;
+  /* RTLD_LOCAL keeps the plugin's symbols out of the global namespace, so two plugins (or two
+   * versions of one, during a reload) cannot capture each other's symbols. */
+  opened = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (opened == NULL) {
+    snprintf(error, error_capacity, "cannot load plugin %s: %s", path, dlerror());
+    return RP_IO;
+  }
+  found = dlsym(opened, symbol);
+  if (found == NULL) {
+    snprintf(error, error_capacity, "cannot use %s: it is not %s (no %s symbol)", path, kind,
+             symbol);
+    dlclose(opened);
+    return RP_ABI_MISMATCH;
+  }
+  *library = opened;
+  *address = found;
+  return RP_OK;
+}
+
 rp_status plugin_open(const char *path, plugin_handle *plugin, char *error, size_t error_capacity) {
   void *library;
   get_descriptor_fn get_descriptor;
   const rp_plugin_descriptor *api;
+  rp_status status;
 
   if (path == NULL || plugin == NULL) {
     snprintf(error, error_capacity, "plugin_open: path and plugin must not be NULL");
     return RP_INVALID_ARGUMENT;
   }
-  /* RTLD_LOCAL keeps the plugin's symbols out of the global namespace, so two plugins (or two
-   * versions of one, during a reload) cannot capture each other's symbols. */
-  library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-  if (library == NULL) {
-    snprintf(error, error_capacity, "cannot load plugin %s: %s", path, dlerror());
-    return RP_IO;
-  }
   /* ISO C forbids converting void * to a function pointer; POSIX guarantees it works for dlsym. */
-  *(void **)&get_descriptor = dlsym(library, "rp_plugin_get_descriptor");
-  if (get_descriptor == NULL) {
-    snprintf(error, error_capacity,
-             "cannot use %s: it is not a rustplugin plugin (no rp_plugin_get_descriptor symbol)", path);
-    dlclose(library);
-    return RP_ABI_MISMATCH;
+  status = library_open(path, "rp_plugin_get_descriptor", "a rustplugin plugin", &library,
+                        (void **)&get_descriptor, error, error_capacity);
+  if (status != RP_OK) {
+    return status;
   }
   api = get_descriptor();
   if (rp_plugin_check_descriptor(api) != RP_OK) {

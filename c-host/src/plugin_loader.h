@@ -1,6 +1,7 @@
 /*
  * plugin_loader: opens the Rust plugin's shared library with dlopen and checks its descriptor
- * before anything in it is called. Shared by the dlopen host, the tests and the benchmarks.
+ * before anything in it is called. Shared by the dlopen host, the tests and the benchmarks;
+ * library_open is also the first step of http_plugin_loader.
  */
 #ifndef PLUGIN_LOADER_H
 #define PLUGIN_LOADER_H
@@ -12,6 +13,20 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/**
+ * Opens the shared library at `path` (RTLD_NOW | RTLD_LOCAL) and finds `symbol` in it.
+ *
+ * Returns RP_OK with the dlopen handle in `*library` and the symbol's address in `*address`; or,
+ * with a sentence in `error` (which says the library is not `kind`, e.g. "an HTTP plugin") and
+ * nothing left open:
+ * RP_IO when dlopen fails, RP_ABI_MISMATCH when the symbol is missing.
+ *
+ * dlopen returns the already-loaded library for a path it has loaded before: to load a new build
+ * while the old one is loaded, give the new one another path (the Go gateway copies it).
+ */
+rp_status library_open(const char *path, const char *symbol, const char *kind, void **library,
+                       void **address, char *error, size_t error_capacity);
 
 /** A loaded plugin: the dlopen handle and its checked descriptor. */
 typedef struct plugin_handle {

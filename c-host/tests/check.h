@@ -3,7 +3,9 @@
 #ifndef CHECK_H
 #define CHECK_H
 
+#include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "rustplugin.h"
 
@@ -20,6 +22,13 @@ static int checks_failed;
     }                                                                     \
   } while (0)
 
+/* How a failed CHECK_STATUS names statuses and finds the message: the user manager library's by
+ * default; a test of other libraries defines both before including this file. */
+#ifndef CHECK_STATUS_NAME
+#define CHECK_STATUS_NAME rp_status_name
+#define CHECK_LAST_ERROR rp_last_error_message()
+#endif
+
 /* Checks that `expr` returns status `expected`; on a mismatch, prints both names and the message. */
 #define CHECK_STATUS(expr, expected)                                                  \
   do {                                                                                \
@@ -29,10 +38,23 @@ static int checks_failed;
     } else {                                                                          \
       checks_failed++;                                                                \
       fprintf(stderr, "%s:%d: %s returned %s, expected %s (last error: %s)\n", __FILE__, \
-              __LINE__, #expr, rp_status_name(check_status_), rp_status_name(expected),   \
-              rp_last_error_message());                                               \
+              __LINE__, #expr, CHECK_STATUS_NAME(check_status_), CHECK_STATUS_NAME(expected), \
+              CHECK_LAST_ERROR);                                                      \
     }                                                                                 \
   } while (0)
+
+/* 1 if /proc/self/maps maps the file `path` (an absolute path), 0 if not, -1 if maps is unreadable. */
+static inline int path_is_mapped(const char *path) {
+  char line[PATH_MAX + 256];
+  int mapped = 0;
+  FILE *maps = fopen("/proc/self/maps", "r");
+  if (maps == NULL) return -1;
+  while (fgets(line, sizeof line, maps) != NULL) {
+    if (strstr(line, path) != NULL) mapped = 1;
+  }
+  fclose(maps);
+  return mapped;
+}
 
 static int check_report(const char *suite) {
   printf("%s: %d passed, %d failed\n", suite, checks_passed, checks_failed);

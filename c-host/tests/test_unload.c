@@ -19,19 +19,6 @@
 
 static char library_path[PATH_MAX];
 
-/* 1 if /proc/self/maps has a mapping of library_path, 0 if not, -1 if maps cannot be read. */
-static int library_is_mapped(void) {
-  char line[PATH_MAX + 256];
-  int mapped = 0;
-  FILE *maps = fopen("/proc/self/maps", "r");
-  if (maps == NULL) return -1;
-  while (fgets(line, sizeof line, maps) != NULL) {
-    if (strstr(line, library_path) != NULL) mapped = 1;
-  }
-  fclose(maps);
-  return mapped;
-}
-
 /* Uses the plugin as a host would, including calls that fail; returns the number of wrong answers. */
 static size_t use_plugin(const rp_plugin_descriptor *api) {
   rp_user_manager *manager = NULL;
@@ -66,19 +53,19 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s PATH/TO/librustplugin.so (an existing file)\n", argv[0]);
     return 2;
   }
-  CHECK(library_is_mapped() == 0);
+  CHECK(path_is_mapped(library_path) == 0);
   for (round = 0; round < ROUNDS; round++) {
     if (plugin_open(library_path, &plugin, error, sizeof error) != RP_OK) {
       fprintf(stderr, "round %d: %s\n", round, error);
       checks_failed++;
       break;
     }
-    CHECK(library_is_mapped() == 1);
+    CHECK(path_is_mapped(library_path) == 1);
     CHECK(use_plugin(plugin.api) == 0);
     CHECK(pthread_create(&thread, NULL, use_plugin_on_thread, (void *)plugin.api) == 0);
     CHECK(pthread_join(thread, &wrong_on_thread) == 0 && wrong_on_thread == NULL);
     plugin_close(&plugin);
-    if (library_is_mapped() != 0) {
+    if (path_is_mapped(library_path) != 0) {
       pinned_rounds++;
       fprintf(stderr, "round %d: %s is still mapped after dlclose\n", round, library_path);
     }

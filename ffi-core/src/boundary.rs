@@ -2,12 +2,15 @@
 //!
 //! The message lives in a fixed-size thread-local buffer with no destructor: a Rust thread-local
 //! whose type needs `Drop` registers a TLS destructor with glibc, and glibc then pins the `.so` in
-//! memory until the thread exits, which would defeat `dlclose`.
+//! memory until the thread exits, which would defeat `dlclose`. For the same reason a plugin that
+//! is unloaded calls [`install_panic_hook`]: std's default hook (which prints the panic and maybe a
+//! backtrace) leaves such destructors behind, and its backtrace caches are never freed.
 
 use std::cell::RefCell;
 use std::ffi::c_char;
 use std::fmt::Write as _;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::Once;
 
 use crate::status::{Status, RP_OK, RP_PANIC};
 
@@ -19,10 +22,39 @@ pub trait FfiError: std::fmt::Display {
 /// Capacity of the message buffer, NUL included; longer messages are cut at a character boundary.
 const LAST_ERROR_CAPACITY: usize = 512;
 
+/// Capacity of the panic location buffer (`file:line:column`).
+const LOCATION_CAPACITY: usize = 160;
+
 thread_local! {
     // `const` initialisation of a type without `Drop`: plain TLS, no destructor registered.
     static LAST_ERROR: RefCell<[u8; LAST_ERROR_CAPACITY]> =
         const { RefCell::new([0; LAST_ERROR_CAPACITY]) };
+    // Where the thread's last panic happened, set by the hook of `install_panic_hook`, taken
+    // by `guard`; the length is 0 when there is none.
+    static PANIC_LOCATION: RefCell<([u8; LOCATION_CAPACITY], usize)> =
+        const { RefCell::new(([0; LOCATION_CAPACITY], 0)) };
+}
+
+/// Replaces std's panic hook, once, by one that prints nothing and only notes where the panic
+/// happened, for `guard` to add to the message: the host decides what to log.
+///
+/// The hook belongs to the copy of std linked into this library: in a `cdylib` plugin it affects
+/// the plugin alone, never the host or other plugins. Do not call it from a library that may be
+/// linked statically into a host with hooks of its own.
+pub fn install_panic_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        panic::set_hook(Box::new(|info| {
+            if let Some(location) = info.location() {
+                PANIC_LOCATION.with(|cell| {
+                    let (buffer, len) = &mut *cell.borrow_mut();
+                    let mut writer = Truncating { buffer, len: 0 };
+                    let _ = write!(writer, "{location}");
+                    *len = writer.len;
+                });
+            }
+        }));
+    });
 }
 
 /// Runs `body`, turning its error or panic into a status and the thread's last-error message.
@@ -43,10 +75,15 @@ pub fn guard<E: FfiError>(body: impl FnOnce() -> Result<(), E>) -> Status {
                 .copied()
                 .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
                 .unwrap_or("a panic without a message");
-            record(
-                RP_PANIC,
-                &format_args!("the plugin panicked (contained): {message}"),
-            )
+            PANIC_LOCATION.with(|cell| {
+                let (buffer, len) = &mut *cell.borrow_mut();
+                let location = std::str::from_utf8(&buffer[..std::mem::take(len)]).unwrap_or("");
+                let at = if location.is_empty() { "" } else { " at " };
+                record(
+                    RP_PANIC,
+                    &format_args!("the plugin panicked (contained){at}{location}: {message}"),
+                )
+            })
         }
     }
 }
