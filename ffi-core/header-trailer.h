@@ -13,5 +13,6 @@ static inline rp_str rp_cstr(const char *s) {
 
 /** printf arguments for an rp_str: printf("%.*s\n", RP_STR_PRINTF(user->username)). */
 #define RP_STR_PRINTF(s) (int)(s).len, (s).ptr
+/* rp_status_str */
 
 #endif /* RP_COMMON_HELPERS_H */

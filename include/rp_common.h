@@ -117,4 +117,22 @@ static inline rp_str rp_cstr(const char *s) {
 /** printf arguments for an rp_str: printf("%.*s\n", RP_STR_PRINTF(user->username)). */
 #define RP_STR_PRINTF(s) (int)(s).len, (s).ptr
 
+/** The name of a status code ("RP_NOT_FOUND"), or "RP_UNKNOWN_STATUS"; static, never NULL. */
+static inline const char *rp_status_str(rp_status status) {
+  switch (status) {
+    case RP_OK: return "RP_OK";
+    case RP_NOT_FOUND: return "RP_NOT_FOUND";
+    case RP_INVALID_ARGUMENT: return "RP_INVALID_ARGUMENT";
+    case RP_INVALID_UTF8: return "RP_INVALID_UTF8";
+    case RP_UNKNOWN_CLAIM: return "RP_UNKNOWN_CLAIM";
+    case RP_IO: return "RP_IO";
+    case RP_PARSE: return "RP_PARSE";
+    case RP_BUFFER_TOO_SMALL: return "RP_BUFFER_TOO_SMALL";
+    case RP_PANIC: return "RP_PANIC";
+    case RP_ABI_MISMATCH: return "RP_ABI_MISMATCH";
+    case RP_PLUGIN_FAILED: return "RP_PLUGIN_FAILED";
+    default: return "RP_UNKNOWN_STATUS";
+  }
+}
+
 #endif /* RP_COMMON_HELPERS_H */

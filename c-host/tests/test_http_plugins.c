@@ -15,9 +15,8 @@
 
 #include "rp_http_plugin.h"
 
-#define CHECK_STATUS_NAME status_name
+#define CHECK_STATUS_NAME rp_status_str
 #define CHECK_LAST_ERROR "(see the plugin's message above)"
-static const char *status_name(rp_status status);
 #include "check.h"
 #include "http_plugin_loader.h"
 
@@ -25,14 +24,6 @@ static const char *status_name(rp_status status);
 #define RELOAD_ROUNDS 20
 #define THREADS 4
 #define REQUESTS_PER_THREAD 200
-
-static const char *status_name(rp_status status) {
-  static const char *const names[] = {"RP_OK",          "RP_NOT_FOUND", "RP_INVALID_ARGUMENT",
-                                      "RP_INVALID_UTF8", "RP_UNKNOWN_CLAIM", "RP_IO",
-                                      "RP_PARSE",       "RP_BUFFER_TOO_SMALL", "RP_PANIC",
-                                      "RP_ABI_MISMATCH", "RP_PLUGIN_FAILED"};
-  return status >= 0 && (size_t)status < sizeof names / sizeof names[0] ? names[status] : "?";
-}
 
 /* ---- the host side: a request and a response, and the callbacks over them ---- */
 
@@ -167,7 +158,7 @@ static const char *library(const char *dir, const char *name) {
 static rp_status load(const char *path, const char *config, http_plugin *plugin) {
   char error[512];
   rp_status status = http_plugin_load(path, &host, rp_cstr(config), plugin, error, sizeof error);
-  if (status != RP_OK) printf("  refused (%s): %s\n", status_name(status), error);
+  if (status != RP_OK) printf("  refused (%s): %s\n", rp_status_str(status), error);
   return status;
 }
 
@@ -258,8 +249,8 @@ static void test_faults(void) {
   CHECK_STATUS(load(path, "", &faulty), RP_OK);
   CHECK_STATUS(serve(&faulty, &request, &response), RP_PANIC);
   CHECK(strncmp(faulty.api->last_error_message(), "the plugin panicked (contained) at ", 35) == 0);
-  CHECK(strstr(faulty.api->last_error_message(),
-               "plugins/faulty/src/lib.rs:30:31: the handler was asked to panic") != NULL);
+  CHECK(strstr(faulty.api->last_error_message(), "plugins/faulty/src/lib.rs:") != NULL);
+  CHECK(strstr(faulty.api->last_error_message(), ": the handler was asked to panic") != NULL);
   response_free(&response);
   request.header_values[0] = "error";
   CHECK_STATUS(serve(&faulty, &request, &response), RP_PLUGIN_FAILED);

@@ -54,6 +54,21 @@ pub fn c_defines() -> String {
     text
 }
 
+/// A `static inline` C function naming every status code, for a header: hosts that load plugins
+/// without linking a library of the project (which exports `rp_status_name`) use it in messages.
+pub fn c_status_str_function() -> String {
+    let mut text = String::from(
+        "\n/** The name of a status code (\"RP_NOT_FOUND\"), or \"RP_UNKNOWN_STATUS\"; static, never NULL. */\n\
+         static inline const char *rp_status_str(rp_status status) {\n  switch (status) {\n",
+    );
+    for (_, name, _) in ALL {
+        let name = name.trim_end_matches('\0');
+        let _ = writeln!(text, "    case {name}: return \"{name}\";");
+    }
+    text.push_str("    default: return \"RP_UNKNOWN_STATUS\";\n  }\n}\n");
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +81,8 @@ mod tests {
         let defines = c_defines();
         assert!(defines.contains("#define RP_OK 0\n") && defines.contains("#define RP_PANIC 8\n"));
         assert_eq!(defines.matches("#define").count(), 11);
+        let function = c_status_str_function();
+        assert!(function.contains("    case RP_PANIC: return \"RP_PANIC\";\n"));
+        assert_eq!(function.matches("case ").count(), 11);
     }
 }
