@@ -1,0 +1,477 @@
+// Package gateway is an HTTP gateway that serves Rust plugins (include/rp_http_plugin.h) loaded by
+// path, and hot-reloads them: a new .so is loaded, checked and initialised while the current one
+// keeps serving, swapped in atomically, and the old one is closed and dlclose'd once its last
+// request has finished. It also serves a Go plugin (the seeds' way) and a native Go handler, the
+// two baselines of the load test.
+//
+// Each load dlopens a private copy of the file (in the gateway's own directory): dlopen returns
+// the library it already has for a path it has loaded, so reloading "the same path" would
+// otherwise give back the old code, and overwriting a mapped .so in place crashes the process.
+package gateway
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../../include -I${SRCDIR}/../../c-host/src
+#cgo LDFLAGS: -ldl
+#include <stdlib.h>
+#include "http_plugin_loader.h"
+
+rp_status gw_load(const char *path, const char *config, http_plugin *plugin, char *error,
+                  size_t capacity);
+rp_status gw_handle(const http_plugin *plugin, uintptr_t call, char *error, size_t capacity);
+*/
+import "C"
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// errorCapacity is the size of the buffers the C side writes messages into.
+const errorCapacity = 1024
+
+// Gateway routes requests to plugins and reloads them. Create it with New.
+type Gateway struct {
+	mux    *http.ServeMux
+	dir    string // private copies of the loaded .so files
+	logger *log.Logger
+
+	mu             sync.Mutex // serialises loads, reloads and Close
+	routes         map[string]*route
+	goRoutes       map[string]*GoPlugin
+	live           map[uint64]*generation // loaded, not yet unloaded
+	lastGeneration uint64
+	reloads        int
+	failedReloads  int
+	closed         bool
+}
+
+// route is one URL path served by a Rust plugin.
+type route struct {
+	path    string
+	source  string // the .so file reloads read, unless told another
+	config  string
+	current atomic.Pointer[generation]
+}
+
+// generation is one load of a plugin file: its own copy, library and instance.
+type generation struct {
+	gateway *Gateway
+	id      uint64
+	route   string
+	source  string
+	copy    string
+	plugin  *C.http_plugin // C memory
+	name    string
+	version string
+	// refs counts the route's reference (1 while current) and the requests in flight; the
+	// generation is unloaded when it drops to 0, which happens once.
+	refs     atomic.Int64
+	unloaded chan struct{}
+}
+
+// New creates a gateway that keeps its copies of plugin files in a new directory under tmp
+// (os.TempDir() when empty) and logs to logger (discarding when nil). It serves the native Go
+// echo at /native-echo and the admin endpoints under /admin/.
+func New(tmp string, logger *log.Logger) (*Gateway, error) {
+	dir, err := os.MkdirTemp(tmp, "rp-gateway-")
+	if err != nil {
+		return nil, fmt.Errorf("cannot create the gateway's plugin directory: %w", err)
+	}
+	if logger == nil {
+		logger = log.New(io.Discard, "", 0)
+	}
+	g := &Gateway{
+		mux:      http.NewServeMux(),
+		dir:      dir,
+		logger:   logger,
+		routes:   map[string]*route{},
+		goRoutes: map[string]*GoPlugin{},
+		live:     map[uint64]*generation{},
+	}
+	g.mux.HandleFunc("/native-echo", NativeEcho)
+	g.mux.HandleFunc("/admin/reload", g.adminReload)
+	g.mux.HandleFunc("/admin/status", g.adminStatus)
+	return g, nil
+}
+
+// ServeHTTP routes a request.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.ServeHTTP(w, r) }
+
+// AddPlugin loads the Rust plugin at source, initialises it with config and serves it at path
+// (and below it).
+func (g *Gateway) AddPlugin(path, source, config string) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, taken := g.routes[path]; taken || g.goRoutes[path] != nil {
+		return fmt.Errorf("route %s is already served", path)
+	}
+	r := &route{path: path, source: source, config: config}
+	gen, err := g.load(r, source)
+	if err != nil {
+		return err
+	}
+	r.current.Store(gen)
+	g.routes[path] = r
+	g.handle(path, http.HandlerFunc(r.serve))
+	g.logger.Printf("%s: serving %s %s (generation %d, from %s)", path, gen.name, gen.version, gen.id, source)
+	return nil
+}
+
+// AddGoPlugin serves the Go plugin at source at path. It can never be reloaded.
+func (g *Gateway) AddGoPlugin(path, source string) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, taken := g.routes[path]; taken || g.goRoutes[path] != nil {
+		return fmt.Errorf("route %s is already served", path)
+	}
+	p, err := OpenGoPlugin(source)
+	if err != nil {
+		return err
+	}
+	g.goRoutes[path] = p
+	g.handle(path, p)
+	g.logger.Printf("%s: serving Go plugin %s", path, source)
+	return nil
+}
+
+func (g *Gateway) handle(path string, h http.Handler) {
+	g.mux.Handle(path, h)
+	if !strings.HasSuffix(path, "/") {
+		g.mux.Handle(path+"/", h)
+	}
+}
+
+// ReloadError is a reload that was refused; the current plugin keeps serving.
+type ReloadError struct {
+	Route string
+	// NotFound: no Rust plugin is served at Route.
+	NotFound bool
+	Err      error
+}
+
+func (e *ReloadError) Error() string { return fmt.Sprintf("reload %s refused: %v", e.Route, e.Err) }
+func (e *ReloadError) Unwrap() error { return e.Err }
+
+// Reload loads source (the route's own source when empty) and swaps it in at path. On success the
+// route's source becomes source, and the previous generation is unloaded after its last request.
+// On failure nothing changes: the error says why, and the current generation keeps serving.
+func (g *Gateway) Reload(path, source string) (Generation, error) {
+	g.mu.Lock()
+	old, gen, err := g.swap(path, source)
+	var info Generation
+	if err == nil {
+		info = gen.info()
+	}
+	g.mu.Unlock()
+	if old != nil {
+		// Outside g.mu: when no request holds it, this unloads it now, and unload takes g.mu.
+		old.release()
+	}
+	return info, err
+}
+
+// swap loads the new generation and makes it current; the caller holds g.mu and releases the
+// route's reference to the old one.
+func (g *Gateway) swap(path, source string) (old, gen *generation, err error) {
+	r := g.routes[path]
+	if r == nil {
+		if g.goRoutes[path] != nil {
+			return nil, nil, &ReloadError{Route: path, Err: errors.New(
+				"it is served by a Go plugin, and Go plugins cannot be unloaded (plugin.Open has no Close): restart the gateway")}
+		}
+		return nil, nil, &ReloadError{Route: path, NotFound: true, Err: errors.New("no Rust plugin is served there")}
+	}
+	if source == "" {
+		source = r.source
+	}
+	gen, err = g.load(r, source)
+	if err != nil {
+		g.failedReloads++
+		g.logger.Printf("%s: reload from %s refused, generation %d keeps serving: %v", path, source, r.current.Load().id, err)
+		return nil, nil, &ReloadError{Route: path, Err: err}
+	}
+	r.source = source
+	old = r.current.Swap(gen)
+	g.reloads++
+	g.logger.Printf("%s: generation %d (%s %s from %s) serving; generation %d unloads after its last request",
+		path, gen.id, gen.name, gen.version, source, old.id)
+	return old, gen, nil
+}
+
+// ReloadAll reloads every Rust route from its source (what SIGHUP does), and returns the
+// refusals joined.
+func (g *Gateway) ReloadAll() error {
+	g.mu.Lock()
+	paths := make([]string, 0, len(g.routes))
+	for path := range g.routes {
+		paths = append(paths, path)
+	}
+	g.mu.Unlock()
+	sort.Strings(paths)
+	var errs []error
+	for _, path := range paths {
+		if _, err := g.Reload(path, ""); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// load copies source into the gateway's directory, loads the copy and initialises an instance.
+// The caller holds g.mu.
+func (g *Gateway) load(r *route, source string) (*generation, error) {
+	if g.closed {
+		return nil, errors.New("the gateway is closed")
+	}
+	g.lastGeneration++
+	id := g.lastGeneration
+	copyPath := filepath.Join(g.dir, fmt.Sprintf("%d-%s", id, filepath.Base(source)))
+	if err := copyFile(source, copyPath); err != nil {
+		return nil, err
+	}
+	cPath := C.CString(copyPath)
+	defer C.free(unsafe.Pointer(cPath))
+	cConfig := C.CString(r.config)
+	defer C.free(unsafe.Pointer(cConfig))
+	message := (*C.char)(C.malloc(errorCapacity))
+	defer C.free(unsafe.Pointer(message))
+	plugin := (*C.http_plugin)(C.calloc(1, C.sizeof_http_plugin))
+	if status := C.gw_load(cPath, cConfig, plugin, message, errorCapacity); status != C.RP_OK {
+		C.free(unsafe.Pointer(plugin))
+		_ = os.Remove(copyPath)
+		// The message names the private copy; the user knows the file by its source path.
+		return nil, fmt.Errorf("%s: %s", C.GoString(C.rp_status_str(status)),
+			strings.ReplaceAll(C.GoString(message), copyPath, source))
+	}
+	gen := &generation{
+		gateway:  g,
+		id:       id,
+		route:    r.path,
+		source:   source,
+		copy:     copyPath,
+		plugin:   plugin,
+		name:     C.GoString(plugin.api.plugin_name),
+		version:  C.GoString(plugin.api.plugin_version),
+		unloaded: make(chan struct{}),
+	}
+	gen.refs.Store(1)
+	g.live[id] = gen
+	return gen, nil
+}
+
+func copyFile(source, target string) error {
+	in, err := os.Open(source)
+	if err != nil {
+		return fmt.Errorf("RP_IO: cannot read plugin: %w", err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
+	if err != nil {
+		return fmt.Errorf("RP_IO: cannot copy plugin: %w", err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		_ = os.Remove(target)
+		return fmt.Errorf("RP_IO: cannot copy plugin %s: %w", source, err)
+	}
+	return out.Close()
+}
+
+// acquire returns the route's current generation with a reference for one request. A
+// generation whose count reached 0 is being unloaded and is never used again.
+func (r *route) acquire() *generation {
+	for {
+		gen := r.current.Load()
+		n := gen.refs.Load()
+		if n > 0 && gen.refs.CompareAndSwap(n, n+1) {
+			return gen
+		}
+	}
+}
+
+// release drops one reference; the last one unloads the generation.
+func (gen *generation) release() {
+	if gen.refs.Add(-1) == 0 {
+		gen.unload()
+	}
+}
+
+// unload closes, destroys and dlclose's the generation, and removes its copy.
+func (gen *generation) unload() {
+	message := (*C.char)(C.malloc(errorCapacity))
+	defer C.free(unsafe.Pointer(message))
+	if status := C.http_plugin_unload(gen.plugin, message, errorCapacity); status != C.RP_OK {
+		gen.gateway.logger.Printf("%s: generation %d: %s", gen.route, gen.id, C.GoString(message))
+	}
+	C.free(unsafe.Pointer(gen.plugin))
+	gen.plugin = nil
+	_ = os.Remove(gen.copy)
+	g := gen.gateway
+	g.mu.Lock()
+	delete(g.live, gen.id)
+	g.mu.Unlock()
+	mapped := "still mapped"
+	if !contains(MappedFiles(g.dir), gen.copy) {
+		mapped = "no longer mapped"
+	}
+	g.logger.Printf("%s: generation %d (%s %s) unloaded: %s %s", gen.route, gen.id, gen.name, gen.version, gen.copy, mapped)
+	close(gen.unloaded)
+}
+
+// serve hands one request to the route's current generation.
+func (r *route) serve(w http.ResponseWriter, req *http.Request) {
+	request, ok := readRequest(w, req)
+	if !ok {
+		return
+	}
+	gen := r.acquire()
+	defer gen.release()
+	c := &call{request: request, response: newBufferedResponse()}
+	id := register(c)
+	message := (*C.char)(C.malloc(errorCapacity))
+	defer C.free(unsafe.Pointer(message))
+	status := C.gw_handle(gen.plugin, C.uintptr_t(id), message, errorCapacity)
+	unregister(id)
+	if status != C.RP_OK {
+		text := fmt.Sprintf("plugin %s %s failed: %s: %s", gen.name, gen.version,
+			C.GoString(C.rp_status_str(status)), C.GoString(message))
+		gen.gateway.logger.Printf("%s: %s", r.path, text)
+		http.Error(w, text, http.StatusInternalServerError)
+		return
+	}
+	c.response.writeTo(w)
+}
+
+// Generation describes one loaded plugin file.
+type Generation struct {
+	ID       uint64 `json:"id"`
+	Route    string `json:"route"`
+	Plugin   string `json:"plugin"`
+	Version  string `json:"version"`
+	Source   string `json:"source"`
+	Copy     string `json:"copy"`
+	InFlight int64  `json:"in_flight"`
+	Current  bool   `json:"current"`
+}
+
+// info describes gen; the caller holds g.mu.
+func (gen *generation) info() Generation {
+	inFlight := gen.refs.Load()
+	current := false
+	if r := gen.gateway.routes[gen.route]; r != nil && r.current.Load() == gen {
+		current = true
+		inFlight-- // the route's own reference
+	}
+	return Generation{ID: gen.id, Route: gen.route, Plugin: gen.name, Version: gen.version,
+		Source: gen.source, Copy: gen.copy, InFlight: max(inFlight, 0), Current: current}
+}
+
+// Status is what /admin/status reports.
+type Status struct {
+	// Generations: every loaded generation, the current ones and those waiting for their last
+	// request, by id.
+	Generations []Generation `json:"generations"`
+	// MappedPluginFiles: the plugin copies /proc/self/maps shows mapped (loaded generations only,
+	// unless an unload failed to unmap).
+	MappedPluginFiles []string `json:"mapped_plugin_files"`
+	Reloads           int      `json:"reloads"`
+	FailedReloads     int      `json:"failed_reloads"`
+	GoPluginRoutes    []string `json:"go_plugin_routes"`
+}
+
+// Status reports the loaded generations and what is mapped.
+func (g *Gateway) Status() Status {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	s := Status{Reloads: g.reloads, FailedReloads: g.failedReloads, MappedPluginFiles: MappedFiles(g.dir)}
+	for _, gen := range g.live {
+		s.Generations = append(s.Generations, gen.info())
+	}
+	sort.Slice(s.Generations, func(i, j int) bool { return s.Generations[i].ID < s.Generations[j].ID })
+	for path := range g.goRoutes {
+		s.GoPluginRoutes = append(s.GoPluginRoutes, path)
+	}
+	sort.Strings(s.GoPluginRoutes)
+	return s
+}
+
+// WaitUnloaded blocks until generation id is unloaded (at once if it is not loaded).
+func (g *Gateway) WaitUnloaded(id uint64) {
+	g.mu.Lock()
+	gen := g.live[id]
+	g.mu.Unlock()
+	if gen != nil {
+		<-gen.unloaded
+	}
+}
+
+// Close stops reloads and unloads every generation once its requests have finished; call it after
+// the HTTP server has shut down. Go plugins are closed but stay mapped.
+func (g *Gateway) Close() {
+	g.mu.Lock()
+	g.closed = true
+	var current []*generation
+	for _, r := range g.routes {
+		current = append(current, r.current.Load())
+	}
+	var waiting []chan struct{}
+	for _, gen := range g.live {
+		waiting = append(waiting, gen.unloaded)
+	}
+	for _, p := range g.goRoutes {
+		_ = p.plugin.Close()
+	}
+	g.mu.Unlock()
+	for _, gen := range current {
+		gen.release()
+	}
+	for _, done := range waiting {
+		<-done
+	}
+	_ = os.RemoveAll(g.dir)
+}
+
+// MappedFiles lists the distinct files under dir that /proc/self/maps shows mapped.
+func MappedFiles(dir string) []string {
+	maps, err := os.Open("/proc/self/maps")
+	if err != nil {
+		return nil
+	}
+	defer maps.Close()
+	seen := map[string]bool{}
+	var files []string
+	scanner := bufio.NewScanner(maps)
+	for scanner.Scan() {
+		fields := strings.Fields(scanner.Text())
+		if len(fields) < 6 {
+			continue
+		}
+		file := strings.TrimSuffix(strings.Join(fields[5:], " "), " (deleted)")
+		if strings.HasPrefix(file, dir+string(filepath.Separator)) && !seen[file] {
+			seen[file] = true
+			files = append(files, file)
+		}
+	}
+	sort.Strings(files)
+	return files
+}
+
+func contains(list []string, s string) bool {
+	for _, item := range list {
+		if item == s {
+			return true
+		}
+	}
+	return false
+}
