@@ -67,7 +67,7 @@ test-install: build-rust
 test-cpp: cpp-bench
 	scripts/bench-cpp.sh --check
 
-test-go: build-rust
+test-go: build-rust c-host
 	scripts/test-go.sh
 
 bench: deps build

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The Go side of `make test`: formatting, vet, and the conformance suite (Go native, Go plugin,
-# Rust through cgo) linked with the Rust archive and, again, with the shared library.
+# The Go side of `make test`: formatting, vet, the conformance suite (Go native, Go plugin, Rust
+# through cgo) linked with the Rust archive and, again, with the shared library; and the gateway's
+# tests (hot reload, faults), again under the race detector.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/go-common.sh
@@ -14,3 +15,6 @@ echo "== go test, Rust linked statically"
 go test -count=1 ./...
 echo "== go test, Rust linked dynamically (-tags rustplugin_shared)"
 go test -count=1 -tags rustplugin_shared ./conformance
+echo "== the gateway under the race detector (without the Go plugin test: plugin.Open refuses a"
+echo "   plugin built without -race, 'built with a different version of package', the seeds' problem)"
+go test -count=1 -race -skip GoPlugin ./gateway

@@ -136,7 +136,8 @@ func gwSetHeader(response *C.rp_http_response, name C.rp_str, value C.rp_str) C.
 	if c == nil || !ok1 || !ok2 || !validHeader(key, text) {
 		return C.RP_INVALID_ARGUMENT
 	}
-	c.response.SetHeader(key, strings.Clone(text))
+	// Both copied: the plugin's strings may live in its .so, unmapped once it is unloaded.
+	c.response.SetHeader(strings.Clone(key), strings.Clone(text))
 	return C.RP_OK
 }
 

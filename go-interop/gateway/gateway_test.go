@@ -1,0 +1,356 @@
+package gateway
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Paths from this package's folder (go test runs in it); make test builds them first.
+var (
+	repoRoot     = filepath.Join("..", "..")
+	echoPlugin   = filepath.Join(repoRoot, "target", "release", "libecho_plugin.so")
+	legacyPlugin = filepath.Join(repoRoot, "target", "release", "liblegacy_base64_plugin.so")
+	faultyPlugin = filepath.Join(repoRoot, "target", "release", "libfaulty_plugin.so")
+	wrongABI     = filepath.Join(repoRoot, "c-host", "build", "libfake-abi99.so")
+	notAPlugin   = filepath.Join(repoRoot, "c-host", "build", "libnot-a-plugin.so")
+	goEchoPlugin = filepath.Join("..", "build", "goechoplugin.so")
+)
+
+// reloadsUnderLoad is how many reloads TestReloadsUnderConcurrentRequests makes.
+const reloadsUnderLoad = 50
+
+// server starts a gateway with the echo, legacy-base64 and faulty plugins behind an httptest
+// server; both stop at the end of the test, and every generation must be unloaded by then.
+func server(t *testing.T) (*Gateway, *httptest.Server) {
+	t.Helper()
+	g, err := New(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range [][3]string{{"/echo", echoPlugin, "from-test"}, {"/legacy", legacyPlugin, ""}, {"/faulty", faultyPlugin, ""}} {
+		if err := g.AddPlugin(p[0], p[1], p[2]); err != nil {
+			t.Fatalf("%v (run `make build` first)", err)
+		}
+	}
+	s := httptest.NewServer(g)
+	t.Cleanup(func() {
+		s.Close()
+		g.Close()
+		if mapped := MappedFiles(g.dir); len(mapped) != 0 {
+			t.Errorf("after Close, still mapped: %v", mapped)
+		}
+	})
+	return g, s
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   string
+}
+
+// request sends one request; safe from any goroutine.
+func request(method, url, body string, headers ...string) (answer, error) {
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		return answer{}, err
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return answer{}, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	return answer{resp.StatusCode, resp.Header, string(data)}, err
+}
+
+// send is request from the test's goroutine, failing the test on a transport error.
+func send(t *testing.T, method, url, body string, headers ...string) answer {
+	t.Helper()
+	a, err := request(method, url, body, headers...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func currentGeneration(t *testing.T, g *Gateway, route string) Generation {
+	t.Helper()
+	for _, gen := range g.Status().Generations {
+		if gen.Route == route && gen.Current {
+			return gen
+		}
+	}
+	t.Fatalf("no current generation at %s", route)
+	return Generation{}
+}
+
+func TestEchoAndTwoVersionsOfBase64SideBySide(t *testing.T) {
+	_, s := server(t)
+	a := send(t, "POST", s.URL+"/echo", "hello", "Content-Type", "text/plain")
+	if a.status != 200 || a.body != "hello" || a.header.Get("Content-Type") != "text/plain" ||
+		a.header.Get("X-Echo-Config") != "from-test" || !strings.HasPrefix(a.header.Get("X-Plugin"), "echo-plugin/") {
+		t.Fatalf("echo: %+v", a)
+	}
+	// base64 0.23 (echo) and 0.13 (legacy) in one process, the same answer.
+	modern := send(t, "POST", s.URL+"/echo/sub/path", "hello, plugins", "X-Echo-Encoding", "base64")
+	legacy := send(t, "POST", s.URL+"/legacy", "hello, plugins")
+	if modern.body != "aGVsbG8sIHBsdWdpbnM=" || legacy.body != modern.body || legacy.header.Get("X-Base64-Crate") != "0.13" {
+		t.Fatalf("base64: echo %+v, legacy %+v", modern, legacy)
+	}
+	// A handler error is a 500 with the plugin's message.
+	bad := send(t, "POST", s.URL+"/echo", "x", "X-Echo-Encoding", "rot13")
+	if bad.status != 500 || !strings.Contains(bad.body, `RP_PLUGIN_FAILED: unknown X-Echo-Encoding "rot13"`) {
+		t.Fatalf("bad encoding: %+v", bad)
+	}
+	if native := send(t, "POST", s.URL+"/native-echo", "hello"); native.body != "hello" || native.header.Get("X-Plugin") != "go-native" {
+		t.Fatalf("native echo: %+v", native)
+	}
+}
+
+func TestPanickingHandlerGives500AndTheGatewayKeepsServing(t *testing.T) {
+	g, s := server(t)
+	before := currentGeneration(t, g, "/faulty")
+	a := send(t, "GET", s.URL+"/faulty", "", "X-Fault", "panic")
+	if a.status != 500 || !strings.Contains(a.body, "RP_PANIC: the plugin panicked (contained) at plugins/faulty/src/lib.rs:") ||
+		!strings.HasSuffix(a.body, "the handler was asked to panic\n") {
+		t.Fatalf("panic: %+v", a)
+	}
+	// Panics and normal requests from several goroutines at once.
+	var wrong atomic.Int64
+	var wg sync.WaitGroup
+	for worker := 0; worker < 4; worker++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				if a, err := request("GET", s.URL+"/faulty", "", "X-Fault", "panic"); err != nil || a.status != 500 {
+					wrong.Add(1)
+				}
+				if a, err := request("GET", s.URL+"/faulty", ""); err != nil || a.status != 200 || a.body != "ok" {
+					wrong.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if wrong.Load() != 0 {
+		t.Fatalf("%d wrong answers", wrong.Load())
+	}
+	if after := currentGeneration(t, g, "/faulty"); after.ID != before.ID {
+		t.Fatalf("the plugin was replaced after panics: %d -> %d", before.ID, after.ID)
+	}
+	if echo := send(t, "POST", s.URL+"/echo", "still here"); echo.body != "still here" {
+		t.Fatalf("echo after panics: %+v", echo)
+	}
+}
+
+func TestRefusedReloadsKeepTheCurrentPluginServing(t *testing.T) {
+	g, s := server(t)
+	// A route whose configuration the faulty plugin's init refuses, served by echo (which takes any).
+	if err := g.AddPlugin("/strict", echoPlugin, "fail-init"); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.AddPlugin("/never", faultyPlugin, "fail-init"); err == nil ||
+		!strings.Contains(err.Error(), `RP_PLUGIN_FAILED: plugin faulty-plugin 0.1.0 (`+faultyPlugin+`) refused to start: init refused the configuration "fail-init"`) {
+		t.Fatalf("a plugin failing init was added: %v", err)
+	}
+	if a := send(t, "GET", s.URL+"/never", ""); a.status != 404 {
+		t.Fatalf("/never answered %d", a.status)
+	}
+	corrupt := filepath.Join(t.TempDir(), "corrupt.so")
+	if err := os.WriteFile(corrupt, []byte("not an ELF file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(t.TempDir(), "missing.so")
+	for _, c := range []struct{ route, path, message string }{
+		{"/echo", wrongABI, "RP_ABI_MISMATCH: cannot use " + wrongABI + ": HTTP plugin ABI 99.0 (descriptor of 80 bytes) is incompatible with this host's ABI 1.0"},
+		{"/echo", notAPlugin, "RP_ABI_MISMATCH: cannot use " + notAPlugin + ": it is not an HTTP plugin (no rp_http_plugin_get_descriptor symbol)"},
+		{"/echo", missing, "RP_IO: cannot read plugin: open " + missing + ": no such file or directory"},
+		{"/echo", corrupt, "RP_IO: cannot load plugin " + corrupt + ": " + corrupt + ": file too short"},
+		{"/strict", faultyPlugin, `RP_PLUGIN_FAILED: plugin faulty-plugin 0.1.0 (` + faultyPlugin + `) refused to start: init refused the configuration "fail-init"`},
+	} {
+		before := currentGeneration(t, g, c.route)
+		mappedBefore := MappedFiles(g.dir)
+		a := send(t, "POST", s.URL+"/admin/reload?route="+c.route+"&path="+c.path, "")
+		if a.status != http.StatusUnprocessableEntity || !strings.Contains(a.body, c.message) {
+			t.Errorf("reload %s from %s: %d %q, want 422 with %q", c.route, c.path, a.status, a.body, c.message)
+		}
+		after := currentGeneration(t, g, c.route)
+		if after.ID != before.ID {
+			t.Errorf("reload %s from %s swapped in generation %d", c.route, c.path, after.ID)
+		}
+		if echo := send(t, "POST", s.URL+c.route, "still serving"); echo.status != 200 || echo.body != "still serving" {
+			t.Errorf("%s after a refused reload: %+v", c.route, echo)
+		}
+		if mapped := MappedFiles(g.dir); strings.Join(mapped, ",") != strings.Join(mappedBefore, ",") {
+			t.Errorf("refused reload changed the mapped files: %v -> %v", mappedBefore, mapped)
+		}
+	}
+	if entries, _ := os.ReadDir(g.dir); len(entries) != 4 {
+		t.Errorf("refused copies left behind: %v", entries)
+	}
+	if a := send(t, "POST", s.URL+"/admin/reload?route=/nothing", ""); a.status != 404 {
+		t.Errorf("reload of an unknown route: %+v", a)
+	}
+	if a := send(t, "GET", s.URL+"/admin/reload?route=/echo", ""); a.status != 405 {
+		t.Errorf("GET reload: %+v", a)
+	}
+	if status := g.Status(); status.FailedReloads != 5 || status.Reloads != 0 {
+		t.Errorf("status counts %d reloads, %d refused", status.Reloads, status.FailedReloads)
+	}
+}
+
+func TestReloadWaitsForTheOldPluginsLastRequest(t *testing.T) {
+	g, s := server(t)
+	old := currentGeneration(t, g, "/echo")
+	slow := make(chan answer, 1)
+	go func() {
+		a, err := request("POST", s.URL+"/echo", "slow", "X-Echo-Delay-Ms", "1000")
+		if err != nil {
+			a.body = err.Error()
+		}
+		slow <- a
+	}()
+	waitFor(t, "the slow request to reach the plugin", func() bool { return currentGeneration(t, g, "/echo").InFlight == 1 })
+
+	a := send(t, "POST", s.URL+"/admin/reload?route=/echo&path="+legacyPlugin, "")
+	if a.status != 200 || !strings.Contains(a.body, `"plugin": "legacy-base64-plugin"`) {
+		t.Fatalf("reload: %+v", a)
+	}
+	// New requests go to the new plugin while the old one finishes its request.
+	if now := send(t, "POST", s.URL+"/echo", "slow"); now.body != "c2xvdw==" {
+		t.Fatalf("after the swap: %+v", now)
+	}
+	if mapped := MappedFiles(g.dir); !contains(mapped, old.Copy) {
+		t.Fatalf("the old plugin was unloaded with a request in flight: %v", mapped)
+	}
+	if done := <-slow; done.status != 200 || done.body != "slow" || !strings.HasPrefix(done.header.Get("X-Plugin"), "echo-plugin/") {
+		t.Fatalf("the in-flight request: %+v", done)
+	}
+	g.WaitUnloaded(old.ID)
+	if mapped := MappedFiles(g.dir); contains(mapped, old.Copy) || len(mapped) != 3 {
+		t.Fatalf("after its last request the old plugin is still mapped: %v", mapped)
+	}
+	if _, err := os.Stat(old.Copy); !os.IsNotExist(err) {
+		t.Fatalf("the old copy is still there: %v", err)
+	}
+}
+
+func TestSIGHUPReloadsEveryRustPlugin(t *testing.T) {
+	g, s := server(t)
+	stop := make(chan struct{})
+	defer close(stop)
+	g.ReloadOnSIGHUP(stop)
+	before := currentGeneration(t, g, "/echo")
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "SIGHUP to reload", func() bool { return g.Status().Reloads == 3 })
+	if after := currentGeneration(t, g, "/echo"); after.ID == before.ID || after.Source != echoPlugin {
+		t.Fatalf("after SIGHUP: %+v (before %+v)", after, before)
+	}
+	g.WaitUnloaded(before.ID)
+	if mapped := MappedFiles(g.dir); len(mapped) != 3 {
+		t.Fatalf("after SIGHUP: mapped %v", mapped)
+	}
+	if a := send(t, "POST", s.URL+"/echo", "again"); a.body != "again" {
+		t.Fatalf("after SIGHUP: %+v", a)
+	}
+}
+
+func TestGoPluginServesAndCannotBeReloaded(t *testing.T) {
+	g, s := server(t)
+	if err := g.AddGoPlugin("/go-echo", goEchoPlugin); err != nil {
+		t.Fatalf("%v (scripts/test-go.sh builds it)", err)
+	}
+	if a := send(t, "POST", s.URL+"/go-echo", "hello"); a.status != 200 || a.body != "hello" || a.header.Get("X-Plugin") != "goechoplugin" {
+		t.Fatalf("Go plugin: %+v", a)
+	}
+	if a := send(t, "POST", s.URL+"/admin/reload?route=/go-echo", ""); a.status != 422 || !strings.Contains(a.body, "Go plugins cannot be unloaded") {
+		t.Fatalf("Go plugin reload: %+v", a)
+	}
+}
+
+// Requests keep flowing, without a single failure, through reloadsUnderLoad swaps.
+func TestReloadsUnderConcurrentRequests(t *testing.T) {
+	g, s := server(t)
+	stop := make(chan struct{})
+	var served, failed atomic.Int64
+	var wg sync.WaitGroup
+	for worker := 0; worker < 4; worker++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				body := fmt.Sprintf("request %d", i)
+				a, err := request("POST", s.URL+"/echo", body)
+				if err != nil || a.status != 200 || a.body != body {
+					failed.Add(1)
+				}
+				served.Add(1)
+			}
+		}()
+	}
+	for i := 0; i < reloadsUnderLoad; i++ {
+		if _, err := g.Reload("/echo", ""); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+	if failed.Load() != 0 || served.Load() < reloadsUnderLoad {
+		t.Fatalf("%d of %d requests failed", failed.Load(), served.Load())
+	}
+	last := currentGeneration(t, g, "/echo")
+	for _, gen := range g.Status().Generations {
+		if gen.Route == "/echo" && gen.ID != last.ID {
+			g.WaitUnloaded(gen.ID)
+		}
+	}
+	if mapped := MappedFiles(g.dir); len(mapped) != 3 {
+		t.Fatalf("after %d reloads: mapped %v", reloadsUnderLoad, mapped)
+	}
+	t.Logf("%d requests, %d reloads, 0 failures", served.Load(), reloadsUnderLoad)
+}
+
+func TestValidHeader(t *testing.T) {
+	for _, c := range []struct {
+		name, value string
+		valid       bool
+	}{{"X-Ok", "fine value", true}, {"", "x", false}, {"Bad Name", "x", false}, {"X", "a\r\nInjected: 1", false}, {"X", "nul\x00", false}} {
+		if validHeader(c.name, c.value) != c.valid {
+			t.Errorf("validHeader(%q, %q) != %v", c.name, c.value, c.valid)
+		}
+	}
+}
+
+func waitFor(t *testing.T, what string, condition func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !condition() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
