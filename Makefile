@@ -8,7 +8,7 @@ QUICK   ?= 0
 export RUST_LIB QUICK
 
 .PHONY: help all deps build build-rust build-rust-lto c-host cpp-bench header install \
-        test test-rust test-header test-c test-install test-cpp test-go bench bench-cpp bench-go bench-rust flamegraph report clean
+        test test-rust test-header test-c test-install test-cpp test-go bench bench-cpp bench-go bench-rust bench-gateway gateway flamegraph report clean
 
 help:
 	@echo "make test          install missing tools (make deps), build everything, run every test"
@@ -16,6 +16,8 @@ help:
 	@echo "make bench-cpp     C++ -> Rust (static, dynamic, dlopen, LTO) and C++ -> Go, vs native [QUICK=1]"
 	@echo "make bench-go      Go -> Rust (cgo) against Go native and a Go plugin [QUICK=1]"
 	@echo "make bench-rust    Rust -> Rust (rlib, static C ABI, libloading), Rust -> C, Rust -> Go [QUICK=1]"
+	@echo "make bench-gateway the HTTP gateway under load: Go native vs Go plugin vs Rust plugin, 60 hot reloads [QUICK=1]"
+	@echo "make gateway       build the gateway and the plugins; README \"HTTP plugins\" says how to run it"
 	@echo "make flamegraph    perf + inferno flame graphs of each path into results/flamegraphs/"
 	@echo "make report        the joint report from whatever results/ holds"
 	@echo "make build         the Rust plugin (.so, .a, rlib, gen-users) and the C hosts"
@@ -81,6 +83,12 @@ bench-go: deps build-rust
 
 bench-rust: deps build-rust
 	scripts/bench-rust.sh
+
+bench-gateway: deps build-rust
+	scripts/bench-gateway.sh
+
+gateway: build-rust
+	scripts/build-gateway.sh
 
 flamegraph: deps build
 	scripts/flamegraph.sh

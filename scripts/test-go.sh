@@ -18,3 +18,8 @@ go test -count=1 -tags rustplugin_shared ./conformance
 echo "== the gateway under the race detector (without the Go plugin test: plugin.Open refuses a"
 echo "   plugin built without -race, 'built with a different version of package', the seeds' problem)"
 go test -count=1 -race -skip GoPlugin ./gateway
+echo "== the load generator end to end, briefly (make bench-gateway measures for real)"
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+../scripts/build-gateway.sh >/dev/null
+cd .. && go-interop/build/loadtest -rounds 1 -round 200ms -reloads 50 -reload-every 10ms -out "$scratch"

@@ -3,7 +3,8 @@
 //! Inputs, under a results folder (all optional: what is missing is listed in the report):
 //! - `cpp/bench_*.json`: google benchmark JSON from cpp-bench, and `cpp/instructions.json`;
 //! - `go/bench.txt`: `go test -bench` output from go-interop;
-//! - `rust/criterion/`: criterion's output folder from rust-host.
+//! - `rust/criterion/`: criterion's output folder from rust-host;
+//! - `gateway/loadtest.{json,md}`: the gateway load test (go-interop/cmd/loadtest).
 //!
 //! Outputs: `results.json`, `report.md`, `report.html`, `charts/*.svg`.
 
@@ -76,10 +77,39 @@ pub fn gather(dir: &Path) -> Results {
             rust.display()
         ));
     }
+    gateway(&dir.join("gateway"), &mut results);
     results.machine = merge(machines);
     results.machine.cpu = results.machine.cpu.or_else(cpu_model);
     model::fill_ratios(&mut results.records);
     results
+}
+
+/// The load test's JSON and Markdown, checked to be the load test's.
+fn gateway(dir: &Path, results: &mut Results) {
+    let json = dir.join("loadtest.json");
+    let Ok(text) = std::fs::read_to_string(&json) else {
+        results.problems.push(format!(
+            "Gateway load test: no {} (make bench-gateway; needs Go)",
+            json.display()
+        ));
+        return;
+    };
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(value) if value["handlers"].is_array() && value["reload"].is_object() => {
+            match std::fs::read_to_string(dir.join("loadtest.md")) {
+                Ok(markdown) => results.gateway_markdown = Some(markdown),
+                Err(e) => results.problems.push(format!(
+                    "Gateway load test: cannot read {}: {e}",
+                    dir.join("loadtest.md").display()
+                )),
+            }
+            results.gateway = Some(value);
+        }
+        _ => results.problems.push(format!(
+            "Gateway load test: {} is not the load test's JSON",
+            json.display()
+        )),
+    }
 }
 
 /// The first value each harness recorded for each field.

@@ -72,6 +72,12 @@ pub struct Machine {
 pub struct Results {
     pub machine: Machine,
     pub records: Vec<Record>,
+    /// The gateway load test's own JSON (go-interop/cmd/loadtest), as it wrote it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<serde_json::Value>,
+    /// The load test's Markdown, included in the report.
+    #[serde(skip)]
+    pub gateway_markdown: Option<String>,
     /// One line per input that was missing or unreadable, shown in the report.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,

@@ -240,6 +240,43 @@ pub fn meaning(results: &Results) -> Vec<String> {
             ));
         }
     }
+    if let Some(gateway) = &results.gateway {
+        lines.extend(gateway_meaning(gateway));
+    }
+    lines
+}
+
+/// What the gateway load test's JSON says, in two sentences.
+fn gateway_meaning(gateway: &serde_json::Value) -> Vec<String> {
+    let mut lines = Vec::new();
+    let rps = |route: &str| {
+        gateway["handlers"]
+            .as_array()?
+            .iter()
+            .find(|h| h["route"] == route)?["median_rps"]
+            .as_f64()
+    };
+    if let (Some(native), Some(goplugin), Some(rust)) =
+        (rps("/native-echo"), rps("/go-echo"), rps("/echo"))
+    {
+        lines.push(format!(
+            "Through the HTTP gateway the Rust echo plugin served {rust:.0} requests/s (median of the rounds): {:.2}x the native Go handler ({native:.0}) and {:.2}x the Go plugin ({goplugin:.0}), in the same run.",
+            rust / native,
+            rust / goplugin
+        ));
+    }
+    let reload = &gateway["reload"];
+    if let (Some(reloads), Some(requests), Some(failures), Some(mapped)) = (
+        reload["reloads"].as_u64(),
+        reload["requests"].as_u64(),
+        reload["failures"].as_u64(),
+        reload["mapped_plugin_files_at_end"].as_u64(),
+    ) {
+        lines.push(format!(
+            "{reloads} hot reloads of the Rust plugin under load: {failures} of {requests} requests failed, {mapped} plugin file mapped at the end, resident memory {} KiB larger after the last reload than after the 10th.",
+            reload["rss_growth_kib"].as_i64().unwrap_or(0)
+        ));
+    }
     lines
 }
 
@@ -411,6 +448,17 @@ fn markdown(
     }
     for line in lines {
         let _ = writeln!(md, "- {line}");
+    }
+    if let Some(gateway) = &results.gateway_markdown {
+        // The load test's own report, one heading level down.
+        md.push('\n');
+        for line in gateway.lines() {
+            if line.starts_with('#') {
+                md.push('#');
+            }
+            md.push_str(line);
+            md.push('\n');
+        }
     }
     md.push_str("\n## Flame graphs\n\n");
     if flamegraphs.is_empty() {

@@ -149,6 +149,13 @@ fn writes_json_markdown_html_and_charts() {
         "and the same 10 instructions per call: calling Rust through the C ABI is a plain C call"
     ));
     assert!(markdown.contains("FindUsers from C++ grows 1166.7x from 1000 to 1000000 users"));
+    assert!(markdown.contains("Through the HTTP gateway the Rust echo plugin served 27000 requests/s (median of the rounds): 0.90x the native Go handler (30000) and 0.93x the Go plugin (29000)"), "{markdown}");
+    assert!(markdown.contains("60 hot reloads of the Rust plugin under load: 0 of 90000 requests failed, 1 plugin file mapped at the end, resident memory 380 KiB larger"));
+    assert!(
+        markdown.contains("\n## Gateway load test\n")
+            && markdown.contains("\n### Rust plugin hot-reloaded 60 times under load\n")
+    );
+    assert!(json["gateway"]["reload"]["reloads"] == 60);
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(html.contains("<table>") && html.contains("<img src=\"charts/add.svg\""));
     let chart = std::fs::read_to_string(dir.join("charts/add.svg")).unwrap();
@@ -175,6 +182,10 @@ fn corrupt_inputs_are_reported_not_fatal() {
         "{problems}"
     );
     assert!(problems.contains("Rust results: cannot read"), "{problems}");
+    assert!(
+        problems.contains("gateway/loadtest.json is not the load test's JSON"),
+        "{problems}"
+    );
 }
 
 #[test]
@@ -192,7 +203,7 @@ fn missing_inputs_are_listed_and_the_rest_reported() {
     std::fs::create_dir_all(&empty).unwrap();
     let nothing = benchreport::gather(&empty);
     assert!(
-        nothing.records.is_empty() && nothing.problems.len() == 3,
+        nothing.records.is_empty() && nothing.problems.len() == 4,
         "{:?}",
         nothing.problems
     );

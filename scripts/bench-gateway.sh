@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The gateway load test: the native Go handler, the Go plugin and the Rust plugin (cgo) under the
+# same loopback load, then the Rust plugin hot-reloaded 60 times under load, every answer checked.
+# The gateway runs on the last CPU, the load generator on the others (taskset), when there are two.
+#   scripts/bench-gateway.sh          5 rounds of 2 s per handler (about 45 s); results/gateway/
+#   QUICK=1 scripts/bench-gateway.sh  2 rounds of 300 ms, still 60 reloads
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/go-common.sh
+
+out=${1:-results/gateway}
+rounds=5 round=2s
+[[ ${QUICK:-0} == 1 ]] && rounds=2 round=300ms
+scripts/build-gateway.sh >/dev/null
+
+pin=() pinning=()
+last=$(($(nproc) - 1))
+if command -v taskset >/dev/null && ((last > 0)); then
+  clients=0
+  ((last > 1)) && clients=0-$((last - 1))
+  pin=(taskset -c "$clients")
+  pinning=(-gateway-cpu "$last" -client-cpu "$clients")
+fi
+echo "gateway load test: $rounds rounds of $round per handler, then 60 reloads under load${pin:+ (gateway on CPU $last, client on $clients)}"
+"${pin[@]}" go-interop/build/loadtest -rounds "$rounds" -round "$round" -reloads 60 "${pinning[@]}" -out "$out"
+cat "$out/loadtest.md"
