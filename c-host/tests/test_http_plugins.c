@@ -215,6 +215,26 @@ static void test_echo_and_two_base64_versions(void) {
   printf("echo (base64 0.23) and legacy-base64 (base64 0.13) served side by side, then unloaded\n");
 }
 
+/* A plugin written in C against the same header goes through the same lifecycle. */
+static void test_plugin_written_in_c(void) {
+  http_plugin hello;
+  rp_http_response response;
+  rp_http_request request = {"GET", "/", {"x-name"}, {"C host"}, 1, ""};
+  const char *path = library(c_build, "hello-c");
+  CHECK_STATUS(load(path, "", &hello), RP_OK);
+  CHECK(strcmp(hello.api->plugin_name, "hello-c") == 0);
+  CHECK_STATUS(serve(&hello, &request, &response), RP_OK);
+  CHECK(response.body != NULL && strcmp(response.body, "hello, C host") == 0);
+  response_free(&response);
+  request.header_count = 0;
+  CHECK_STATUS(serve(&hello, &request, &response), RP_OK);
+  CHECK(response.body != NULL && strcmp(response.body, "hello, world") == 0);
+  response_free(&response);
+  unload(&hello);
+  CHECK(path_is_mapped(path) == 0);
+  printf("hello-c (a plugin written in C) served and unloaded\n");
+}
+
 static void *serve_faulty(void *plugin) {
   rp_http_request panics = {"GET", "/", {"X-Fault"}, {"panic"}, 1, ""};
   rp_http_request fine = {"GET", "/", {"X-Other"}, {"x"}, 1, ""};
@@ -356,6 +376,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   test_echo_and_two_base64_versions();
+  test_plugin_written_in_c();
   test_faults();
   test_reload();
   test_refusals();

@@ -23,6 +23,7 @@ var (
 	faultyPlugin = filepath.Join(repoRoot, "target", "release", "libfaulty_plugin.so")
 	wrongABI     = filepath.Join(repoRoot, "c-host", "build", "libfake-abi99.so")
 	notAPlugin   = filepath.Join(repoRoot, "c-host", "build", "libnot-a-plugin.so")
+	helloC       = filepath.Join(repoRoot, "c-host", "build", "libhello-c.so")
 	goEchoPlugin = filepath.Join("..", "build", "goechoplugin.so")
 )
 
@@ -118,6 +119,22 @@ func TestEchoAndTwoVersionsOfBase64SideBySide(t *testing.T) {
 	}
 	if native := send(t, "POST", s.URL+"/native-echo", "hello"); native.body != "hello" || native.header.Get("X-Plugin") != "go-native" {
 		t.Fatalf("native echo: %+v", native)
+	}
+}
+
+func TestPluginWrittenInC(t *testing.T) {
+	g, s := server(t)
+	if err := g.AddPlugin("/hello", helloC, ""); err != nil {
+		t.Fatal(err)
+	}
+	if a := send(t, "GET", s.URL+"/hello", "", "X-Name", "gateway"); a.status != 200 || a.body != "hello, gateway" {
+		t.Fatalf("hello-c: %+v", a)
+	}
+	if _, err := g.Reload("/hello", ""); err != nil {
+		t.Fatal(err)
+	}
+	if a := send(t, "GET", s.URL+"/hello", ""); a.body != "hello, world" {
+		t.Fatalf("hello-c after a reload: %+v", a)
 	}
 }
 
