@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The gateway load test: the native Go handler, the Go plugin and the Rust plugin (cgo) under the
-# same loopback load, then the Rust plugin hot-reloaded 60 times under load, every answer checked.
+# same loopback load, then the Rust plugin hot-reloaded 60 times under load, every answer checked;
+# then each handler's own cost in process (BenchmarkHandler, results/gateway/handler-bench.txt).
 # The gateway runs on the last CPU, the load generator on the others (taskset), when there are two.
 #   scripts/bench-gateway.sh          5 rounds of 2 s per handler (about 45 s); results/gateway/
 #   QUICK=1 scripts/bench-gateway.sh  2 rounds of 300 ms, still 60 reloads
@@ -24,3 +25,7 @@ fi
 echo "gateway load test: $rounds rounds of $round per handler, then 60 reloads under load${pin:+ (gateway on CPU $last, client on $clients)}"
 "${pin[@]}" go-interop/build/loadtest -rounds "$rounds" -round "$round" -reloads 60 "${pinning[@]}" -out "$out"
 cat "$out/loadtest.md"
+echo
+echo "gateway: each handler in process, without the network (go test -bench Handler)"
+(cd go-interop && "${pin[@]}" go test -run '^$' -bench Handler -count "$rounds" -benchtime 200ms ./gateway) |
+  tee "$out/handler-bench.txt" | grep '^Benchmark'

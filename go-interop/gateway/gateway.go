@@ -17,7 +17,7 @@ package gateway
 
 rp_status gw_load(const char *path, const char *config, http_plugin *plugin, char *error,
                   size_t capacity);
-rp_status gw_handle(const http_plugin *plugin, uintptr_t call, char *error, size_t capacity);
+rp_status gw_handle(const http_plugin *plugin, uintptr_t call, char **error);
 */
 import "C"
 
@@ -339,11 +339,11 @@ func (r *route) serve(w http.ResponseWriter, req *http.Request) {
 	defer gen.release()
 	c := &call{request: request, response: newBufferedResponse()}
 	id := register(c)
-	message := (*C.char)(C.malloc(errorCapacity))
-	defer C.free(unsafe.Pointer(message))
-	status := C.gw_handle(gen.plugin, C.uintptr_t(id), message, errorCapacity)
+	var message *C.char
+	status := C.gw_handle(gen.plugin, C.uintptr_t(id), &message)
 	unregister(id)
 	if status != C.RP_OK {
+		defer C.free(unsafe.Pointer(message))
 		text := fmt.Sprintf("plugin %s %s failed: %s: %s", gen.name, gen.version,
 			C.GoString(C.rp_status_str(status)), C.GoString(message))
 		gen.gateway.logger.Printf("%s: %s", r.path, text)

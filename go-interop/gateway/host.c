@@ -1,6 +1,7 @@
 // The C half of the gateway's Rust plugin host: the loader shared with the C host, the callback
 // table handed to every plugin instance (trampolines to the Go callbacks of callbacks.go), and
 // the handle wrapper.
+#include <stdlib.h>
 #include <string.h>
 
 #include "_cgo_export.h"
@@ -32,12 +33,13 @@ rp_status gw_load(const char *path, const char *config, http_plugin *plugin, cha
 }
 
 // The plugin's last error is per thread, and Go may move the goroutine to another thread once
-// this call returns: the message is copied here, in the same C call.
-rp_status gw_handle(const http_plugin *plugin, uintptr_t call, char *error, size_t capacity) {
+// this call returns: on failure the message is copied here, in the same C call, into `*error`
+// (malloc'ed; the caller frees it). Success allocates nothing.
+rp_status gw_handle(const http_plugin *plugin, uintptr_t call, char **error) {
   rp_status status = plugin->api->handle(plugin->instance, (const rp_http_request *)call,
                                          (rp_http_response *)call);
   if (status != RP_OK) {
-    snprintf(error, capacity, "%s", plugin->api->last_error_message());
+    *error = strdup(plugin->api->last_error_message());
   }
   return status;
 }

@@ -426,23 +426,27 @@ impl Descriptor {
 /// ```
 /// use rphttp::{HttpPlugin, PluginError, Request, Response};
 ///
-/// struct Hello;
+/// pub struct Hello;
 ///
 /// impl HttpPlugin for Hello {
 ///     fn new() -> Self {
 ///         Hello
 ///     }
-///     fn handle(&self, _: &Request<'_>, response: &mut Response<'_>) -> Result<(), PluginError> {
-///         response.set_body(b"hello")
+///     // init(&mut self, config: &str) and close(&mut self) have defaults that succeed.
+///     fn handle(&self, request: &Request<'_>, response: &mut Response<'_>) -> Result<(), PluginError> {
+///         let name = request.header("X-Name")?.unwrap_or(b"world");
+///         response.set_header("Content-Type", b"text/plain")?;
+///         response.set_body(&[b"hello, ", name].concat())
 ///     }
 /// }
 ///
-/// rphttp::export_http_plugin!(Hello);
+/// rphttp::export_http_plugin!(Hello); // defines rp_http_plugin_get_descriptor, name and version from Cargo
 ///
 /// // SAFETY: the descriptor is static and never NULL.
 /// let descriptor = unsafe { &*rp_http_plugin_get_descriptor() };
 /// assert_eq!(descriptor.abi_version_major, rphttp::abi::RP_HTTP_ABI_VERSION_MAJOR);
 /// ```
+/// (The README shows the same plugin.)
 #[macro_export]
 macro_rules! export_http_plugin {
     ($plugin:ty) => {
