@@ -12,7 +12,7 @@ export RUST_LIB QUICK
 
 help:
 	@echo "make test          install missing tools (make deps), build everything, run every test"
-	@echo "make bench         every harness, flame graphs, then results/report.{md,html} (~7 min; QUICK=1 ~1 min)"
+	@echo "make bench         every harness, the gateway load test, flame graphs, then results/report.{md,html} (~8 min; QUICK=1 ~1.5 min)"
 	@echo "make bench-cpp     C++ -> Rust (static, dynamic, dlopen, LTO) and C++ -> Go, vs native [QUICK=1]"
 	@echo "make bench-go      Go -> Rust (cgo) against Go native and a Go plugin [QUICK=1]"
 	@echo "make bench-rust    Rust -> Rust (rlib, static C ABI, libloading), Rust -> C, Rust -> Go [QUICK=1]"
