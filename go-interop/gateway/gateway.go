@@ -184,6 +184,9 @@ func (g *Gateway) Reload(path, source string) (Generation, error) {
 // swap loads the new generation and makes it current; the caller holds g.mu and releases the
 // route's reference to the old one.
 func (g *Gateway) swap(path, source string) (old, gen *generation, err error) {
+	if g.closed {
+		return nil, nil, &ReloadError{Route: path, Err: errors.New("the gateway is closed")}
+	}
 	r := g.routes[path]
 	if r == nil {
 		if g.goRoutes[path] != nil {
@@ -288,11 +291,15 @@ func copyFile(source, target string) error {
 	return out.Close()
 }
 
-// acquire returns the route's current generation with a reference for one request. A
-// generation whose count reached 0 is being unloaded and is never used again.
+// acquire returns the route's current generation with a reference for one request, or nil once
+// the gateway is closed. A generation whose count reached 0 is being unloaded and is never used
+// again: the loop then finds its successor.
 func (r *route) acquire() *generation {
 	for {
 		gen := r.current.Load()
+		if gen == nil {
+			return nil
+		}
 		n := gen.refs.Load()
 		if n > 0 && gen.refs.CompareAndSwap(n, n+1) {
 			return gen
@@ -336,6 +343,10 @@ func (r *route) serve(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	gen := r.acquire()
+	if gen == nil {
+		http.Error(w, "the gateway is shutting down", http.StatusServiceUnavailable)
+		return
+	}
 	defer gen.release()
 	c := &call{request: request, response: newBufferedResponse()}
 	id := register(c)
@@ -416,14 +427,18 @@ func (g *Gateway) WaitUnloaded(id uint64) {
 	}
 }
 
-// Close stops reloads and unloads every generation once its requests have finished; call it after
-// the HTTP server has shut down. Go plugins are closed but stay mapped.
+// Close stops reloads and unloads every generation once its requests have finished; requests that
+// arrive later get 503 (shut the HTTP server down first). Go plugins are closed but stay mapped.
 func (g *Gateway) Close() {
 	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return
+	}
 	g.closed = true
 	var current []*generation
 	for _, r := range g.routes {
-		current = append(current, r.current.Load())
+		current = append(current, r.current.Swap(nil))
 	}
 	var waiting []chan struct{}
 	for _, gen := range g.live {

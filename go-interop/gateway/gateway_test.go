@@ -350,6 +350,29 @@ func TestReloadsUnderConcurrentRequests(t *testing.T) {
 	t.Logf("%d requests, %d reloads, 0 failures", served.Load(), reloadsUnderLoad)
 }
 
+func TestClosedGatewayAnswers503AndRefusesReloads(t *testing.T) {
+	g, err := New(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.AddPlugin("/echo", echoPlugin, ""); err != nil {
+		t.Fatal(err)
+	}
+	s := httptest.NewServer(g)
+	defer s.Close()
+	g.Close()
+	g.Close() // idempotent
+	if a := send(t, "POST", s.URL+"/echo", "late"); a.status != http.StatusServiceUnavailable {
+		t.Fatalf("after Close: %+v", a)
+	}
+	if _, err := g.Reload("/echo", ""); err == nil || !strings.Contains(err.Error(), "the gateway is closed") {
+		t.Fatalf("reload after Close: %v", err)
+	}
+	if mapped := MappedFiles(g.dir); len(mapped) != 0 {
+		t.Fatalf("after Close: mapped %v", mapped)
+	}
+}
+
 func TestValidHeader(t *testing.T) {
 	for _, c := range []struct {
 		name, value string
