@@ -236,7 +236,7 @@ func TestReloadWaitsForTheOldPluginsLastRequest(t *testing.T) {
 	old := currentGeneration(t, g, "/echo")
 	slow := make(chan answer, 1)
 	go func() {
-		a, err := request("POST", s.URL+"/echo", "slow", "X-Echo-Delay-Ms", "1000")
+		a, err := request("POST", s.URL+"/echo", "slow", "X-Echo-Delay-Ms", "3000")
 		if err != nil {
 			a.body = err.Error()
 		}
