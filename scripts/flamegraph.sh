@@ -20,8 +20,10 @@ if ! command -v perf >/dev/null || ! perf record -e cpu-clock -o "$scratch/probe
 fi
 
 go_test_binary=$scratch/conformance.test
+gateway_test_binary=$scratch/gateway.test
 if command -v go >/dev/null; then
   (cd go-interop/conformance && go test -c -o "$go_test_binary" .)
+  (cd go-interop/gateway && go test -c -o "$gateway_test_binary" .)
 fi
 rust_bench_binary=$(cargo bench -q -p rust-host --bench paths --no-run --message-format=json 2>/dev/null |
   sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1)
@@ -34,6 +36,7 @@ flamegraphs=(
   "go-rust|Go -> Rust GetUser through cgo, copied into Go values|$go_test_binary -test.run=^\$ -test.bench=^BenchmarkGetUser\$/^cgo\$ -test.benchtime=${seconds}s"
   "cpp-go|C++ -> Go c-archive add|cpp-bench/build/bench_carchive --benchmark_filter=^Add/cpp/carchive\$ --benchmark_min_time=$seconds"
   "rust-go|Rust -> Go c-archive add|$rust_bench_binary --bench Add/rust/carchive --profile-time $seconds"
+  "gateway-rust|Go gateway -> Rust echo plugin: handle and its host callbacks, in process|$gateway_test_binary -test.run=^\$ -test.bench=^BenchmarkHandler\$/^rust-cgo\$ -test.benchtime=${seconds}s"
 )
 n=0
 for entry in "${flamegraphs[@]}"; do
@@ -48,6 +51,7 @@ for entry in "${flamegraphs[@]}"; do
   # go test runs in the package folder, where the Go plugin and data paths are relative.
   workdir=.
   [[ $name == go-rust ]] && workdir=go-interop/conformance
+  [[ $name == gateway-rust ]] && workdir=go-interop/gateway
   (cd "$workdir" && perf record -q -e cpu-clock -F 999 --call-graph dwarf -o "$scratch/$name.data" "${argv[@]}" >/dev/null 2>&1)
   perf script --no-inline -i "$scratch/$name.data" >"$scratch/$name.perf" 2>/dev/null
   "$report" flamegraph "$title" "$scratch/$name.perf" "$out/$name.svg"
