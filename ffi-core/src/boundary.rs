@@ -46,11 +46,14 @@ pub fn install_panic_hook() {
     INSTALL.call_once(|| {
         panic::set_hook(Box::new(|info| {
             if let Some(location) = info.location() {
+                // try_borrow_mut: a panic in a hook aborts, so never risk a second one here.
                 PANIC_LOCATION.with(|cell| {
-                    let (buffer, len) = &mut *cell.borrow_mut();
-                    let mut writer = Truncating { buffer, len: 0 };
-                    let _ = write!(writer, "{location}");
-                    *len = writer.len;
+                    if let Ok(mut cell) = cell.try_borrow_mut() {
+                        let (buffer, len) = &mut *cell;
+                        let mut writer = Truncating { buffer, len: 0 };
+                        let _ = write!(writer, "{location}");
+                        *len = writer.len;
+                    }
                 });
             }
         }));

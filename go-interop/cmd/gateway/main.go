@@ -70,20 +70,28 @@ func run(listen string, plugins, configs, goPlugins [][2]string, logger *log.Log
 	if err != nil {
 		return err
 	}
+	served := map[string]bool{}
+	for _, entry := range plugins {
+		served[entry[0]] = true
+	}
 	config := map[string]string{}
 	for _, entry := range configs {
+		if !served[entry[0]] {
+			g.Close()
+			return fmt.Errorf("-config %s: no -plugin serves that route", entry[0])
+		}
 		config[entry[0]] = entry[1]
 	}
 	for _, entry := range plugins {
 		if err := g.AddPlugin(entry[0], entry[1], config[entry[0]]); err != nil {
 			g.Close()
-			return err
+			return fmt.Errorf("-plugin %s=%s: %w", entry[0], entry[1], err)
 		}
 	}
 	for _, entry := range goPlugins {
 		if err := g.AddGoPlugin(entry[0], entry[1]); err != nil {
 			g.Close()
-			return err
+			return fmt.Errorf("-goplugin %s=%s: %w", entry[0], entry[1], err)
 		}
 	}
 	listener, err := net.Listen("tcp", listen)
