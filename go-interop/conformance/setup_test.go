@@ -21,7 +21,7 @@ var (
 	genUsers      = filepath.Join(repoRoot, "target", "release", "gen-users")
 )
 
-// goPluginPath is the Go plugin that `make go-plugin` builds; GOPLUGIN_SO overrides it.
+// goPluginPath is the Go plugin scripts/go-common.sh builds; GOPLUGIN_SO overrides it.
 func goPluginPath() string {
 	if path := os.Getenv("GOPLUGIN_SO"); path != "" {
 		return path

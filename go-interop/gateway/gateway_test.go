@@ -300,6 +300,11 @@ func TestGoPluginServesAndCannotBeReloaded(t *testing.T) {
 	if a := send(t, "POST", s.URL+"/admin/reload?route=/go-echo", ""); a.status != 422 || !strings.Contains(a.body, "Go plugins cannot be unloaded") {
 		t.Fatalf("Go plugin reload: %+v", a)
 	}
+	// The user manager Go plugin has no NewPlugin.
+	userManagerPlugin := filepath.Join("..", "build", "goplugin.so")
+	if err := g.AddGoPlugin("/users", userManagerPlugin); err == nil || !strings.Contains(err.Error(), `symbol NewPlugin not found`) {
+		t.Fatalf("a Go plugin without NewPlugin: %v", err)
+	}
 }
 
 // Requests keep flowing, without a single failure, through reloadsUnderLoad swaps.
