@@ -113,8 +113,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.Serv
 func (g *Gateway) AddPlugin(path, source, config string) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if _, taken := g.routes[path]; taken || g.goRoutes[path] != nil {
-		return fmt.Errorf("route %s is already served", path)
+	if err := g.checkRoute(path); err != nil {
+		return err
 	}
 	r := &route{path: path, source: source, config: config}
 	gen, err := g.load(r, source)
@@ -132,8 +132,8 @@ func (g *Gateway) AddPlugin(path, source, config string) error {
 func (g *Gateway) AddGoPlugin(path, source string) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if _, taken := g.routes[path]; taken || g.goRoutes[path] != nil {
-		return fmt.Errorf("route %s is already served", path)
+	if err := g.checkRoute(path); err != nil {
+		return err
 	}
 	p, err := OpenGoPlugin(source)
 	if err != nil {
@@ -142,6 +142,27 @@ func (g *Gateway) AddGoPlugin(path, source string) error {
 	g.goRoutes[path] = p
 	g.handle(path, p)
 	g.logger.Printf("%s: serving Go plugin %s", path, source)
+	return nil
+}
+
+// checkRoute refuses a path the mux would reject (it panics) or that is taken: a route is "/"
+// and one or more segments of letters, digits, '-', '_' and '.', and not /admin or /native-echo.
+// The caller holds g.mu.
+func (g *Gateway) checkRoute(path string) error {
+	segments := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	valid := strings.HasPrefix(path, "/")
+	for _, segment := range segments {
+		valid = valid && segment != "" && strings.Trim(segment,
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == ""
+	}
+	switch {
+	case !valid:
+		return fmt.Errorf("route %q: want /name[/name...] of letters, digits, '-', '_' and '.'", path)
+	case segments[0] == "admin" || path == "/native-echo":
+		return fmt.Errorf("route %s is the gateway's own", path)
+	case g.routes[path] != nil || g.goRoutes[path] != nil:
+		return fmt.Errorf("route %s is already served", path)
+	}
 	return nil
 }
 

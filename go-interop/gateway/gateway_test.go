@@ -378,6 +378,21 @@ func TestClosedGatewayAnswers503AndRefusesReloads(t *testing.T) {
 	}
 }
 
+func TestRoutesTheMuxWouldRejectAreRefused(t *testing.T) {
+	g, _ := server(t)
+	for _, path := range []string{"", "echo", "/", "/a//b", "/a/", "/{x}", "/a b", "POST /x", "/admin", "/admin/x", "/native-echo", "/echo"} {
+		if err := g.AddPlugin(path, echoPlugin, ""); err == nil {
+			t.Errorf("AddPlugin(%q) was accepted", path)
+		}
+		if err := g.AddGoPlugin(path, goEchoPlugin); err == nil {
+			t.Errorf("AddGoPlugin(%q) was accepted", path)
+		}
+	}
+	if err := g.AddPlugin("/v1/echo-2.x", echoPlugin, ""); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestValidHeader(t *testing.T) {
 	for _, c := range []struct {
 		name, value string
