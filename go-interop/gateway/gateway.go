@@ -30,6 +30,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -350,7 +351,7 @@ func (gen *generation) unload() {
 	delete(g.live, gen.id)
 	g.mu.Unlock()
 	mapped := "still mapped"
-	if !contains(MappedFiles(g.dir), gen.copy) {
+	if !slices.Contains(MappedFiles(g.dir), gen.copy) {
 		mapped = "no longer mapped"
 	}
 	g.logger.Printf("%s: generation %d (%s %s) unloaded: %s %s", gen.route, gen.id, gen.name, gen.version, gen.copy, mapped)
@@ -501,13 +502,4 @@ func MappedFiles(dir string) []string {
 	}
 	sort.Strings(files)
 	return files
-}
-
-func contains(list []string, s string) bool {
-	for _, item := range list {
-		if item == s {
-			return true
-		}
-	}
-	return false
 }

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -252,14 +253,14 @@ func TestReloadWaitsForTheOldPluginsLastRequest(t *testing.T) {
 	if now := send(t, "POST", s.URL+"/echo", "slow"); now.body != "c2xvdw==" {
 		t.Fatalf("after the swap: %+v", now)
 	}
-	if mapped := MappedFiles(g.dir); !contains(mapped, old.Copy) {
+	if mapped := MappedFiles(g.dir); !slices.Contains(mapped, old.Copy) {
 		t.Fatalf("the old plugin was unloaded with a request in flight: %v", mapped)
 	}
 	if done := <-slow; done.status != 200 || done.body != "slow" || !strings.HasPrefix(done.header.Get("X-Plugin"), "echo-plugin/") {
 		t.Fatalf("the in-flight request: %+v", done)
 	}
 	g.WaitUnloaded(old.ID)
-	if mapped := MappedFiles(g.dir); contains(mapped, old.Copy) || len(mapped) != 3 {
+	if mapped := MappedFiles(g.dir); slices.Contains(mapped, old.Copy) || len(mapped) != 3 {
 		t.Fatalf("after its last request the old plugin is still mapped: %v", mapped)
 	}
 	if _, err := os.Stat(old.Copy); !os.IsNotExist(err) {

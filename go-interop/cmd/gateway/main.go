@@ -70,6 +70,8 @@ func run(listen string, plugins, configs, goPlugins [][2]string, logger *log.Log
 	if err != nil {
 		return err
 	}
+	// After the server has shut down: every plugin is unloaded once its last request finishes.
+	defer g.Close()
 	served := map[string]bool{}
 	for _, entry := range plugins {
 		served[entry[0]] = true
@@ -77,26 +79,22 @@ func run(listen string, plugins, configs, goPlugins [][2]string, logger *log.Log
 	config := map[string]string{}
 	for _, entry := range configs {
 		if !served[entry[0]] {
-			g.Close()
 			return fmt.Errorf("-config %s: no -plugin serves that route", entry[0])
 		}
 		config[entry[0]] = entry[1]
 	}
 	for _, entry := range plugins {
 		if err := g.AddPlugin(entry[0], entry[1], config[entry[0]]); err != nil {
-			g.Close()
 			return fmt.Errorf("-plugin %s=%s: %w", entry[0], entry[1], err)
 		}
 	}
 	for _, entry := range goPlugins {
 		if err := g.AddGoPlugin(entry[0], entry[1]); err != nil {
-			g.Close()
 			return fmt.Errorf("-goplugin %s=%s: %w", entry[0], entry[1], err)
 		}
 	}
 	listener, err := net.Listen("tcp", listen)
 	if err != nil {
-		g.Close()
 		return err
 	}
 	stop := make(chan struct{})
@@ -117,7 +115,6 @@ func run(listen string, plugins, configs, goPlugins [][2]string, logger *log.Log
 		cancel()
 	}
 	close(stop)
-	g.Close()
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
