@@ -1,5 +1,5 @@
-# Thin entry points; the logic lives in scripts/ and in the sub-projects.
-# `make help` lists the targets.
+# Thin entry points; the logic lives in scripts/ and in the sub-projects (c-host/Makefile,
+# cpp-bench/Makefile, the Cargo workspace, go-interop/). `make help` lists the targets.
 
 CARGO   ?= cargo
 PREFIX  ?= /usr/local
@@ -7,8 +7,8 @@ RUST_LIB := target/release
 QUICK   ?= 0
 export RUST_LIB QUICK
 
-.PHONY: help all deps build build-rust build-rust-lto c-host cpp-bench header install \
-        test test-rust test-header test-c test-install test-cpp test-go bench bench-cpp bench-go bench-rust bench-gateway gateway flamegraph report clean
+.PHONY: help all deps build build-rust build-rust-lto loader c-host cpp-bench header install \
+        test test-tree test-rust test-header test-c test-install test-cpp test-go bench bench-cpp bench-go bench-rust bench-gateway gateway flamegraph report clean
 
 help:
 	@echo "make test          install missing tools (make deps), build everything, run every test"
@@ -20,8 +20,8 @@ help:
 	@echo "make gateway       build the gateway and the plugins; README \"HTTP plugins\" says how to run it"
 	@echo "make flamegraph    perf + inferno flame graphs of each path into results/flamegraphs/"
 	@echo "make report        the joint report from whatever results/ holds"
-	@echo "make build         the Rust libraries (user manager .so/.a, HTTP plugins, gen-users) and the C hosts"
-	@echo "make install       PREFIX=/usr/local [DESTDIR=]: libraries, headers, pkg-config files"
+	@echo "make build         the Rust libraries (user manager .so/.a, HTTP plugins, gen-users), the C loader and hosts"
+	@echo "make install       PREFIX=/usr/local [DESTDIR=]: librustplugin.so.1 (SONAME), .a, headers, pkg-config and CMake files (cargo-c)"
 	@echo "make header        regenerate the C headers in include/ with cbindgen"
 	@echo "make deps          install missing apt packages and rustup components"
 	@echo "make clean         remove build output"
@@ -39,20 +39,27 @@ build-rust:
 build-rust-lto:
 	scripts/build-rust-lto.sh
 
+# The C loader library (c-host/build/librp_loader.a) that c-host, cpp-bench and the Go gateway link.
+loader:
+	$(MAKE) -C c-host loader
+
 c-host: build-rust
 	$(MAKE) -C c-host RUST_LIB=../$(RUST_LIB)
 
-cpp-bench: build-rust build-rust-lto
+cpp-bench: build-rust build-rust-lto loader
 	$(MAKE) -C cpp-bench RUST_LIB=../$(RUST_LIB)
 
 header:
 	UPDATE_HEADER=1 $(CARGO) test --workspace --test header
 
-install: build-rust
+install: deps build-rust
 	scripts/install.sh "$(PREFIX)"
 
 test: deps
-	$(MAKE) test-rust test-header test-c test-install test-cpp test-go
+	$(MAKE) test-tree test-rust test-header test-c test-install test-cpp test-go
+
+test-tree:
+	scripts/check-tree.sh
 
 test-rust: build-rust
 	scripts/test-rust.sh
@@ -84,10 +91,10 @@ bench-go: deps build-rust
 bench-rust: deps build-rust
 	scripts/bench-rust.sh
 
-bench-gateway: deps build-rust
+bench-gateway: deps build-rust loader
 	scripts/bench-gateway.sh
 
-gateway: build-rust
+gateway: build-rust loader
 	scripts/build-gateway.sh
 
 flamegraph: deps build

@@ -24,6 +24,6 @@ echo "go-interop: benchmarks, -count $count -benchtime $benchtime, pinned: $pinn
   echo "kernel: $(uname -r)"
   echo "pinning: $pinning"
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  (cd go-interop/conformance && "${pin[@]}" go test -run '^$' -bench . -benchmem -count "$count" -benchtime "$benchtime" .)
+  (cd go-interop/usermanager/conformance && "${pin[@]}" go test -run '^$' -bench . -benchmem -count "$count" -benchtime "$benchtime" .)
 } | tee "$out/bench.txt" | grep --line-buffered -E '^Benchmark[A-Za-z]+/[a-z-]+(-[0-9]+)?\s' | awk '{print "go-interop: " $1 " " $3 " ns/op"}'
 (cd go-interop && go run ./cmd/benchsummary "../$out/bench.txt") | tee "$out/summary.txt"

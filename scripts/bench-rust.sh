@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# rust-host benchmarks (criterion): Rust -> the plugin's Rust code, its C ABI (static, libloading),
+# rust-bench benchmarks (criterion): Rust -> the plugin's Rust code, its C ABI (static, libloading),
 # a C add and a Go c-archive add; pinned to one CPU. criterion's output goes to results/rust/criterion/,
 # which bench-report reads.
 #   scripts/bench-rust.sh          criterion's defaults (about 2 minutes)
@@ -15,10 +15,10 @@ command -v taskset >/dev/null && ((cpu > 0)) && pin=(taskset -c "$cpu")
 
 criterion_dir=target/criterion
 rm -rf "$criterion_dir" # only this run's results are collected
-echo "rust-host: criterion benchmarks${pin:+ (pinned: ${pin[*]})}"
-"${pin[@]}" cargo bench -q -p rust-host --bench paths -- "${args[@]}" 2>&1 |
-  grep --line-buffered -E '^[A-Z][A-Za-z]+/|time:|skipping' | sed 's/^/rust-host: /'
+echo "rust-bench: criterion benchmarks${pin:+ (pinned: ${pin[*]})}"
+"${pin[@]}" cargo bench -q -p rust-bench --bench paths -- "${args[@]}" 2>&1 |
+  grep --line-buffered -E '^[A-Z][A-Za-z]+/|time:|skipping' | sed 's/^/rust-bench: /'
 rm -rf results/rust/criterion
 mkdir -p results/rust
 cp -r "$criterion_dir" results/rust/criterion
-echo "rust-host: criterion results in results/rust/criterion/"
+echo "rust-bench: criterion results in results/rust/criterion/"

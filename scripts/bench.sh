@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 
 steps=("C++ harness (cpp-bench)|scripts/bench-cpp.sh"
        "Go harness (go-interop)|scripts/bench-go.sh"
-       "Rust harness (rust-host)|scripts/bench-rust.sh"
-       "gateway load test (go-interop/cmd/loadtest)|scripts/bench-gateway.sh"
+       "Rust harness (rust-host/rust-bench)|scripts/bench-rust.sh"
+       "gateway load test (go-interop/gateway/cmd/loadtest)|scripts/bench-gateway.sh"
        "flame graphs|scripts/flamegraph.sh"
        "report|${RUST_LIB:-target/release}/bench-report report results")
 [[ ${QUICK:-0} == 1 ]] && export FLAMEGRAPH_SECONDS=1

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/go-common.sh
 
-(cd go-interop && go build -o build/gateway ./cmd/gateway && go build -o build/loadtest ./cmd/loadtest)
+(cd go-interop && go build -o build/gateway ./gateway/cmd/gateway && go build -o build/loadtest ./gateway/cmd/loadtest)
 rust_lib=${RUST_LIB:-target/release}
 echo "built go-interop/build/gateway; run it with:"
 echo "  go-interop/build/gateway -plugin /echo=$rust_lib/libecho_plugin.so -plugin /legacy=$rust_lib/liblegacy_base64_plugin.so \\"

@@ -10,5 +10,5 @@ if ! command -v clang++-19 >/dev/null || [[ ! -x $rust_lld ]]; then
   echo "build-rust-lto: skipped: the LTO flavour needs clang++-19 (make deps) and $rust_lld"
   exit 0
 fi
-RUSTFLAGS="-Clinker-plugin-lto" cargo rustc --release -p rust-plugin --lib --crate-type staticlib \
+RUSTFLAGS="-Clinker-plugin-lto" cargo rustc --release -p rustplugin --lib --crate-type staticlib \
   --target x86_64-unknown-linux-gnu --target-dir target/lto

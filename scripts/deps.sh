@@ -1,7 +1,20 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian 12 machine lacks to build and test the project: apt packages and
 # rustup components. Idempotent and quiet when everything is there; `make deps` and `make test` call it.
+# `deps.sh cargo-c` installs only cargo-c, which `make install` needs (scripts/install.sh calls it):
+# Debian's cargo-c 0.9.14 is built on cargo 0.66 and cannot read this workspace's dependencies
+# (edition 2024 manifests, the sparse index), so it comes from crates.io, pinned, built once
+# (about 8 minutes on 2 cores).
 set -euo pipefail
+
+CARGO_C_VERSION=0.10.24   # the newest cargo-c that builds with Rust 1.95
+if [[ ${1:-} == cargo-c ]]; then
+  if ! cargo cinstall --version 2>/dev/null | grep -q "^cargo-c $CARGO_C_VERSION"; then
+    echo "deps: building cargo-c $CARGO_C_VERSION from crates.io for make install (once, ~8 min)"
+    cargo install -q --locked cargo-c --version "$CARGO_C_VERSION"
+  fi
+  exit 0
+fi
 
 # Packages by purpose; each is checked with dpkg and installed only when missing.
 APT_PACKAGES=(
@@ -12,6 +25,8 @@ APT_PACKAGES=(
   binutils                     # objdump, readelf, nm: symbol and machine-code checks
   libclang-19-dev              # rust-host: bindgen reads C headers through libclang
   linux-perf                   # make flamegraph: perf record -e cpu-clock
+  cmake                        # make test-install: a CMake project built against the installed package
+  libssl-dev                   # building cargo-c (scripts/deps.sh cargo-c)
 )
 
 missing=()

@@ -22,10 +22,10 @@ fi
 go_test_binary=$scratch/conformance.test
 gateway_test_binary=$scratch/gateway.test
 if command -v go >/dev/null; then
-  (cd go-interop/conformance && go test -c -o "$go_test_binary" .)
+  (cd go-interop/usermanager/conformance && go test -c -o "$go_test_binary" .)
   (cd go-interop/gateway && go test -c -o "$gateway_test_binary" .)
 fi
-rust_bench_binary=$(cargo bench -q -p rust-host --bench paths --no-run --message-format=json 2>/dev/null |
+rust_bench_binary=$(cargo bench -q -p rust-bench --bench paths --no-run --message-format=json 2>/dev/null |
   sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1)
 
 # name | title | command
@@ -50,7 +50,7 @@ for entry in "${flamegraphs[@]}"; do
   echo "flamegraph: [$n/${#flamegraphs[@]}] $name: $title"
   # go test runs in the package folder, where the Go plugin and data paths are relative.
   workdir=.
-  [[ $name == go-rust ]] && workdir=go-interop/conformance
+  [[ $name == go-rust ]] && workdir=go-interop/usermanager/conformance
   [[ $name == gateway-rust ]] && workdir=go-interop/gateway
   (cd "$workdir" && perf record -q -e cpu-clock -F 999 --call-graph dwarf -o "$scratch/$name.data" "${argv[@]}" >/dev/null 2>&1)
   perf script --no-inline -i "$scratch/$name.data" >"$scratch/$name.perf" 2>/dev/null

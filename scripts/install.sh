@@ -1,48 +1,37 @@
 #!/usr/bin/env bash
-# `make install PREFIX=... [DESTDIR=...]`: installs the static and shared libraries, the headers and
-# two pkg-config files:
-#   rustplugin         -lrustplugin (the shared library); `--static` adds the system libraries the
-#                      Rust archive needs, for `cc -static`
-#   rustplugin-static  the archive itself, for a binary that embeds the plugin but links libc dynamically
+# `make install PREFIX=... [DESTDIR=...]`: installs the user manager library the way the Rust C
+# libraries users know are installed (cargo-c, as rustls-ffi, rav1e and librsvg do):
+#   lib/librustplugin.so.X.Y.Z, with SONAME librustplugin.so.X (X = the C ABI's major version) and
+#   the symlinks librustplugin.so.X and librustplugin.so; lib/librustplugin.a;
+#   include/rustplugin/ (rustplugin.h, rp_common.h, rp_http_plugin.h, as committed);
+#   lib/pkgconfig/rustplugin.pc (the shared library; `--static` adds the system libraries);
+# then, from the templates in rust-plugin/rustplugin/install/ filled in with what cargo-c installed:
+#   lib/pkgconfig/rustplugin-static.pc (the archive inside the program, libc still shared);
+#   lib/cmake/rustplugin/ (find_package: rustplugin::rustplugin and rustplugin::rustplugin_static).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-prefix=${1:?usage: install.sh PREFIX}
+prefix=${1:?usage: install.sh PREFIX   (DESTDIR in the environment stages the install)}
 destdir=${DESTDIR:-}
-rust_lib=${RUST_LIB:-target/release}
-header=include/rustplugin.h
-version=$(sed -n 's/^#define RP_VERSION "\(.*\)"$/\1/p' "$header")
-# What the Rust archive needs from the system (`rustc --print native-static-libs`); -lgcc_s is left
-# out because gcc links its static twin (libgcc_eh) itself under -static.
-native_libs="-lutil -lrt -lpthread -lm -ldl"
-
 libdir=$prefix/lib
-includedir=$prefix/include
-pcdir=$libdir/pkgconfig
-install -d "$destdir$libdir" "$destdir$includedir" "$destdir$pcdir"
-install -m 644 "$rust_lib/librustplugin.a" "$destdir$libdir/"
-install -m 755 "$rust_lib/librustplugin.so" "$destdir$libdir/"
-install -m 644 include/*.h "$destdir$includedir/"
+scripts/deps.sh cargo-c
+cargo cinstall --release -p rustplugin --prefix "$prefix" --libdir "$libdir" ${destdir:+--destdir "$destdir"}
 
-pc_head="prefix=$prefix
-libdir=\${prefix}/lib
-includedir=\${prefix}/include
-"
-cat >"$destdir$pcdir/rustplugin.pc" <<PC
-${pc_head}
-Name: rustplugin
-Description: Rust plugin with a C ABI: Add and the reva JSON UserManager (shared library)
-Version: $version
-Cflags: -I\${includedir}
-Libs: -L\${libdir} -lrustplugin
-Libs.private: $native_libs
-PC
-cat >"$destdir$pcdir/rustplugin-static.pc" <<PC
-${pc_head}
-Name: rustplugin-static
-Description: Rust plugin with a C ABI: Add and the reva JSON UserManager (static archive)
-Version: $version
-Cflags: -I\${includedir}
-Libs: \${libdir}/librustplugin.a $native_libs
-PC
-echo "installed rustplugin $version into $destdir$prefix (lib, include, lib/pkgconfig)"
+staged=$destdir$libdir
+library=$(readlink "$staged/librustplugin.so")          # librustplugin.so.X.Y.Z
+soname=$(readelf -d "$staged/$library" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+version=$(sed -n 's/^Version: //p' "$staged/pkgconfig/rustplugin.pc")
+native_libs=$(scripts/rust-native-libs.sh)
+install -d "$staged/cmake/rustplugin"
+for template in rust-plugin/rustplugin/install/*.in; do
+  name=$(basename "$template" .in)
+  case $name in
+    *.pc) target=$staged/pkgconfig/$name ;;
+    *.cmake) target=$staged/cmake/rustplugin/$name ;;
+  esac
+  # CMake wants the system libraries as a list of names: "-lgcc_s -lutil" -> "gcc_s;util".
+  sed -e "s|@PREFIX@|$prefix|g" -e "s|@VERSION@|$version|g" -e "s|@LIBRARY_VERSION@|${library#librustplugin.so.}|g" \
+    -e "s|@ABI_MAJOR@|${soname#librustplugin.so.}|g" -e "s|@NATIVE_LIBS@|$native_libs|g" \
+    -e "s|@NATIVE_LIB_NAMES@|$(sed -e 's/-l//g' -e 's/ /;/g' <<<"$native_libs")|g" "$template" >"$target"
+done
+echo "installed rustplugin $version ($soname) into $destdir$prefix: lib/, include/rustplugin/, lib/pkgconfig/, lib/cmake/rustplugin/"

@@ -10,7 +10,7 @@ rust_lib=${RUST_LIB:-target/release}
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
-demo=rust-plugin/data/demo-users.json
+demo=rust-plugin/rustplugin/data/demo-users.json
 generated=$scratch/users-1000.json
 "$rust_lib/gen-users" 1000 --seed 1 --output "$generated"
 

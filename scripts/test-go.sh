@@ -14,7 +14,7 @@ go vet -tags rustplugin_shared ./...
 echo "== go test, Rust linked statically"
 go test -count=1 ./...
 echo "== go test, Rust linked dynamically (-tags rustplugin_shared)"
-go test -count=1 -tags rustplugin_shared ./conformance
+go test -count=1 -tags rustplugin_shared ./usermanager/conformance
 echo "== the gateway under the race detector (without the Go plugin test: plugin.Open refuses a"
 echo "   plugin built without -race, 'built with a different version of package', the seeds' problem)"
 go test -count=1 -race -skip GoPlugin ./gateway

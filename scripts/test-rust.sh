@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The Rust side of `make test`: formatting, lints, every test of the workspace (including the check
-# that the committed header is what cbindgen generates, and rust-host's compile-fail doc tests), and
-# each rust-host benchmark once, which checks every path's answer.
+# that the committed header is what cbindgen generates, and rp-host's compile-fail doc tests), and
+# each rust-bench benchmark once, which checks every path's answer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo fmt --all --check || { echo "rust: run 'cargo fmt --all' to fix the formatting above" >&2; exit 1; }
 cargo clippy --workspace --all-targets --release -- -D warnings
 cargo test --workspace --release
-cargo bench -q -p rust-host --bench paths -- --test
+cargo bench -q -p rust-bench --bench paths -- --test

@@ -14,7 +14,7 @@
 #include "rustplugin.h"
 
 #ifdef HOST_DLOPEN
-#include "plugin_loader.h"
+#include "rp_loader.h"
 static const rp_plugin_descriptor *api;
 /* Calls go through the checked descriptor. */
 #define CALL(name) (api->name)
@@ -83,10 +83,10 @@ int main(int argc, char **argv) {
   int failed = 0;
   rp_status status;
 #ifdef HOST_DLOPEN
-  plugin_handle plugin;
+  rp_plugin_handle plugin;
   char error[512];
   const char *path = argc > 1 ? argv[1] : PLUGIN_DEFAULT_PATH;
-  status = plugin_open(path, &plugin, error, sizeof error);
+  status = rp_plugin_open(path, &plugin, error, sizeof error);
   if (status != RP_OK) {
     fprintf(stderr, "host: %s\n", error);
     return 1;
@@ -115,7 +115,7 @@ int main(int argc, char **argv) {
   }
   CALL(user_manager_free)(manager);
 #ifdef HOST_DLOPEN
-  plugin_close(&plugin);
+  rp_plugin_close(&plugin);
 #endif
   return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -18,7 +18,7 @@
 #define CHECK_STATUS_NAME rp_status_str
 #define CHECK_LAST_ERROR "(see the plugin's message above)"
 #include "check.h"
-#include "http_plugin_loader.h"
+#include "rp_loader.h"
 
 #define MAX_HEADERS 8
 #define RELOAD_ROUNDS 20
@@ -129,7 +129,7 @@ static const char *response_header(const rp_http_response *response, const char 
 }
 
 /* Serves `request` with `plugin` into a fresh `*response` (release it with response_free). */
-static rp_status serve(const http_plugin *plugin, const rp_http_request *request,
+static rp_status serve(const rp_http_plugin_handle *plugin, const rp_http_request *request,
                        rp_http_response *response) {
   memset(response, 0, sizeof *response);
   response->status = 200;
@@ -155,20 +155,20 @@ static const char *library(const char *dir, const char *name) {
   return path;
 }
 
-static rp_status load(const char *path, const char *config, http_plugin *plugin) {
+static rp_status load(const char *path, const char *config, rp_http_plugin_handle *plugin) {
   char error[512];
-  rp_status status = http_plugin_load(path, &host, rp_cstr(config), plugin, error, sizeof error);
+  rp_status status = rp_http_plugin_load(path, &host, rp_cstr(config), plugin, error, sizeof error);
   if (status != RP_OK) printf("  refused (%s): %s\n", rp_status_str(status), error);
   return status;
 }
 
-static void unload(http_plugin *plugin) {
+static void unload(rp_http_plugin_handle *plugin) {
   char error[512];
-  CHECK_STATUS(http_plugin_unload(plugin, error, sizeof error), RP_OK);
+  CHECK_STATUS(rp_http_plugin_unload(plugin, error, sizeof error), RP_OK);
 }
 
 static void test_echo_and_two_base64_versions(void) {
-  http_plugin echo, legacy;
+  rp_http_plugin_handle echo, legacy;
   rp_http_response response;
   rp_http_request request = {"POST", "/echo", {"content-type"}, {"text/plain"}, 1, "hello"};
   const char *echo_path = library(rust_lib, "echo_plugin");
@@ -217,7 +217,7 @@ static void test_echo_and_two_base64_versions(void) {
 
 /* A plugin written in C against the same header goes through the same lifecycle. */
 static void test_plugin_written_in_c(void) {
-  http_plugin hello;
+  rp_http_plugin_handle hello;
   rp_http_response response;
   rp_http_request request = {"GET", "/", {"x-name"}, {"C host"}, 1, ""};
   const char *path = library(c_build, "hello-c");
@@ -252,7 +252,7 @@ static void *serve_faulty(void *plugin) {
 }
 
 static void test_faults(void) {
-  http_plugin faulty;
+  rp_http_plugin_handle faulty;
   rp_http_response response;
   rp_http_request request = {"GET", "/", {"X-Fault"}, {"panic"}, 1, ""};
   const char *path = library(rust_lib, "faulty_plugin");
@@ -269,7 +269,7 @@ static void test_faults(void) {
   CHECK_STATUS(load(path, "", &faulty), RP_OK);
   CHECK_STATUS(serve(&faulty, &request, &response), RP_PANIC);
   CHECK(strncmp(faulty.api->last_error_message(), "the plugin panicked (contained) at ", 35) == 0);
-  CHECK(strstr(faulty.api->last_error_message(), "plugins/faulty/src/lib.rs:") != NULL);
+  CHECK(strstr(faulty.api->last_error_message(), "rust-plugin/plugins/faulty-plugin/src/lib.rs:") != NULL);
   CHECK(strstr(faulty.api->last_error_message(), ": the handler was asked to panic") != NULL);
   response_free(&response);
   request.header_values[0] = "error";
@@ -289,7 +289,7 @@ static void test_faults(void) {
 }
 
 static void test_reload(void) {
-  http_plugin current, next;
+  rp_http_plugin_handle current, next;
   rp_http_response response;
   rp_http_request request = {"POST", "/", {"X-Any"}, {"1"}, 1, "round"};
   const char *echo_path = library(rust_lib, "echo_plugin");
@@ -322,19 +322,19 @@ static void test_reload(void) {
 }
 
 static void test_refusals(void) {
-  http_plugin plugin;
+  rp_http_plugin_handle plugin;
   char error[512];
   rp_http_host no_body = host;
   rp_http_host small = host;
   rp_http_plugin *instance = NULL;
-  http_plugin echo;
+  rp_http_plugin_handle echo;
   rp_http_response response;
   rp_http_request request = {"GET", "/", {"X"}, {"1"}, 1, ""};
 
   CHECK_STATUS(load(library(c_build, "fake-abi99"), "", &plugin), RP_ABI_MISMATCH);
   CHECK_STATUS(load(library(c_build, "not-a-plugin"), "", &plugin), RP_ABI_MISMATCH);
   CHECK_STATUS(load(library(c_build, "missing"), "", &plugin), RP_IO);
-  CHECK_STATUS(http_plugin_load(NULL, &host, rp_cstr(""), &plugin, error, sizeof error),
+  CHECK_STATUS(rp_http_plugin_load(NULL, &host, rp_cstr(""), &plugin, error, sizeof error),
                RP_INVALID_ARGUMENT);
 
   /* The plugin's own checks: a host table that is too small or has a NULL callback, calls out of

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "plugin_loader.h"
+#include "rp_loader.h"
 
 #define ROUNDS 100
 
@@ -42,7 +42,7 @@ static void *use_plugin_on_thread(void *api) {
 }
 
 int main(int argc, char **argv) {
-  plugin_handle plugin;
+  rp_plugin_handle plugin;
   char error[512];
   pthread_t thread;
   void *wrong_on_thread = NULL;
@@ -55,7 +55,7 @@ int main(int argc, char **argv) {
   }
   CHECK(path_is_mapped(library_path) == 0);
   for (round = 0; round < ROUNDS; round++) {
-    if (plugin_open(library_path, &plugin, error, sizeof error) != RP_OK) {
+    if (rp_plugin_open(library_path, &plugin, error, sizeof error) != RP_OK) {
       fprintf(stderr, "round %d: %s\n", round, error);
       checks_failed++;
       break;
@@ -64,7 +64,7 @@ int main(int argc, char **argv) {
     CHECK(use_plugin(plugin.api) == 0);
     CHECK(pthread_create(&thread, NULL, use_plugin_on_thread, (void *)plugin.api) == 0);
     CHECK(pthread_join(thread, &wrong_on_thread) == 0 && wrong_on_thread == NULL);
-    plugin_close(&plugin);
+    rp_plugin_close(&plugin);
     if (path_is_mapped(library_path) != 0) {
       pinned_rounds++;
       fprintf(stderr, "round %d: %s is still mapped after dlclose\n", round, library_path);

@@ -45,7 +45,7 @@ extern "C" {
 #elif defined(BENCH_LTO)
 #define PATH_NAME "lto"
 #elif defined(BENCH_DLOPEN)
-#include "plugin_loader.h"
+#include "rp_loader.h"
 #define PATH_NAME "dlopen"
 #else
 #error "define one of BENCH_STATIC, BENCH_DYNAMIC, BENCH_LTO, BENCH_DLOPEN, BENCH_CARCHIVE"
@@ -189,7 +189,7 @@ std::string_view View(rp_str s) { return std::string_view(s.ptr, s.len); }
 // ---------------------------------------------------------------- how this binary calls Rust
 
 #if defined(BENCH_DLOPEN)
-plugin_handle loaded_plugin;
+rp_plugin_handle loaded_plugin;
 
 // Function pointers from the plugin descriptor: indirect calls through registers.
 struct Plugin {
@@ -494,7 +494,7 @@ int main(int argc, char** argv) {
 #if defined(BENCH_DLOPEN)
   char error[512];
   std::string path = options.plugin.empty() ? PLUGIN_DEFAULT_PATH : options.plugin;
-  if (plugin_open(path.c_str(), &loaded_plugin, error, sizeof error) != RP_OK) {
+  if (rp_plugin_open(path.c_str(), &loaded_plugin, error, sizeof error) != RP_OK) {
     std::fprintf(stderr, "cpp-bench: %s\n", error);
     return 1;
   }

@@ -10,14 +10,16 @@
 package gateway
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include -I${SRCDIR}/../../c-host/src
+#cgo CFLAGS: -I${SRCDIR}/../../include -I${SRCDIR}/../../c-host/loader
+// The C host's loader library; `make loader` (or `make c-host`) builds it.
+#cgo LDFLAGS: ${SRCDIR}/../../c-host/build/librp_loader.a
 #cgo LDFLAGS: -ldl
 #include <stdlib.h>
-#include "http_plugin_loader.h"
+#include "rp_loader.h"
 
-rp_status gw_load(const char *path, const char *config, http_plugin *plugin, char *error,
-                  size_t capacity);
-rp_status gw_handle(const http_plugin *plugin, uintptr_t call, char **error);
+rp_status gw_load(const char *path, const char *config, rp_http_plugin_handle *plugin,
+                  char *error, size_t capacity);
+rp_status gw_handle(const rp_http_plugin_handle *plugin, uintptr_t call, char **error);
 */
 import "C"
 
@@ -72,7 +74,7 @@ type generation struct {
 	route   string
 	source  string
 	copy    string
-	plugin  *C.http_plugin // C memory
+	plugin  *C.rp_http_plugin_handle // C memory
 	name    string
 	version string
 	// refs counts the route's reference (1 while current) and the requests in flight; the
@@ -271,7 +273,7 @@ func (g *Gateway) load(r *route, source string) (*generation, error) {
 	defer C.free(unsafe.Pointer(cConfig))
 	message := (*C.char)(C.malloc(errorCapacity))
 	defer C.free(unsafe.Pointer(message))
-	plugin := (*C.http_plugin)(C.calloc(1, C.sizeof_http_plugin))
+	plugin := (*C.rp_http_plugin_handle)(C.calloc(1, C.sizeof_rp_http_plugin_handle))
 	if status := C.gw_load(cPath, cConfig, plugin, message, errorCapacity); status != C.RP_OK {
 		C.free(unsafe.Pointer(plugin))
 		_ = os.Remove(copyPath)
@@ -340,7 +342,7 @@ func (gen *generation) release() {
 func (gen *generation) unload() {
 	message := (*C.char)(C.malloc(errorCapacity))
 	defer C.free(unsafe.Pointer(message))
-	if status := C.http_plugin_unload(gen.plugin, message, errorCapacity); status != C.RP_OK {
+	if status := C.rp_http_plugin_unload(gen.plugin, message, errorCapacity); status != C.RP_OK {
 		gen.gateway.logger.Printf("%s: generation %d: %s", gen.route, gen.id, C.GoString(message))
 	}
 	C.free(unsafe.Pointer(gen.plugin))

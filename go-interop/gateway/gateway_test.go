@@ -143,7 +143,7 @@ func TestPanickingHandlerGives500AndTheGatewayKeepsServing(t *testing.T) {
 	g, s := server(t)
 	before := currentGeneration(t, g, "/faulty")
 	a := send(t, "GET", s.URL+"/faulty", "", "X-Fault", "panic")
-	if a.status != 500 || !strings.Contains(a.body, "RP_PANIC: the plugin panicked (contained) at plugins/faulty/src/lib.rs:") ||
+	if a.status != 500 || !strings.Contains(a.body, "RP_PANIC: the plugin panicked (contained) at rust-plugin/plugins/faulty-plugin/src/lib.rs:") ||
 		!strings.HasSuffix(a.body, "the handler was asked to panic\n") {
 		t.Fatalf("panic: %+v", a)
 	}

@@ -3,7 +3,7 @@ package gateway
 import (
 	"fmt"
 
-	"rustplugin/go-interop/httpplugin"
+	"rustplugin/go-interop/gateway/httpplugin"
 	"rustplugin/go-interop/pluginhost"
 )
 

@@ -1,12 +1,11 @@
-// The C half of the gateway's Rust plugin host: the loader shared with the C host, the callback
-// table handed to every plugin instance (trampolines to the Go callbacks of callbacks.go), and
-// the handle wrapper.
+// The C half of the gateway's Rust plugin host: the callback table handed to every plugin instance
+// (trampolines to the Go callbacks of callbacks.go), and the load and handle wrappers around the C
+// host's loader library (c-host/build/librp_loader.a, linked by gateway.go).
 #include <stdlib.h>
 #include <string.h>
 
 #include "_cgo_export.h"
-#include "../../c-host/src/plugin_loader.c"
-#include "../../c-host/src/http_plugin_loader.c"
+#include "rp_loader.h"
 
 // The trampolines restore the const qualifiers cgo's exported prototypes drop.
 static rp_status get_method(const rp_http_request *request, rp_str *method) {
@@ -27,15 +26,15 @@ static const rp_http_host gateway_host = {
     gwSetStatus,          gwSetHeader, gwSetBody,
 };
 
-rp_status gw_load(const char *path, const char *config, http_plugin *plugin, char *error,
-                  size_t capacity) {
-  return http_plugin_load(path, &gateway_host, rp_cstr(config), plugin, error, capacity);
+rp_status gw_load(const char *path, const char *config, rp_http_plugin_handle *plugin,
+                  char *error, size_t capacity) {
+  return rp_http_plugin_load(path, &gateway_host, rp_cstr(config), plugin, error, capacity);
 }
 
 // The plugin's last error is per thread, and Go may move the goroutine to another thread once
 // this call returns: on failure the message is copied here, in the same C call, into `*error`
 // (malloc'ed; the caller frees it). Success allocates nothing.
-rp_status gw_handle(const http_plugin *plugin, uintptr_t call, char **error) {
+rp_status gw_handle(const rp_http_plugin_handle *plugin, uintptr_t call, char **error) {
   rp_status status = plugin->api->handle(plugin->instance, (const rp_http_request *)call,
                                          (rp_http_response *)call);
   if (status != RP_OK) {

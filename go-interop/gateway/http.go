@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"rustplugin/go-interop/httpplugin"
+	"rustplugin/go-interop/gateway/httpplugin"
 )
 
 // MaxBodyBytes bounds a request body: a larger one is answered 413.

@@ -1,0 +1,272 @@
+//! criterion benchmarks of Rust as the caller: the plugin's Rust code called directly (the native
+//! baseline), its C ABI linked statically, its C ABI loaded with libloading, a C add (cc + bindgen),
+//! and a Go c-archive add (bindgen from Go's header; skipped without Go).
+//!
+//! Names follow op/caller/path[/users]: "Add/rust/static", "GetUser/rust/dlopen/4". Every path
+//! checks its answer once before it is timed.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use rp_host::{sys, Plugin};
+use rust_bench::c_add;
+use rustplugin::{Claim, UserStore};
+
+const EINSTEIN_ID: &str = "4c510ada-c86b-4815-8820-42cdf82c3d51";
+const EINSTEIN_IDP: &str = "cernbox.cern.ch";
+const EINSTEIN_MAIL: &str = "einstein@cern.ch";
+const EINSTEIN: &str = "einstein";
+
+fn plugin() -> Plugin {
+    let path = std::env::var_os("RUSTPLUGIN_SO")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/release/librustplugin.so")
+        });
+    Plugin::load(&path).unwrap_or_else(|e| panic!("{e} (build it with `make build-rust`)"))
+}
+
+fn s(text: &str) -> sys::rp_str {
+    sys::rp_str {
+        ptr: text.as_ptr().cast(),
+        len: text.len(),
+    }
+}
+
+/// A demo manager through the statically linked C ABI, freed on drop.
+struct StaticUsers(*mut sys::rp_user_manager);
+
+impl StaticUsers {
+    fn demo() -> StaticUsers {
+        let mut raw = std::ptr::null_mut();
+        // SAFETY: a valid out-param.
+        assert_eq!(
+            unsafe { sys::rp_user_manager_new_demo(&mut raw) },
+            sys::RP_OK as sys::rp_status
+        );
+        StaticUsers(raw)
+    }
+
+    fn get_user(&self, id: &str, idp: &str) -> *const sys::rp_user {
+        let mut user = std::ptr::null();
+        // SAFETY: a live manager, views valid for the call, a valid out-param.
+        unsafe { sys::rp_user_manager_get_user(self.0, s(id), s(idp), &mut user) };
+        user
+    }
+
+    fn get_user_by_claim(&self, claim: &str, value: &str) -> *const sys::rp_user {
+        let mut user = std::ptr::null();
+        // SAFETY: as in get_user.
+        unsafe { sys::rp_user_manager_get_user_by_claim(self.0, s(claim), s(value), &mut user) };
+        user
+    }
+
+    fn get_user_groups(&self, id: &str, idp: &str) -> usize {
+        let mut list = sys::rp_str_list {
+            ptr: std::ptr::null(),
+            len: 0,
+        };
+        // SAFETY: as in get_user.
+        unsafe { sys::rp_user_manager_get_user_groups(self.0, s(id), s(idp), &mut list) };
+        list.len
+    }
+
+    fn find_users(&self, query: &str, found: &mut [*const sys::rp_user; 16]) -> usize {
+        let mut count = 0;
+        // SAFETY: as in get_user; `found` has 16 writable slots.
+        unsafe {
+            sys::rp_user_manager_find_users(
+                self.0,
+                s(query),
+                found.as_mut_ptr(),
+                found.len(),
+                &mut count,
+            )
+        };
+        count
+    }
+
+    fn username(user: *const sys::rp_user) -> String {
+        // SAFETY: a non-NULL answer from the live manager.
+        let name = unsafe { (*user).username };
+        // SAFETY: the view's bytes.
+        String::from_utf8_lossy(unsafe { std::slice::from_raw_parts(name.ptr.cast(), name.len) })
+            .into_owned()
+    }
+}
+
+impl Drop for StaticUsers {
+    fn drop(&mut self) {
+        // SAFETY: created by new_demo, freed once.
+        unsafe { sys::rp_user_manager_free(self.0) }
+    }
+}
+
+fn add(c: &mut Criterion) {
+    let plugin = plugin();
+    // SAFETY (all unsafe calls below): C functions of two integers that cannot fail.
+    assert_eq!(rustplugin::ffi::add::Add(40, 2), 42);
+    assert_eq!(unsafe { sys::Add(40, 2) }, 42);
+    assert_eq!(plugin.add(40, 2), 42);
+    assert_eq!(unsafe { c_add::native_add(40, 2) }, 42);
+    let mut group = c.benchmark_group("Add");
+    group.bench_function("rust/native", |b| {
+        b.iter(|| rustplugin::ffi::add::Add(black_box(1), black_box(2)))
+    });
+    group.bench_function("rust/static", |b| {
+        b.iter(|| unsafe { sys::Add(black_box(1), black_box(2)) })
+    });
+    group.bench_function("rust/dlopen", |b| {
+        b.iter(|| plugin.add(black_box(1), black_box(2)))
+    });
+    group.bench_function("rust/c", |b| {
+        b.iter(|| unsafe { c_add::native_add(black_box(1), black_box(2)) })
+    });
+    #[cfg(has_go)]
+    {
+        assert_eq!(unsafe { rust_bench::go_add::GoAdd(40, 2) }, 42);
+        group.bench_function("rust/carchive", |b| {
+            b.iter(|| unsafe { rust_bench::go_add::GoAdd(black_box(1), black_box(2)) })
+        });
+    }
+    #[cfg(not(has_go))]
+    println!("rust-host: skipping Add/rust/carchive (Rust -> Go): go is not installed");
+    group.finish();
+}
+
+fn user_manager(c: &mut Criterion) {
+    let store = UserStore::demo();
+    let statics = StaticUsers::demo();
+    let plugin = plugin();
+    let users = plugin.demo_users().expect("demo users");
+    let id = (EINSTEIN_ID.as_bytes(), EINSTEIN_IDP.as_bytes());
+
+    // Every path's answer, once, before timing.
+    assert_eq!(store.get_user(id.0, id.1).unwrap().username, EINSTEIN);
+    assert_eq!(
+        StaticUsers::username(statics.get_user(EINSTEIN_ID, EINSTEIN_IDP)),
+        EINSTEIN
+    );
+    assert_eq!(
+        users
+            .get_user(EINSTEIN_ID, EINSTEIN_IDP)
+            .unwrap()
+            .username(),
+        EINSTEIN
+    );
+    assert_eq!(
+        store
+            .get_user_by_claim(Claim::Mail, EINSTEIN_MAIL.as_bytes())
+            .unwrap()
+            .username,
+        EINSTEIN
+    );
+    assert_eq!(
+        StaticUsers::username(statics.get_user_by_claim("mail", EINSTEIN_MAIL)),
+        EINSTEIN
+    );
+    assert_eq!(
+        users
+            .get_user_by_claim("mail", EINSTEIN_MAIL)
+            .unwrap()
+            .username(),
+        EINSTEIN
+    );
+    assert_eq!(store.get_user_groups(id.0, id.1).unwrap().len(), 3);
+    assert_eq!(statics.get_user_groups(EINSTEIN_ID, EINSTEIN_IDP), 3);
+    assert_eq!(
+        users
+            .get_user_groups(EINSTEIN_ID, EINSTEIN_IDP)
+            .unwrap()
+            .len(),
+        3
+    );
+    let mut found = [std::ptr::null(); 16];
+    let mut found_views = [None; 16];
+    assert_eq!(store.find_users(EINSTEIN).len(), 1);
+    assert_eq!(statics.find_users(EINSTEIN, &mut found), 1);
+    assert_eq!(
+        users.find_users_into(EINSTEIN, &mut found_views).unwrap(),
+        1
+    );
+
+    let mut group = c.benchmark_group("GetUser");
+    group.bench_function("rust/native/4", |b| {
+        b.iter(|| store.get_user(black_box(id.0), black_box(id.1)).is_some())
+    });
+    group.bench_function("rust/static/4", |b| {
+        b.iter(|| statics.get_user(black_box(EINSTEIN_ID), black_box(EINSTEIN_IDP)))
+    });
+    group.bench_function("rust/dlopen/4", |b| {
+        b.iter(|| {
+            users
+                .get_user(black_box(EINSTEIN_ID), black_box(EINSTEIN_IDP))
+                .is_ok()
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("GetUserByClaim");
+    group.bench_function("rust/native/4", |b| {
+        b.iter(|| {
+            store
+                .get_user_by_claim(black_box(Claim::Mail), black_box(EINSTEIN_MAIL.as_bytes()))
+                .is_some()
+        })
+    });
+    group.bench_function("rust/static/4", |b| {
+        b.iter(|| statics.get_user_by_claim(black_box("mail"), black_box(EINSTEIN_MAIL)))
+    });
+    group.bench_function("rust/dlopen/4", |b| {
+        b.iter(|| {
+            users
+                .get_user_by_claim(black_box("mail"), black_box(EINSTEIN_MAIL))
+                .is_ok()
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("GetUserGroups");
+    group.bench_function("rust/native/4", |b| {
+        b.iter(|| {
+            store
+                .get_user_groups(black_box(id.0), black_box(id.1))
+                .is_some()
+        })
+    });
+    group.bench_function("rust/static/4", |b| {
+        b.iter(|| statics.get_user_groups(black_box(EINSTEIN_ID), black_box(EINSTEIN_IDP)))
+    });
+    group.bench_function("rust/dlopen/4", |b| {
+        b.iter(|| {
+            users
+                .get_user_groups(black_box(EINSTEIN_ID), black_box(EINSTEIN_IDP))
+                .is_ok()
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("FindUsers");
+    group.bench_function("rust/native/4", |b| {
+        let mut count = 0;
+        b.iter(|| {
+            store.find_user_indices(black_box(EINSTEIN), |_| count += 1);
+            black_box(&mut count);
+        })
+    });
+    group.bench_function("rust/static/4", |b| {
+        b.iter(|| statics.find_users(black_box(EINSTEIN), &mut found))
+    });
+    group.bench_function("rust/dlopen/4", |b| {
+        b.iter(|| {
+            users
+                .find_users_into(black_box(EINSTEIN), &mut found_views)
+                .unwrap_or(0)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, add, user_manager);
+criterion_main!(benches);

@@ -1,0 +1,466 @@
+//! The safe side: the [`HttpPlugin`] trait a plugin implements, the [`Request`] and [`Response`]
+//! it sees, and the glue ([`export_http_plugin!`](crate::export_http_plugin)) that turns an
+//! implementation into the C lifecycle behind the panic boundary.
+
+use std::ffi::c_char;
+use std::fmt;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use rp_ffi_core::boundary::{self, FfiError};
+use rp_ffi_core::status::{
+    status_name, Status, RP_INVALID_ARGUMENT, RP_NOT_FOUND, RP_OK, RP_PLUGIN_FAILED,
+};
+use rp_ffi_core::string::{null, out_param, rp_str, ArgError};
+
+use crate::abi::*;
+
+/// An HTTP plugin. One value is one instance: the host creates it, calls [`init`](Self::init)
+/// once, [`handle`](Self::handle) for each request (from several threads at once), then
+/// [`close`](Self::close), then drops it.
+pub trait HttpPlugin: Send + Sync + Sized + 'static {
+    /// Creates the instance (C `create`): cheap, no configuration yet.
+    fn new() -> Self;
+
+    /// Prepares the instance with the host's configuration string (C `init`). An error keeps the
+    /// instance from ever serving.
+    fn init(&mut self, _config: &str) -> Result<(), PluginError> {
+        Ok(())
+    }
+
+    /// Serves one request (C `handle`). An error or a panic makes the host answer 500.
+    fn handle(&self, request: &Request<'_>, response: &mut Response<'_>)
+        -> Result<(), PluginError>;
+
+    /// Releases what `init` acquired (C `close`); the instance is dropped right after.
+    fn close(&mut self) -> Result<(), PluginError> {
+        Ok(())
+    }
+}
+
+/// A failure of a plugin call: its C status and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginError {
+    status: Status,
+    message: String,
+}
+
+impl PluginError {
+    /// A failure of the plugin's own logic: `RP_PLUGIN_FAILED` with `message`.
+    pub fn new(message: impl fmt::Display) -> PluginError {
+        PluginError::with_status(RP_PLUGIN_FAILED, message)
+    }
+
+    /// A failure with a specific status code.
+    pub fn with_status(status: Status, message: impl fmt::Display) -> PluginError {
+        PluginError {
+            status,
+            message: message.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for PluginError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl FfiError for PluginError {
+    fn status(&self) -> Status {
+        self.status
+    }
+}
+
+impl From<ArgError> for PluginError {
+    fn from(error: ArgError) -> PluginError {
+        match error {
+            ArgError::Invalid(what) => {
+                PluginError::with_status(RP_INVALID_ARGUMENT, format!("invalid argument: {what}"))
+            }
+            ArgError::Utf8 {
+                argument,
+                valid_up_to,
+            } => PluginError::with_status(
+                rp_ffi_core::status::RP_INVALID_UTF8,
+                format!("invalid UTF-8 in `{argument}` from byte {valid_up_to}"),
+            ),
+        }
+    }
+}
+
+/// The host's callbacks, checked once at `create` so that no call needs to check them again.
+struct Host {
+    get_method: unsafe extern "C" fn(*const rp_http_request, *mut rp_str) -> Status,
+    get_path: unsafe extern "C" fn(*const rp_http_request, *mut rp_str) -> Status,
+    get_header: unsafe extern "C" fn(*const rp_http_request, rp_str, *mut rp_str) -> Status,
+    get_body: unsafe extern "C" fn(*const rp_http_request, *mut rp_str) -> Status,
+    set_status: unsafe extern "C" fn(*mut rp_http_response, i32) -> Status,
+    set_header: unsafe extern "C" fn(*mut rp_http_response, rp_str, rp_str) -> Status,
+    set_body: unsafe extern "C" fn(*mut rp_http_response, rp_str) -> Status,
+}
+
+impl Host {
+    fn from_table(table: &rp_http_host) -> Result<Host, PluginError> {
+        if table.struct_size < size_of::<rp_http_host>() {
+            return Err(PluginError::with_status(
+                RP_INVALID_ARGUMENT,
+                format!(
+                    "the host's callback table has {} bytes, this plugin needs {} (HTTP plugin ABI {}.{})",
+                    table.struct_size,
+                    size_of::<rp_http_host>(),
+                    RP_HTTP_ABI_VERSION_MAJOR,
+                    RP_HTTP_ABI_VERSION_MINOR
+                ),
+            ));
+        }
+        let missing = |name| {
+            PluginError::with_status(
+                RP_INVALID_ARGUMENT,
+                format!("the host's callback `{name}` is NULL"),
+            )
+        };
+        Ok(Host {
+            get_method: table.get_method.ok_or_else(|| missing("get_method"))?,
+            get_path: table.get_path.ok_or_else(|| missing("get_path"))?,
+            get_header: table.get_header.ok_or_else(|| missing("get_header"))?,
+            get_body: table.get_body.ok_or_else(|| missing("get_body"))?,
+            set_status: table.set_status.ok_or_else(|| missing("set_status"))?,
+            set_header: table.set_header.ok_or_else(|| missing("set_header"))?,
+            set_body: table.set_body.ok_or_else(|| missing("set_body"))?,
+        })
+    }
+}
+
+/// `Ok` for `RP_OK`, otherwise the error that names the callback that refused.
+fn host_result(callback: &'static str, status: Status) -> Result<(), PluginError> {
+    if status == RP_OK {
+        Ok(())
+    } else {
+        Err(host_refused(callback, status))
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn host_refused(callback: &'static str, status: Status) -> PluginError {
+    PluginError::with_status(
+        status,
+        format!(
+            "the host's `{callback}` returned {}",
+            status_name(status).to_string_lossy()
+        ),
+    )
+}
+
+/// The request being served: views into the host's memory, valid for the `handle` call.
+pub struct Request<'a> {
+    host: &'a Host,
+    raw: *const rp_http_request,
+}
+
+impl<'a> Request<'a> {
+    /// Calls a host getter and checks the view it returned; `None` when it said `RP_NOT_FOUND`.
+    fn view(
+        &self,
+        callback: &'static str,
+        get: impl FnOnce(*mut rp_str) -> Status,
+    ) -> Result<Option<&'a [u8]>, PluginError> {
+        let mut view = rp_str {
+            ptr: std::ptr::null(),
+            len: 0,
+        };
+        match get(&mut view) {
+            RP_NOT_FOUND => Ok(None),
+            status => {
+                host_result(callback, status)?;
+                // SAFETY: the host's contract: a view it returns is readable until `handle`
+                // returns, which outlives 'a.
+                Ok(Some(unsafe { view.bytes(callback) }?))
+            }
+        }
+    }
+
+    fn required(
+        &self,
+        callback: &'static str,
+        get: unsafe extern "C" fn(*const rp_http_request, *mut rp_str) -> Status,
+    ) -> Result<&'a [u8], PluginError> {
+        // SAFETY: `raw` is the request of the running `handle` call, `out` a valid rp_str.
+        self.view(callback, |out| unsafe { get(self.raw, out) })?
+            .ok_or_else(|| host_refused(callback, RP_NOT_FOUND))
+    }
+
+    /// The request method (`b"GET"`, `b"POST"`...).
+    pub fn method(&self) -> Result<&'a [u8], PluginError> {
+        self.required("get_method", self.host.get_method)
+    }
+
+    /// The request path, without the query string.
+    pub fn path(&self) -> Result<&'a [u8], PluginError> {
+        self.required("get_path", self.host.get_path)
+    }
+
+    /// The whole request body.
+    pub fn body(&self) -> Result<&'a [u8], PluginError> {
+        self.required("get_body", self.host.get_body)
+    }
+
+    /// The first value of the header `name` (case-insensitive), `None` when there is none.
+    pub fn header(&self, name: &str) -> Result<Option<&'a [u8]>, PluginError> {
+        // SAFETY: as in `required`; `name` is read during the call only.
+        self.view("get_header", |out| unsafe {
+            (self.host.get_header)(self.raw, rp_str::borrow(name), out)
+        })
+    }
+}
+
+/// The response being built; the host copies what each setter is given.
+pub struct Response<'a> {
+    host: &'a Host,
+    raw: *mut rp_http_response,
+}
+
+impl Response<'_> {
+    /// The status code (200 unless set).
+    pub fn set_status(&mut self, code: u16) -> Result<(), PluginError> {
+        // SAFETY: `raw` is the response of the running `handle` call.
+        host_result("set_status", unsafe {
+            (self.host.set_status)(self.raw, i32::from(code))
+        })
+    }
+
+    /// Sets the header `name` to `value`, replacing earlier values.
+    pub fn set_header(&mut self, name: &str, value: &[u8]) -> Result<(), PluginError> {
+        let value = rp_str {
+            ptr: value.as_ptr().cast::<c_char>(),
+            len: value.len(),
+        };
+        // SAFETY: as in `set_status`; both views are read during the call only.
+        host_result("set_header", unsafe {
+            (self.host.set_header)(self.raw, rp_str::borrow(name), value)
+        })
+    }
+
+    /// Sets the body, replacing an earlier one.
+    pub fn set_body(&mut self, body: &[u8]) -> Result<(), PluginError> {
+        let body = rp_str {
+            ptr: body.as_ptr().cast::<c_char>(),
+            len: body.len(),
+        };
+        // SAFETY: as in `set_status`; the view is read during the call only.
+        host_result("set_body", unsafe { (self.host.set_body)(self.raw, body) })
+    }
+}
+
+const CREATED: u8 = 0;
+const READY: u8 = 1;
+const CLOSED: u8 = 2;
+
+/// What `rp_http_plugin*` points to.
+struct Instance<P> {
+    host: Host,
+    state: AtomicU8,
+    plugin: P,
+}
+
+#[cold]
+#[inline(never)]
+fn out_of_order(call: &str, state: u8) -> PluginError {
+    let state = match state {
+        CREATED => "before a successful init",
+        READY => "after init",
+        _ => "after close",
+    };
+    PluginError::with_status(RP_INVALID_ARGUMENT, format!("`{call}` called {state}"))
+}
+
+/// The instance behind a C handle.
+///
+/// # Safety
+/// Unless NULL, `plugin` must come from `create::<P>` and not be destroyed yet.
+unsafe fn instance<'a, P>(plugin: *const rp_http_plugin) -> Result<&'a Instance<P>, PluginError> {
+    // SAFETY: the caller's contract.
+    Ok(unsafe { plugin.cast::<Instance<P>>().as_ref() }.ok_or_else(|| null("plugin"))?)
+}
+
+/// As [`instance`], for the calls that must not run concurrently with others.
+///
+/// # Safety
+/// As [`instance`], and no other call on the instance may be running.
+unsafe fn instance_mut<'a, P>(
+    plugin: *mut rp_http_plugin,
+) -> Result<&'a mut Instance<P>, PluginError> {
+    // SAFETY: the caller's contract.
+    Ok(unsafe { plugin.cast::<Instance<P>>().as_mut() }.ok_or_else(|| null("plugin"))?)
+}
+
+unsafe extern "C" fn create<P: HttpPlugin>(
+    host: *const rp_http_host,
+    plugin: *mut *mut rp_http_plugin,
+) -> Status {
+    boundary::install_panic_hook();
+    boundary::guard(|| -> Result<(), PluginError> {
+        // SAFETY: the C contract: `plugin`, unless NULL, is writable.
+        let out = unsafe { out_param(plugin, "plugin") }?;
+        // SAFETY: the C contract: `host`, unless NULL, points to a table that outlives the instance.
+        let table = unsafe { host.as_ref() }.ok_or_else(|| null("host"))?;
+        let instance = Box::new(Instance {
+            host: Host::from_table(table)?,
+            state: AtomicU8::new(CREATED),
+            plugin: P::new(),
+        });
+        out.write(Box::into_raw(instance).cast());
+        Ok(())
+    })
+}
+
+unsafe extern "C" fn init<P: HttpPlugin>(plugin: *mut rp_http_plugin, config: rp_str) -> Status {
+    boundary::guard(|| {
+        // SAFETY: the C contract: a live instance, no concurrent call.
+        let instance = unsafe { instance_mut::<P>(plugin) }?;
+        // SAFETY: the C contract: `config` is readable during the call.
+        let config = unsafe { config.text("config") }?;
+        let state = instance.state.load(Ordering::Acquire);
+        if state != CREATED {
+            return Err(out_of_order("init", state));
+        }
+        instance.plugin.init(config)?;
+        instance.state.store(READY, Ordering::Release);
+        Ok(())
+    })
+}
+
+unsafe extern "C" fn handle<P: HttpPlugin>(
+    plugin: *const rp_http_plugin,
+    request: *const rp_http_request,
+    response: *mut rp_http_response,
+) -> Status {
+    boundary::guard(|| {
+        // SAFETY: the C contract: a live instance.
+        let instance = unsafe { instance::<P>(plugin) }?;
+        let state = instance.state.load(Ordering::Acquire);
+        if state != READY {
+            return Err(out_of_order("handle", state));
+        }
+        if request.is_null() {
+            return Err(null("request").into());
+        }
+        if response.is_null() {
+            return Err(null("response").into());
+        }
+        let request = Request {
+            host: &instance.host,
+            raw: request,
+        };
+        let mut response = Response {
+            host: &instance.host,
+            raw: response,
+        };
+        instance.plugin.handle(&request, &mut response)
+    })
+}
+
+unsafe extern "C" fn close<P: HttpPlugin>(plugin: *mut rp_http_plugin) -> Status {
+    boundary::guard(|| {
+        // SAFETY: the C contract: a live instance, no concurrent call.
+        let instance = unsafe { instance_mut::<P>(plugin) }?;
+        let state = instance.state.load(Ordering::Acquire);
+        if state != READY {
+            return Err(out_of_order("close", state));
+        }
+        instance.state.store(CLOSED, Ordering::Release);
+        instance.plugin.close()
+    })
+}
+
+unsafe extern "C" fn destroy<P: HttpPlugin>(plugin: *mut rp_http_plugin) {
+    // A panic in the plugin's Drop is contained like any other; destroy has no status to return it in.
+    let _ = boundary::guard(|| -> Result<(), PluginError> {
+        if !plugin.is_null() {
+            // SAFETY: the C contract: `plugin` came from `create::<P>` and is destroyed once.
+            drop(unsafe { Box::from_raw(plugin.cast::<Instance<P>>()) });
+        }
+        Ok(())
+    });
+}
+
+extern "C" fn last_error_message() -> *const c_char {
+    boundary::last_error_message()
+}
+
+/// A plugin's static descriptor; built by [`export_http_plugin!`](crate::export_http_plugin).
+pub struct Descriptor(rp_http_plugin_descriptor);
+
+// SAFETY: the descriptor is immutable; its pointers are static strings and functions.
+unsafe impl Sync for Descriptor {}
+
+impl Descriptor {
+    /// The descriptor of `P`, with NUL-terminated `name` and `version`.
+    pub const fn new<P: HttpPlugin>(name: &'static str, version: &'static str) -> Descriptor {
+        assert!(name.as_bytes()[name.len() - 1] == 0 && version.as_bytes()[version.len() - 1] == 0);
+        Descriptor(rp_http_plugin_descriptor {
+            abi_version_major: RP_HTTP_ABI_VERSION_MAJOR,
+            abi_version_minor: RP_HTTP_ABI_VERSION_MINOR,
+            struct_size: size_of::<rp_http_plugin_descriptor>(),
+            plugin_name: name.as_ptr().cast(),
+            plugin_version: version.as_ptr().cast(),
+            create: create::<P>,
+            init: init::<P>,
+            handle: handle::<P>,
+            close: close::<P>,
+            destroy: destroy::<P>,
+            last_error_message,
+        })
+    }
+
+    /// The C view of the descriptor.
+    pub const fn as_ptr(&'static self) -> *const rp_http_plugin_descriptor {
+        &self.0
+    }
+}
+
+/// Exports `$plugin` (a type implementing [`HttpPlugin`]) from a `cdylib` as an HTTP plugin: defines
+/// `rp_http_plugin_get_descriptor`, the one symbol a host looks up, with the crate's name and
+/// version. Use it once per library.
+///
+/// ```
+/// use rp_http_plugin::{HttpPlugin, PluginError, Request, Response};
+///
+/// pub struct Hello;
+///
+/// impl HttpPlugin for Hello {
+///     fn new() -> Self {
+///         Hello
+///     }
+///     // init(&mut self, config: &str) and close(&mut self) have defaults that succeed.
+///     fn handle(&self, request: &Request<'_>, response: &mut Response<'_>) -> Result<(), PluginError> {
+///         let name = request.header("X-Name")?.unwrap_or(b"world");
+///         response.set_header("Content-Type", b"text/plain")?;
+///         response.set_body(&[b"hello, ", name].concat())
+///     }
+/// }
+///
+/// rp_http_plugin::export_http_plugin!(Hello); // defines rp_http_plugin_get_descriptor, name and version from Cargo
+///
+/// // SAFETY: the descriptor is static and never NULL.
+/// let descriptor = unsafe { &*rp_http_plugin_get_descriptor() };
+/// assert_eq!(descriptor.abi_version_major, rp_http_plugin::abi::RP_HTTP_ABI_VERSION_MAJOR);
+/// ```
+/// (The README shows the same plugin.)
+#[macro_export]
+macro_rules! export_http_plugin {
+    ($plugin:ty) => {
+        /// The plugin's descriptor: see `rp_http_plugin.h`.
+        #[no_mangle]
+        pub extern "C" fn rp_http_plugin_get_descriptor(
+        ) -> *const $crate::abi::rp_http_plugin_descriptor {
+            static DESCRIPTOR: $crate::Descriptor = $crate::Descriptor::new::<$plugin>(
+                concat!(env!("CARGO_PKG_NAME"), "\0"),
+                concat!(env!("CARGO_PKG_VERSION"), "\0"),
+            );
+            // The export must have the type hosts look it up as.
+            const _: $crate::abi::rp_http_plugin_get_descriptor_fn = rp_http_plugin_get_descriptor;
+            DESCRIPTOR.as_ptr()
+        }
+    };
+}

@@ -1,0 +1,125 @@
+//! The indexed store must answer exactly as reva's linear scans do (ported literally below), on
+//! generated data with duplicate keys, across many queries.
+
+use gen_users::generate_users;
+use rustplugin::store::{go_to_lower, Claim, User, UserStore};
+
+/// reva's GetUser loop.
+fn reva_get_user<'a>(users: &'a [User], opaque_id: &str, idp: &str) -> Option<&'a User> {
+    users.iter().find(|u| {
+        (u.opaque_id == opaque_id || u.username == opaque_id) && (idp.is_empty() || idp == u.idp)
+    })
+}
+
+/// reva's GetUserByClaim loop with its extractClaim.
+fn reva_get_user_by_claim<'a>(users: &'a [User], claim: &str, value: &str) -> Option<&'a User> {
+    users.iter().find(|u| {
+        let field = match claim {
+            "mail" => Some(u.mail.as_str()),
+            "username" => Some(u.username.as_str()),
+            "uid" => u.uid.as_deref(),
+            _ => None,
+        };
+        field == Some(value)
+    })
+}
+
+/// reva's FindUsers loop with its userContains.
+fn reva_find_users<'a>(users: &'a [User], query: &str) -> Vec<&'a User> {
+    let query = go_to_lower(query);
+    users
+        .iter()
+        .filter(|u| {
+            [&u.username, &u.display_name, &u.mail, &u.opaque_id]
+                .iter()
+                .any(|f| go_to_lower(f).contains(query.as_ref()))
+        })
+        .collect()
+}
+
+/// Generated users plus deliberate duplicates: a username equal to another user's opaque id,
+/// repeated mails and uids, and a non-ASCII display name.
+fn tricky_users() -> Vec<User> {
+    let mut users = generate_users(2000, 42).unwrap();
+    let first_id = users[0].opaque_id.clone();
+    users[1500].username = first_id;
+    users[1600].mail = users[10].mail.clone();
+    users[1700].uid = users[20].uid.clone();
+    users[1800].display_name = "İlhan Şahin ÉCOLE".to_owned();
+    users[1900].uid = None;
+    users
+}
+
+#[test]
+fn indexed_answers_equal_reva_scans() {
+    let users = tricky_users();
+    let store = UserStore::from_users(users.clone()).unwrap();
+    let idps = [
+        "",
+        "cernbox.cern.ch",
+        "cesnet.cz",
+        "example.org",
+        "example.com",
+        "nowhere",
+    ];
+    for (i, user) in users.iter().enumerate().step_by(7) {
+        for key in [&user.opaque_id, &user.username, &user.mail] {
+            for idp in idps {
+                assert_eq!(
+                    store.get_user(key.as_bytes(), idp.as_bytes()),
+                    reva_get_user(&users, key, idp),
+                    "GetUser({key:?}, {idp:?}) for user {i}"
+                );
+                assert_eq!(
+                    store.get_user_groups(key.as_bytes(), idp.as_bytes()),
+                    reva_get_user(&users, key, idp).map(|u| u.groups.as_slice())
+                );
+            }
+        }
+        for (claim, value) in [
+            (Claim::Mail, user.mail.as_str()),
+            (Claim::Username, user.username.as_str()),
+            (Claim::Uid, user.uid.as_deref().unwrap_or("none")),
+        ] {
+            let name = format!("{claim:?}").to_lowercase();
+            assert_eq!(
+                store.get_user_by_claim(claim, value.as_bytes()),
+                reva_get_user_by_claim(&users, &name, value),
+                "GetUserByClaim({name}, {value:?})"
+            );
+        }
+    }
+    for query in [
+        "",
+        "einstein",
+        "ADA",
+        "lovelace1",
+        "@cesnet",
+        "-4",
+        "école",
+        "İlhan",
+        "ilhan",
+        "zzz",
+        "a",
+        "n\0a",
+    ] {
+        let found: Vec<&User> = store.find_users(query);
+        assert_eq!(
+            found,
+            reva_find_users(&users, query),
+            "FindUsers({query:?})"
+        );
+    }
+}
+
+#[test]
+fn duplicates_resolve_to_the_first_user_in_file_order() {
+    let users = tricky_users();
+    let store = UserStore::from_users(users.clone()).unwrap();
+    let by_id = store.get_user(users[0].opaque_id.as_bytes(), b"").unwrap();
+    assert_eq!(by_id, &users[0]);
+    let by_mail = store
+        .get_user_by_claim(Claim::Mail, users[10].mail.as_bytes())
+        .unwrap();
+    assert_eq!(by_mail, &users[10]);
+}
