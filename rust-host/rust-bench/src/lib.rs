@@ -9,13 +9,7 @@ pub mod c_add {
 
 /// The Go c-archive's `GoAdd` (`go-interop/add/carchive`), bindings by bindgen from the header Go writes.
 #[cfg(has_go)]
-#[allow(
-    non_camel_case_types,
-    non_upper_case_globals,
-    non_snake_case,
-    dead_code,
-    clippy::all
-)]
+#[allow(non_camel_case_types, non_snake_case, clippy::all)]
 pub mod go_add {
     include!(concat!(env!("OUT_DIR"), "/goadd_sys.rs"));
 }
