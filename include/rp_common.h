@@ -68,6 +68,16 @@
  */
 #define RP_PLUGIN_FAILED 10
 
+/**
+ * A file was refused before it was read: it is not a regular file (a FIFO, a device, a directory, a socket).
+ */
+#define RP_NOT_A_FILE 11
+
+/**
+ * An input is over its size limit (a file to load, a plugin to check); nothing of it was used.
+ */
+#define RP_TOO_LARGE 12
+
 
 /**
  * Status codes of the C ABI. `0` is success; every other value names one kind of failure.
@@ -131,6 +141,8 @@ static inline const char *rp_status_str(rp_status status) {
     case RP_PANIC: return "RP_PANIC";
     case RP_ABI_MISMATCH: return "RP_ABI_MISMATCH";
     case RP_PLUGIN_FAILED: return "RP_PLUGIN_FAILED";
+    case RP_NOT_A_FILE: return "RP_NOT_A_FILE";
+    case RP_TOO_LARGE: return "RP_TOO_LARGE";
     default: return "RP_UNKNOWN_STATUS";
   }
 }

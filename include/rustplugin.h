@@ -40,7 +40,13 @@
  * ABI minor version: bumped when functions are added at the end of `rp_plugin_descriptor`.
  * A host built against minor N works with any plugin of the same major and minor >= N.
  */
-#define RP_ABI_VERSION_MINOR 0
+#define RP_ABI_VERSION_MINOR 1
+
+/**
+ * The largest file `rp_user_manager_new_from_file` reads, in bytes (1 GiB): three times the 10^6
+ * generated users of the size sweeps. Equal to the Rust core's `store::DEFAULT_MAX_FILE_BYTES`.
+ */
+#define RP_DEFAULT_MAX_FILE_BYTES 1073741824
 
 /**
  * An immutable, indexed set of users (the reva JSON user manager). Opaque: create it with an
@@ -128,6 +134,10 @@ typedef struct rp_plugin_descriptor {
                                        const struct rp_user**,
                                        size_t,
                                        size_t*);
+  /**
+   * Since ABI 1.1.
+   */
+  rp_status (*user_manager_new_from_file_limited)(rp_str, uint64_t, struct rp_user_manager**);
 } rp_plugin_descriptor;
 
 #ifdef __cplusplus
@@ -218,7 +228,12 @@ rp_status rp_user_manager_new_from_json(rp_str json,
  * - `out`: receives the new manager, owned by the caller (free it with `rp_user_manager_free`).
  *   Must not be NULL.
  *
- * Returns `RP_OK`; `RP_IO` if the file cannot be read (missing, unreadable, a directory);
+ * Reads at most `RP_DEFAULT_MAX_FILE_BYTES` (1 GiB); `rp_user_manager_new_from_file_limited` takes
+ * another limit.
+ *
+ * Returns `RP_OK`; `RP_IO` if the file cannot be opened or read (missing, unreadable);
+ * `RP_NOT_A_FILE` if it is a FIFO, a device, a directory or a socket (refused before anything is
+ * read; opening never blocks); `RP_TOO_LARGE` if it is over the limit (refused without reading it);
  * `RP_PARSE` if it is not JSON of the reva user shape; `RP_INVALID_ARGUMENT` for NULL pointers.
  * The last error message names the file and the cause. `*out` is untouched on failure.
  * Thread-safety: may be called from any thread.
@@ -229,6 +244,17 @@ rp_status rp_user_manager_new_from_json(rp_str json,
  */
 rp_status rp_user_manager_new_from_file(rp_str path,
                                         struct rp_user_manager **out);
+
+/**
+ * As `rp_user_manager_new_from_file`, reading at most `max_bytes` bytes: a larger file is refused
+ * with `RP_TOO_LARGE` before it is read. Added in ABI 1.1.
+ *
+ * # Safety
+ * As `rp_user_manager_new_from_file`.
+ */
+rp_status rp_user_manager_new_from_file_limited(rp_str path,
+                                                uint64_t max_bytes,
+                                                struct rp_user_manager **out);
 
 /**
  * Frees a manager and every view it handed out. NULL is a no-op.

@@ -42,10 +42,12 @@ static void test_add_and_versions(void) {
   size_t i;
   static const rp_status statuses[] = {RP_OK, RP_NOT_FOUND, RP_INVALID_ARGUMENT, RP_INVALID_UTF8,
                                        RP_UNKNOWN_CLAIM, RP_IO, RP_PARSE, RP_BUFFER_TOO_SMALL,
-                                       RP_PANIC, RP_ABI_MISMATCH};
+                                       RP_PANIC, RP_ABI_MISMATCH, RP_PLUGIN_FAILED,
+                                       RP_NOT_A_FILE, RP_TOO_LARGE};
   static const char *const names[] = {"RP_OK", "RP_NOT_FOUND", "RP_INVALID_ARGUMENT",
                                       "RP_INVALID_UTF8", "RP_UNKNOWN_CLAIM", "RP_IO", "RP_PARSE",
-                                      "RP_BUFFER_TOO_SMALL", "RP_PANIC", "RP_ABI_MISMATCH"};
+                                      "RP_BUFFER_TOO_SMALL", "RP_PANIC", "RP_ABI_MISMATCH",
+                                      "RP_PLUGIN_FAILED", "RP_NOT_A_FILE", "RP_TOO_LARGE"};
 
   CHECK(Add(1, 2) == 3);
   CHECK(Add(-5, 3) == -2);
@@ -112,7 +114,11 @@ static void test_create(const char *demo_path, const char *scratch_dir) {
 
   CHECK_STATUS(rp_user_manager_new_from_file(rp_cstr("/nonexistent/users.json"), &manager), RP_IO);
   CHECK(message_contains("/nonexistent/users.json") && message_contains("No such file"));
-  CHECK_STATUS(rp_user_manager_new_from_file(rp_cstr(scratch_dir), &manager), RP_IO);
+  CHECK_STATUS(rp_user_manager_new_from_file(rp_cstr(scratch_dir), &manager), RP_NOT_A_FILE);
+  CHECK(message_contains("it is a directory, not a regular file"));
+  CHECK_STATUS(rp_user_manager_new_from_file(rp_cstr("/dev/zero"), &manager), RP_NOT_A_FILE);
+  CHECK_STATUS(rp_user_manager_new_from_file_limited(rp_cstr(demo_path), 10, &manager), RP_TOO_LARGE);
+  CHECK(message_contains("over the limit of 10 bytes"));
   CHECK_STATUS(rp_user_manager_new_from_file(rp_cstr(""), &manager), RP_IO);
   CHECK_STATUS(rp_user_manager_new_from_file(bytes(NULL, 5), &manager), RP_INVALID_ARGUMENT);
   CHECK(message_contains("`path` is NULL with a length of 5"));

@@ -31,6 +31,8 @@ status_codes! {
     "The library panicked inside the call; the panic was contained and nothing unwound into C." RP_PANIC = 8;
     "A plugin's ABI version or descriptor size does not match what the host was built against. Returned by hosts' loaders, not by the library itself." RP_ABI_MISMATCH = 9;
     "A plugin's own code reported a failure (an HTTP plugin's init, handle or close); the message says why." RP_PLUGIN_FAILED = 10;
+    "A file was refused before it was read: it is not a regular file (a FIFO, a device, a directory, a socket)." RP_NOT_A_FILE = 11;
+    "An input is over its size limit (a file to load, a plugin to check); nothing of it was used." RP_TOO_LARGE = 12;
 }
 
 /// The name of a status code (`c"RP_NOT_FOUND"`), or `c"RP_UNKNOWN_STATUS"`.

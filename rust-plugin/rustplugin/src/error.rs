@@ -20,10 +20,14 @@ pub enum Error {
         argument: &'static str,
         valid_up_to: usize,
     },
-    /// A claim other than `mail`, `username` or `uid`.
+    /// A claim other than `mail`, `username` or `uid`, [`quoted`].
     UnknownClaim(String),
-    /// Reading a file failed.
+    /// Reading a file failed; `path` is [`quoted`].
     Io { path: String, message: String },
+    /// A file to load is not a regular file (`kind` says what it is); `path` is [`quoted`].
+    NotAFile { path: String, kind: &'static str },
+    /// A file to load is larger than the limit; `path` is [`quoted`].
+    TooLarge { path: String, size: u64, limit: u64 },
     /// The JSON was malformed or not of the user-list shape.
     Parse(String),
     /// The caller's buffer holds `capacity` entries but `needed` are required.
@@ -39,6 +43,8 @@ impl Error {
             Error::InvalidUtf8 { .. } => RP_INVALID_UTF8,
             Error::UnknownClaim(_) => RP_UNKNOWN_CLAIM,
             Error::Io { .. } => RP_IO,
+            Error::NotAFile { .. } => RP_NOT_A_FILE,
+            Error::TooLarge { .. } => RP_TOO_LARGE,
             Error::Parse(_) => RP_PARSE,
             Error::BufferTooSmall { .. } => RP_BUFFER_TOO_SMALL,
         }
@@ -59,9 +65,16 @@ impl fmt::Display for Error {
             ),
             Error::UnknownClaim(claim) => write!(
                 f,
-                "unknown claim {claim:?}: the claims are \"mail\", \"username\" and \"uid\""
+                "unknown claim {claim}: the claims are \"mail\", \"username\" and \"uid\""
             ),
-            Error::Io { path, message } => write!(f, "cannot read {path:?}: {message}"),
+            Error::Io { path, message } => write!(f, "cannot read {path}: {message}"),
+            Error::NotAFile { path, kind } => {
+                write!(f, "refused {path}: it is {kind}, not a regular file")
+            }
+            Error::TooLarge { path, size, limit } => write!(
+                f,
+                "refused {path}: {size} bytes or more, over the limit of {limit} bytes"
+            ),
             Error::Parse(message) => write!(f, "invalid user data: {message}"),
             Error::BufferTooSmall { needed, capacity } => write!(
                 f,
@@ -72,6 +85,19 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// How many characters of a caller's string an error message quotes.
+const QUOTED_CHARS: usize = 64;
+
+/// `text` in double quotes with Rust's escapes, for an error message: at most [`QUOTED_CHARS`]
+/// characters of it, then `...` and its length. The work is bounded too, not only the length: a
+/// 16 MiB key that is not found costs what 64 characters cost.
+pub fn quoted(text: &str) -> String {
+    match text.char_indices().nth(QUOTED_CHARS) {
+        None => format!("{text:?}"),
+        Some((cut, _)) => format!("{:?}... ({} bytes)", &text[..cut], text.len()),
+    }
+}
 
 impl FfiError for Error {
     fn status(&self) -> Status {

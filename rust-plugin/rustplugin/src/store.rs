@@ -17,13 +17,16 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
+use std::io::Read as _;
+use std::os::unix::fs::{FileTypeExt as _, OpenOptionsExt as _};
+use std::path::Path;
 
 use base64::Engine as _;
 use memchr::memmem;
 use rustc_hash::FxBuildHasher;
 use serde::Deserialize;
 
-use crate::error::Error;
+use crate::error::{quoted, Error};
 
 /// One user, decoded from the JSON file.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -58,33 +61,57 @@ impl Claim {
             _ => None,
         }
     }
+}
 
-    fn value_of(self, user: &User) -> Option<&str> {
+/// The user field a key of an index was taken from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    OpaqueId,
+    Username,
+    Mail,
+    Uid,
+}
+
+impl Field {
+    fn of(self, user: &User) -> &[u8] {
         match self {
-            Claim::Mail => Some(&user.mail),
-            Claim::Username => Some(&user.username),
-            Claim::Uid => user.uid.as_deref(),
+            Field::OpaqueId => user.opaque_id.as_bytes(),
+            Field::Username => user.username.as_bytes(),
+            Field::Mail => user.mail.as_bytes(),
+            Field::Uid => user.uid.as_deref().unwrap_or_default().as_bytes(),
         }
     }
 }
 
 /// An exact-match index from a string key to the users holding it, in file order.
 ///
-/// Open addressing with linear probing over 8-byte slots that hold 32 bits of the key's hash and a
-/// user index; the keys themselves are not stored. A probe costs one hash of the query and usually
-/// one cache line; a tag collision only adds a candidate that the caller's equality check rejects.
-/// Users with equal keys share a start slot and are inserted in file order, so probing meets them
-/// in file order, which is what "first match wins" needs.
+/// Open addressing with linear probing over 8-byte slots, one per *distinct* key: 32 bits of the
+/// key's hash and the key's number. The keys themselves are not stored: a key's chain remembers the
+/// user and field it was first read from. The chain lists the users holding the key in file order,
+/// so "first match wins" is its head. Each distinct key is inserted once, so many users sharing a
+/// key (no mail, duplicate ids) make one long chain, not one long probe run: loading stays linear
+/// and a missing key still costs one short probe.
 #[derive(Debug)]
 struct HashIndex {
     slots: Box<[Slot]>,
     mask: usize,
+    chains: Vec<Chain>,
+    /// The chain links: a user, and the next entry of the same key (`EMPTY` at the end).
+    entries: Vec<(u32, u32)>,
 }
 
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     tag: u32,
-    user: u32,
+    chain: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Chain {
+    first: u32,
+    last: u32,
+    /// Where the key is: this field of the chain's first user.
+    field: Field,
 }
 
 const EMPTY: u32 = u32::MAX;
@@ -97,40 +124,80 @@ impl HashIndex {
             slots: vec![
                 Slot {
                     tag: 0,
-                    user: EMPTY
+                    chain: EMPTY
                 };
                 size
             ]
             .into_boxed_slice(),
             mask: size - 1,
+            chains: Vec::new(),
+            entries: Vec::with_capacity(keys),
         }
     }
 
-    fn insert(&mut self, key: &str, user: u32) {
-        let hash = key_hash(key.as_bytes());
-        let mut position = hash as usize & self.mask;
-        while self.slots[position].user != EMPTY {
-            position = (position + 1) & self.mask;
+    /// Adds `users[user]` (users come in file order) under the value of its `field`.
+    fn insert(&mut self, users: &[User], user: u32, field: Field) {
+        let key = field.of(&users[user as usize]);
+        let entry = self.entries.len() as u32; // below EMPTY: UserStore::from_users checks the count
+        self.entries.push((user, EMPTY));
+        match self.find(users, key) {
+            Ok(chain) => {
+                let chain = &mut self.chains[chain];
+                self.entries[chain.last as usize].1 = entry;
+                chain.last = entry;
+            }
+            Err((position, tag)) => {
+                self.slots[position] = Slot {
+                    tag,
+                    chain: self.chains.len() as u32,
+                };
+                self.chains.push(Chain {
+                    first: entry,
+                    last: entry,
+                    field,
+                });
+            }
         }
-        self.slots[position] = Slot {
-            tag: (hash >> 32) as u32,
-            user,
-        };
     }
 
-    /// The users whose key may have this hash, in file order.
-    fn candidates(&self, hash: u64) -> impl Iterator<Item = usize> + '_ {
+    /// The chain of `key`, or the free slot where it would go and its tag.
+    fn find(&self, users: &[User], key: &[u8]) -> Result<usize, (usize, u32)> {
+        let hash = key_hash(key);
         let tag = (hash >> 32) as u32;
         let mut position = hash as usize & self.mask;
-        std::iter::from_fn(move || loop {
+        loop {
             let slot = self.slots[position];
-            if slot.user == EMPTY {
-                return None;
+            if slot.chain == EMPTY {
+                return Err((position, tag));
+            }
+            let chain = &self.chains[slot.chain as usize];
+            let first = self.entries[chain.first as usize].0 as usize;
+            if slot.tag == tag && chain.field.of(&users[first]) == key {
+                return Ok(slot.chain as usize);
             }
             position = (position + 1) & self.mask;
-            if slot.tag == tag {
-                return Some(slot.user as usize);
-            }
+        }
+    }
+
+    /// The longest run of occupied slots: the most slots any lookup, found or missing, can probe.
+    #[cfg(test)]
+    fn longest_run(&self) -> usize {
+        self.slots
+            .split(|slot| slot.chain == EMPTY)
+            .map(<[Slot]>::len)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The users holding `key`, in file order.
+    fn users_with<'a>(&'a self, users: &[User], key: &[u8]) -> impl Iterator<Item = usize> + 'a {
+        let mut entry = self
+            .find(users, key)
+            .map_or(EMPTY, |chain| self.chains[chain].first);
+        std::iter::from_fn(move || {
+            let (user, next) = *self.entries.get(entry as usize)?;
+            entry = next;
+            Some(user as usize)
         })
     }
 }
@@ -160,6 +227,10 @@ pub struct UserStore {
     search: SearchText,
 }
 
+/// The largest user file [`UserStore::from_file`] reads: 1 GiB, three times the 10^6 generated
+/// users of the size sweeps (350 MB of JSON). [`UserStore::from_file_limited`] takes another limit.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 1 << 30;
+
 /// The built-in demo data: the four reva demo users (einstein, marie, richard, test).
 pub const DEMO_USERS_JSON: &str = include_str!("../data/demo-users.json");
 
@@ -169,12 +240,62 @@ impl UserStore {
         UserStore::from_json(DEMO_USERS_JSON.as_bytes()).expect("the built-in demo data is valid")
     }
 
-    /// Reads and indexes a reva JSON user file.
-    pub fn from_file(path: &std::path::Path) -> Result<UserStore, Error> {
-        let bytes = std::fs::read(path).map_err(|e| Error::Io {
-            path: path.display().to_string(),
+    /// Reads and indexes a reva JSON user file of at most [`DEFAULT_MAX_FILE_BYTES`].
+    pub fn from_file(path: &Path) -> Result<UserStore, Error> {
+        UserStore::from_file_limited(path, DEFAULT_MAX_FILE_BYTES)
+    }
+
+    /// Reads and indexes a reva JSON user file of at most `max_bytes` bytes.
+    ///
+    /// Only a regular file is read: a FIFO, a device, a directory or a socket is refused
+    /// ([`Error::NotAFile`]) before anything is read from it, and opening never blocks (a FIFO
+    /// without a writer included). A larger file is refused ([`Error::TooLarge`]) without reading
+    /// it, and a file that grows past the limit while it is read is refused too: at most
+    /// `max_bytes + 1` bytes are ever read.
+    pub fn from_file_limited(path: &Path, max_bytes: u64) -> Result<UserStore, Error> {
+        let io = |e: std::io::Error| Error::Io {
+            path: quoted(&path.to_string_lossy()),
             message: e.to_string(),
-        })?;
+        };
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+            .open(path)
+            .map_err(io)?;
+        let metadata = file.metadata().map_err(io)?;
+        let file_type = metadata.file_type();
+        if !file_type.is_file() {
+            let kind = if file_type.is_dir() {
+                "a directory"
+            } else if file_type.is_fifo() {
+                "a FIFO"
+            } else if file_type.is_char_device() || file_type.is_block_device() {
+                "a device"
+            } else if file_type.is_socket() {
+                "a socket"
+            } else {
+                "not a file"
+            };
+            return Err(Error::NotAFile {
+                path: quoted(&path.to_string_lossy()),
+                kind,
+            });
+        }
+        let too_large = |size| Error::TooLarge {
+            path: quoted(&path.to_string_lossy()),
+            size,
+            limit: max_bytes,
+        };
+        if metadata.len() > max_bytes {
+            return Err(too_large(metadata.len()));
+        }
+        let mut bytes = Vec::with_capacity(metadata.len() as usize); // <= max_bytes
+        file.take(max_bytes.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        if bytes.len() as u64 > max_bytes {
+            return Err(too_large(bytes.len() as u64));
+        }
         UserStore::from_json(&bytes)
     }
 
@@ -193,11 +314,12 @@ impl UserStore {
 
     /// Indexes users given in file order.
     pub fn from_users(users: Vec<User>) -> Result<UserStore, Error> {
-        if u32::try_from(users.len()).is_err() {
+        // Two index entries per user at most, each numbered in u32 below EMPTY.
+        if users.len() >= (u32::MAX / 2) as usize {
             return Err(Error::Parse(format!(
                 "{} users: at most {} are supported",
                 users.len(),
-                u32::MAX
+                u32::MAX / 2 - 1
             )));
         }
         let count = users.len();
@@ -210,15 +332,19 @@ impl UserStore {
             search: SearchText::default(),
         };
         for (index, user) in store.users.iter().enumerate() {
-            let index = index as u32; // checked above
-            store.by_id_or_username.insert(&user.opaque_id, index);
+            let (users, index) = (&store.users, index as u32); // the count is checked above
+            store
+                .by_id_or_username
+                .insert(users, index, Field::OpaqueId);
             if user.username != user.opaque_id {
-                store.by_id_or_username.insert(&user.username, index);
+                store
+                    .by_id_or_username
+                    .insert(users, index, Field::Username);
             }
-            store.by_mail.insert(&user.mail, index);
-            store.by_username.insert(&user.username, index);
-            if let Some(uid) = &user.uid {
-                store.by_uid.insert(uid, index);
+            store.by_mail.insert(users, index, Field::Mail);
+            store.by_username.insert(users, index, Field::Username);
+            if user.uid.is_some() {
+                store.by_uid.insert(users, index, Field::Uid);
             }
             for field in search_fields(user) {
                 store
@@ -240,12 +366,8 @@ impl UserStore {
     /// The index (file position) of the user `get_user` answers, if any.
     pub fn get_user_index(&self, opaque_id: &[u8], idp: &[u8]) -> Option<usize> {
         self.by_id_or_username
-            .candidates(key_hash(opaque_id))
-            .find(|&i| {
-                let user = &self.users[i];
-                (user.opaque_id.as_bytes() == opaque_id || user.username.as_bytes() == opaque_id)
-                    && (idp.is_empty() || user.idp.as_bytes() == idp)
-            })
+            .users_with(&self.users, opaque_id)
+            .find(|&i| idp.is_empty() || self.users[i].idp.as_bytes() == idp)
     }
 
     /// reva's `GetUser`.
@@ -260,9 +382,7 @@ impl UserStore {
             Claim::Username => &self.by_username,
             Claim::Uid => &self.by_uid,
         };
-        index
-            .candidates(key_hash(value))
-            .find(|&i| claim.value_of(&self.users[i]).map(str::as_bytes) == Some(value))
+        index.users_with(&self.users, value).next()
     }
 
     /// reva's `GetUserByClaim`.
@@ -414,6 +534,70 @@ mod tests {
     use super::*;
 
     const EINSTEIN: &[u8] = b"4c510ada-c86b-4815-8820-42cdf82c3d51";
+
+    /// 10^5 users without a mail, all with uid 1000, ids repeated in pairs: each distinct key takes
+    /// one slot, so no lookup (found or missing) probes a long run, and loading stays linear (the
+    /// old index put equal keys in one probe run: 10^5 slots long here, and quadratic to build).
+    #[test]
+    fn equal_keys_take_one_slot_and_probe_runs_stay_short() {
+        let users: Vec<User> = (0..100_000)
+            .map(|i| User {
+                opaque_id: format!("id-{}", i / 2),
+                username: format!("user-{i}"),
+                uid: Some("1000".to_owned()),
+                ..User::default()
+            })
+            .collect();
+        let store = UserStore::from_users(users).unwrap();
+        assert_eq!(store.by_mail.chains.len(), 1);
+        assert_eq!(store.by_uid.chains.len(), 1);
+        assert_eq!(store.by_username.chains.len(), 100_000);
+        assert_eq!(store.by_id_or_username.chains.len(), 150_000);
+        for index in [
+            &store.by_id_or_username,
+            &store.by_mail,
+            &store.by_username,
+            &store.by_uid,
+        ] {
+            assert!(index.longest_run() < 64, "a run of {}", index.longest_run());
+        }
+        // First match in file order, and the chains keep the later holders.
+        assert_eq!(store.get_user_by_claim_index(Claim::Mail, b""), Some(0));
+        assert_eq!(store.get_user_by_claim_index(Claim::Uid, b"1000"), Some(0));
+        assert_eq!(store.get_user_index(b"id-7", b""), Some(14));
+        assert_eq!(store.by_mail.users_with(&store.users, b"").count(), 100_000);
+        assert_eq!(
+            store
+                .by_id_or_username
+                .users_with(&store.users, b"id-7")
+                .count(),
+            2
+        );
+        assert_eq!(store.get_user_by_claim_index(Claim::Mail, b"a@b"), None);
+        assert_eq!(store.get_user_index(b"id-50000", b""), None);
+    }
+
+    /// A user whose username is another user's id: GetUser finds whichever comes first in the
+    /// file, through either field (the keys "a" of the two users share one chain).
+    #[test]
+    fn ids_and_usernames_share_one_key_space() {
+        let user = |id: &str, name: &str, idp: &str| User {
+            opaque_id: id.to_owned(),
+            username: name.to_owned(),
+            idp: idp.to_owned(),
+            ..User::default()
+        };
+        let store = UserStore::from_users(vec![
+            user("x", "a", "idp1"),
+            user("a", "y", "idp2"),
+            user("a", "a", "idp3"),
+        ])
+        .unwrap();
+        assert_eq!(store.get_user_index(b"a", b""), Some(0));
+        assert_eq!(store.get_user_index(b"a", b"idp2"), Some(1));
+        assert_eq!(store.get_user_index(b"a", b"idp3"), Some(2));
+        assert_eq!(store.get_user_index(b"y", b"idp1"), None);
+    }
 
     #[test]
     fn demo_get_user_by_id_and_username() {

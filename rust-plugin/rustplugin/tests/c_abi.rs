@@ -2,7 +2,11 @@
 //! kind of bad input.
 
 use std::ffi::CStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 use std::ptr;
+use std::sync::mpsc;
+use std::time::Duration;
 
 use rustplugin::error::*;
 use rustplugin::ffi::descriptor::rp_last_error_message;
@@ -233,6 +237,76 @@ fn long_and_empty_strings() {
     assert_eq!(m.claim(s("mail"), s("")).unwrap_err(), RP_NOT_FOUND);
 }
 
+/// Loads `path` with `limit` (or the default) on another thread, which must answer within 10 s
+/// (a FIFO without a writer would block a plain open forever): the status and the message.
+fn load_with_deadline(path: &Path, limit: Option<u64>) -> (Status, String) {
+    let path = path.as_os_str().as_bytes().to_vec();
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut m = ptr::null_mut();
+        // SAFETY: a readable path view and a valid out-param.
+        let status = unsafe {
+            match limit {
+                None => rp_user_manager_new_from_file(b(&path), &mut m),
+                Some(limit) => rp_user_manager_new_from_file_limited(b(&path), limit, &mut m),
+            }
+        };
+        // SAFETY: NULL or a manager just created; freed once.
+        unsafe { rp_user_manager_free(m) };
+        let _ = sender.send((status, last_error()));
+    });
+    receiver
+        .recv_timeout(Duration::from_secs(10))
+        .expect("loading a file answers within 10 s")
+}
+
+#[test]
+fn special_and_oversized_files_are_refused_before_they_are_read() {
+    let dir = std::env::temp_dir().join(format!("rp-special-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("users.fifo");
+    let c_fifo = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
+    // SAFETY: a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_fifo.as_ptr(), 0o600) }, 0);
+    for (path, kind) in [
+        (fifo.as_path(), "a FIFO"),
+        (Path::new("/dev/zero"), "a device"),
+        (Path::new("/dev/urandom"), "a device"),
+        (dir.as_path(), "a directory"),
+    ] {
+        let (status, message) = load_with_deadline(path, None);
+        assert_eq!(status, RP_NOT_A_FILE, "{}: {message}", path.display());
+        assert!(message.contains(&format!("it is {kind}")), "{message}");
+    }
+
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo-users.json");
+    let size = std::fs::metadata(&demo).unwrap().len();
+    assert_eq!(load_with_deadline(&demo, Some(size)).0, RP_OK);
+    let (status, message) = load_with_deadline(&demo, Some(size - 1));
+    assert_eq!(status, RP_TOO_LARGE, "{message}");
+    assert!(
+        message.contains(&format!(
+            "{size} bytes or more, over the limit of {}",
+            size - 1
+        )),
+        "{message}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn messages_quote_a_bounded_prefix_of_huge_arguments() {
+    let m = Manager::demo();
+    let huge = "k".repeat(16 << 20);
+    let cut = format!("\"{}\"... ({} bytes)", "k".repeat(64), 16 << 20);
+    assert_eq!(m.get_user(s(&huge), s("")).unwrap_err(), RP_NOT_FOUND);
+    assert!(last_error().contains(&cut), "{}", last_error());
+    assert_eq!(m.claim(s("mail"), s(&huge)).unwrap_err(), RP_NOT_FOUND);
+    assert!(last_error().contains(&cut), "{}", last_error());
+    assert_eq!(m.claim(s(&huge), s("x")).unwrap_err(), RP_UNKNOWN_CLAIM);
+    assert!(last_error().contains(&cut), "{}", last_error());
+}
+
 #[test]
 fn bad_files_and_json() {
     let mut m = ptr::null_mut();
@@ -243,7 +317,7 @@ fn bad_files_and_json() {
             RP_IO
         );
         assert!(last_error().contains("/nonexistent/users.json"));
-        assert_eq!(rp_user_manager_new_from_file(s("/"), &mut m), RP_IO);
+        assert_eq!(rp_user_manager_new_from_file(s("/"), &mut m), RP_NOT_A_FILE);
         assert_eq!(
             rp_user_manager_new_from_json(s("[{\"username\": 1}]"), &mut m),
             RP_PARSE
