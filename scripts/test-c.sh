@@ -52,4 +52,4 @@ expect_refusal "$build/libfake-abi99.so" "plugin ABI 99.0 .* incompatible with t
 expect_refusal "$build/libnot-a-plugin.so" "not a rustplugin plugin"
 expect_refusal "$scratch/missing.so" "cannot open shared object file"
 echo "not an ELF file" >"$scratch/corrupt.so"
-expect_refusal "$scratch/corrupt.so" "cannot load plugin"
+expect_refusal "$scratch/corrupt.so" "it is not an ELF file"

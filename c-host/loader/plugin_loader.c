@@ -1,7 +1,12 @@
 #include "rp_loader.h"
 
 #include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef const rp_plugin_descriptor *(*get_descriptor_fn)(void);
 
@@ -9,8 +14,29 @@ rp_status rp_library_open(const char *path, const char *symbol, const char *kind
                           void **address, char *error, size_t error_capacity) {
   void *opened;
   void *found;
-  /* RTLD_LOCAL keeps the plugin's symbols out of the global namespace, so two plugins (or two
-   * versions of one, during a reload) cannot capture each other's symbols. */
+  struct stat checked;
+  struct stat now;
+  rp_status status;
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer; the check refuses it anyway. */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    snprintf(error, error_capacity, "cannot load plugin %s: %s", path, strerror(errno));
+    return RP_IO;
+  }
+  status = rp_elf_check(fd, path, symbol, kind, RP_LOADER_MAX_LIBRARY_BYTES, error, error_capacity);
+  if (status == RP_OK && (fstat(fd, &checked) != 0 || stat(path, &now) != 0 ||
+                          checked.st_dev != now.st_dev || checked.st_ino != now.st_ino)) {
+    snprintf(error, error_capacity, "refused %s: it was replaced while it was being checked", path);
+    status = RP_IO;
+  }
+  close(fd);
+  if (status != RP_OK) {
+    return status;
+  }
+  /* dlopen by path: glibc finds already-loaded objects by name first, so a /proc/self/fd/N name
+   * (reused by the next load) could hand back another library. RTLD_LOCAL keeps the plugin's
+   * symbols out of the global namespace, so two plugins (or two versions of one, during a reload)
+   * cannot capture each other's symbols. */
   opened = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (opened == NULL) {
     snprintf(error, error_capacity, "cannot load plugin %s: %s", path, dlerror());

@@ -2,16 +2,21 @@
  * test_http_plugins: a C host drives the Rust HTTP plugins through their whole lifecycle, the C
  * side of what the Go gateway does: load (dlopen + descriptor check + create + init), handle,
  * close, unload, reload; two versions of the base64 crate loaded at once; contained panics; a
- * failing init never serving; wrong ABI, missing and non-plugin libraries refused. After every
- * unload /proc/self/maps must no longer map the library.
+ * failing init never serving; wrong ABI, missing and non-plugin libraries refused, and files that
+ * are not a plugin refused before any of their code runs. After every unload /proc/self/maps must
+ * no longer map the library.
  *
  * usage: test_http_plugins RUST_LIB_DIR C_HOST_BUILD_DIR
  */
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "rp_http_plugin.h"
 
@@ -155,10 +160,13 @@ static const char *library(const char *dir, const char *name) {
   return path;
 }
 
+/* The message of the last refused load. */
+static char last_load_error[512];
+
 static rp_status load(const char *path, const char *config, rp_http_plugin_handle *plugin) {
-  char error[512];
-  rp_status status = rp_http_plugin_load(path, &host, rp_cstr(config), plugin, error, sizeof error);
-  if (status != RP_OK) printf("  refused (%s): %s\n", rp_status_str(status), error);
+  rp_status status = rp_http_plugin_load(path, &host, rp_cstr(config), plugin, last_load_error,
+                                         sizeof last_load_error);
+  if (status != RP_OK) printf("  refused (%s): %s\n", rp_status_str(status), last_load_error);
   return status;
 }
 
@@ -321,6 +329,82 @@ static void test_reload(void) {
          round, pinned);
 }
 
+/* Whether a refused library ran: its constructor creates `marker` (see fake_plugin.c). */
+static int ran(const char *name, const char *marker) {
+  rp_http_plugin_handle plugin;
+  setenv("RP_FAKE_PLUGIN_MARKER", marker, 1);
+  CHECK_STATUS(load(library(c_build, name), "", &plugin), RP_ABI_MISMATCH);
+  unsetenv("RP_FAKE_PLUGIN_MARKER");
+  return access(marker, F_OK) == 0;
+}
+
+/* A copy of `source` at `target`, cut to `length` bytes (all of it when 0), with the 16-bit
+ * e_machine field (at byte 18 of the ELF header) set to `machine` unless it is 0. */
+static void copy_elf(const char *source, const char *target, long length, unsigned machine) {
+  FILE *in = fopen(source, "rb");
+  FILE *out = fopen(target, "wb");
+  long i;
+  int c;
+  CHECK(in != NULL && out != NULL);
+  for (i = 0; (length == 0 || i < length) && (c = fgetc(in)) != EOF; i++) {
+    if (machine != 0 && (i == 18 || i == 19)) {
+      c = (int)((machine >> (8 * (i - 18))) & 0xff);
+    }
+    fputc(c, out);
+  }
+  fclose(in);
+  fclose(out);
+}
+
+/* Files that are refused before anything of them is loaded or run: the loader reads them (never
+ * blocking), checks the ELF header and the dynamic symbols, and only then calls dlopen. */
+static void test_refused_before_loading(void) {
+  char scratch[] = "/tmp/rp-refused-XXXXXX";
+  char path[PATH_MAX + 32];
+  char marker[PATH_MAX + 32];
+  rp_http_plugin_handle plugin;
+  int fd;
+  CHECK(mkdtemp(scratch) != NULL);
+
+  snprintf(marker, sizeof marker, "%s/marker-not-a-plugin", scratch);
+  CHECK(!ran("not-a-plugin", marker));
+  snprintf(marker, sizeof marker, "%s/marker-imports-descriptor", scratch);
+  CHECK(!ran("imports-descriptor", marker));
+  /* The control: a library exporting the descriptor passes the check, so its constructor runs
+   * before its ABI version can be read and refused (why plugin directories must be trusted). */
+  snprintf(marker, sizeof marker, "%s/marker-abi99", scratch);
+  CHECK(ran("fake-abi99", marker));
+
+  snprintf(path, sizeof path, "%s/users.fifo", scratch);
+  CHECK(mkfifo(path, 0600) == 0);
+  CHECK_STATUS(load(path, "", &plugin), RP_NOT_A_FILE);
+  CHECK_STATUS(load("/dev/zero", "", &plugin), RP_NOT_A_FILE);
+  CHECK_STATUS(load(scratch, "", &plugin), RP_NOT_A_FILE);
+
+  snprintf(path, sizeof path, "%s/huge.so", scratch);
+  fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  CHECK(fd >= 0 && ftruncate(fd, (off_t)RP_LOADER_MAX_LIBRARY_BYTES + 1) == 0);
+  close(fd);
+  CHECK_STATUS(load(path, "", &plugin), RP_TOO_LARGE);
+
+  snprintf(path, sizeof path, "%s/truncated.so", scratch);
+  copy_elf(library(rust_lib, "echo_plugin"), path, 4096, 0);
+  CHECK_STATUS(load(path, "", &plugin), RP_ABI_MISMATCH);
+  snprintf(path, sizeof path, "%s/aarch64.so", scratch);
+  copy_elf(library(rust_lib, "echo_plugin"), path, 0, 183 /* EM_AARCH64 */);
+  CHECK_STATUS(load(path, "", &plugin), RP_ABI_MISMATCH);
+  CHECK(strstr(last_load_error, "for another machine") != NULL);
+  snprintf(path, sizeof path, "%s/text.so", scratch);
+  copy_elf("/etc/hostname", path, 0, 0);
+  CHECK_STATUS(load(path, "", &plugin), RP_ABI_MISMATCH);
+  CHECK(strstr(last_load_error, "not an ELF file") != NULL);
+  printf("refused before loading: no descriptor, an imported descriptor (neither ran), a FIFO,\n"
+         "  /dev/zero, a directory, %llu bytes, a truncated ELF, another machine, a text file\n",
+         (unsigned long long)RP_LOADER_MAX_LIBRARY_BYTES + 1);
+  snprintf(path, sizeof path, "rm -rf '%s'", scratch);
+  CHECK(system(path) == 0);
+}
+
 static void test_refusals(void) {
   rp_http_plugin_handle plugin;
   char error[512];
@@ -380,5 +464,6 @@ int main(int argc, char **argv) {
   test_faults();
   test_reload();
   test_refusals();
+  test_refused_before_loading();
   return check_report("test_http_plugins");
 }

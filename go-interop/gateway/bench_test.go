@@ -11,10 +11,7 @@ import (
 // the difference is the handler's own cost: the Rust plugin's cgo call and host callbacks against
 // the Go plugin's interface calls and the native handler.
 func BenchmarkHandler(b *testing.B) {
-	g, err := New(b.TempDir(), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	g := newTestGateway(b, b.TempDir())
 	defer g.Close()
 	if err := g.AddPlugin("/echo", echoPlugin, ""); err != nil {
 		b.Fatal(err)

@@ -25,6 +25,8 @@ import "C"
 
 import (
 	"bufio"
+	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -37,19 +39,53 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"unsafe"
 )
 
 // errorCapacity is the size of the buffers the C side writes messages into.
 const errorCapacity = 1024
 
+// Defaults of Options.
+const (
+	// DefaultMaxPluginBytes bounds a plugin file, as the C loader does (RP_LOADER_MAX_LIBRARY_BYTES).
+	DefaultMaxPluginBytes = 256 << 20
+	// DefaultMaxInFlight bounds the plugin calls one route runs at once. Each in-process call holds
+	// an OS thread (a cgo call cannot give it back), so this bounds the gateway's threads too.
+	DefaultMaxInFlight = 64
+	// DefaultMaxBodyBytes bounds a request body: a larger one is answered 413.
+	DefaultMaxBodyBytes = 16 << 20
+)
+
+// Options configure a Gateway. A zero field takes its default.
+type Options struct {
+	// PluginDirs are the directories Rust plugins are loaded from, by AddPlugin and by every
+	// reload. A file's path is resolved (symbolic links, "..") before it is checked, so nothing
+	// outside them can be named. Required: the code of a plugin runs with the gateway's rights,
+	// so these directories must be trusted.
+	PluginDirs []string
+	// TempDir is where the gateway makes its private directory of plugin copies (os.TempDir()).
+	TempDir string
+	// MaxPluginBytes bounds a plugin file (DefaultMaxPluginBytes); a larger one is refused.
+	MaxPluginBytes int64
+	// MaxInFlight bounds, per route, the requests inside a plugin at once (DefaultMaxInFlight);
+	// more are answered 503 with Retry-After.
+	MaxInFlight int
+	// MaxBodyBytes bounds a request body (DefaultMaxBodyBytes); a larger one is answered 413.
+	MaxBodyBytes int64
+	// Logger receives every load, swap, refusal and unload (discarded when nil).
+	Logger *log.Logger
+}
+
 // Gateway routes requests to plugins and reloads them. Create it with New.
 type Gateway struct {
-	mux    *http.ServeMux
-	dir    string // private copies of the loaded .so files
-	logger *log.Logger
+	mux     *http.ServeMux
+	dir     string   // private copies of the loaded .so files
+	sources []string // Options.PluginDirs, resolved
+	options Options
+	logger  *log.Logger
 
-	mu             sync.Mutex // serialises loads, reloads and Close
+	mu             sync.Mutex // guards the fields below; never held during file I/O or a plugin call
 	routes         map[string]*route
 	goRoutes       map[string]*GoPlugin
 	live           map[uint64]*generation // loaded, not yet unloaded
@@ -62,7 +98,7 @@ type Gateway struct {
 // route is one URL path served by a Rust plugin.
 type route struct {
 	path    string
-	source  string // the .so file reloads read, unless told another
+	source  string // the .so file reloads read, unless told another; guarded by Gateway.mu
 	config  string
 	current atomic.Pointer[generation]
 }
@@ -83,40 +119,55 @@ type generation struct {
 	unloaded chan struct{}
 }
 
-// New creates a gateway that keeps its copies of plugin files in a new directory under tmp
-// (os.TempDir() when empty) and logs to logger (discarding when nil). It serves the native Go
-// echo at /native-echo and the admin endpoints under /admin/.
-func New(tmp string, logger *log.Logger) (*Gateway, error) {
-	dir, err := os.MkdirTemp(tmp, "rp-gateway-")
+// New creates a gateway that keeps its copies of plugin files in a new private directory. It
+// serves the native Go echo at /native-echo; its admin operations are served by AdminHandler,
+// on a listener of their own.
+func New(options Options) (*Gateway, error) {
+	if len(options.PluginDirs) == 0 {
+		return nil, errors.New("no plugin directory: name the directories plugins may be loaded from")
+	}
+	var sources []string
+	for _, dir := range options.PluginDirs {
+		resolved, err := resolve(dir)
+		if err != nil {
+			return nil, fmt.Errorf("plugin directory %s: %w", dir, err)
+		}
+		sources = append(sources, resolved)
+	}
+	options.MaxPluginBytes = cmp.Or(options.MaxPluginBytes, DefaultMaxPluginBytes)
+	options.MaxInFlight = cmp.Or(options.MaxInFlight, DefaultMaxInFlight)
+	options.MaxBodyBytes = cmp.Or(options.MaxBodyBytes, DefaultMaxBodyBytes)
+	if options.Logger == nil {
+		options.Logger = log.New(io.Discard, "", 0)
+	}
+	dir, err := os.MkdirTemp(options.TempDir, "rp-gateway-")
 	if err != nil {
 		return nil, fmt.Errorf("cannot create the gateway's plugin directory: %w", err)
-	}
-	if logger == nil {
-		logger = log.New(io.Discard, "", 0)
 	}
 	g := &Gateway{
 		mux:      http.NewServeMux(),
 		dir:      dir,
-		logger:   logger,
+		sources:  sources,
+		options:  options,
+		logger:   options.Logger,
 		routes:   map[string]*route{},
 		goRoutes: map[string]*GoPlugin{},
 		live:     map[uint64]*generation{},
 	}
-	g.mux.HandleFunc("/native-echo", NativeEcho)
-	g.mux.HandleFunc("/admin/reload", g.adminReload)
-	g.mux.HandleFunc("/admin/status", g.adminStatus)
+	g.mux.Handle("/native-echo", g.bodyReader(NativeEcho))
 	return g, nil
 }
 
-// ServeHTTP routes a request.
+// ServeHTTP routes a request to a plugin route or the native echo. It serves no admin path.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.ServeHTTP(w, r) }
 
-// AddPlugin loads the Rust plugin at source, initialises it with config and serves it at path
-// (and below it).
+// AddPlugin loads the Rust plugin at source (in one of the plugin directories), initialises it
+// with config and serves it at path (and below it).
 func (g *Gateway) AddPlugin(path, source, config string) error {
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	if err := g.checkRoute(path); err != nil {
+	err := g.checkRoute(path)
+	g.mu.Unlock()
+	if err != nil {
 		return err
 	}
 	r := &route{path: path, source: source, config: config}
@@ -124,9 +175,16 @@ func (g *Gateway) AddPlugin(path, source, config string) error {
 	if err != nil {
 		return err
 	}
+	g.mu.Lock()
+	if err := g.checkRoute(path); err != nil { // taken meanwhile
+		g.mu.Unlock()
+		gen.release() // outside g.mu: unload takes it
+		return err
+	}
 	r.current.Store(gen)
 	g.routes[path] = r
-	g.handle(path, http.HandlerFunc(r.serve))
+	g.handle(path, g.limited(g.bodyReader(r.serve)))
+	g.mu.Unlock()
 	g.logger.Printf("%s: serving %s %s (generation %d, from %s)", path, gen.name, gen.version, gen.id, source)
 	return nil
 }
@@ -143,14 +201,14 @@ func (g *Gateway) AddGoPlugin(path, source string) error {
 		return err
 	}
 	g.goRoutes[path] = p
-	g.handle(path, p)
+	g.handle(path, g.limited(g.bodyReader(p.serve)))
 	g.logger.Printf("%s: serving Go plugin %s", path, source)
 	return nil
 }
 
-// checkRoute refuses a path the mux would reject (it panics) or that is taken: a route is "/"
-// and one or more segments of letters, digits, '-', '_' and '.', and not /admin or /native-echo.
-// The caller holds g.mu.
+// checkRoute refuses a path the mux would reject (it panics) or that is taken, and any once the
+// gateway is closed: a route is "/" and one or more segments of letters, digits, '-', '_' and
+// '.', and not /admin or /native-echo. The caller holds g.mu.
 func (g *Gateway) checkRoute(path string) error {
 	segments := strings.Split(strings.TrimPrefix(path, "/"), "/")
 	valid := strings.HasPrefix(path, "/")
@@ -159,6 +217,8 @@ func (g *Gateway) checkRoute(path string) error {
 			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == ""
 	}
 	switch {
+	case g.closed:
+		return errors.New("the gateway is closed")
 	case !valid:
 		return fmt.Errorf("route %q: want /name[/name...] of letters, digits, '-', '_' and '.'", path)
 	case segments[0] == "admin" || path == "/native-echo":
@@ -190,50 +250,56 @@ func (e *ReloadError) Unwrap() error { return e.Err }
 // Reload loads source (the route's own source when empty) and swaps it in at path. On success the
 // route's source becomes source, and the previous generation is unloaded after its last request.
 // On failure nothing changes: the error says why, and the current generation keeps serving.
+//
+// The file is copied and loaded without holding the gateway's lock: a slow or hostile file delays
+// only its own reload, never status, other reloads or shutdown.
 func (g *Gateway) Reload(path, source string) (Generation, error) {
 	g.mu.Lock()
-	old, gen, err := g.swap(path, source)
-	var info Generation
-	if err == nil {
-		info = gen.info()
-	}
-	g.mu.Unlock()
-	if old != nil {
-		// Outside g.mu: when no request holds it, this unloads it now, and unload takes g.mu.
-		old.release()
-	}
-	return info, err
-}
-
-// swap loads the new generation and makes it current; the caller holds g.mu and releases the
-// route's reference to the old one.
-func (g *Gateway) swap(path, source string) (old, gen *generation, err error) {
-	if g.closed {
-		return nil, nil, &ReloadError{Route: path, Err: errors.New("the gateway is closed")}
-	}
-	r := g.routes[path]
-	if r == nil {
-		if g.goRoutes[path] != nil {
-			return nil, nil, &ReloadError{Route: path, Err: errors.New(
-				"it is served by a Go plugin, and Go plugins cannot be unloaded (plugin.Open has no Close): restart the gateway")}
-		}
-		return nil, nil, &ReloadError{Route: path, NotFound: true, Err: errors.New("no Rust plugin is served there")}
-	}
-	if source == "" {
+	r, err := g.reloadable(path)
+	if err == nil && source == "" {
 		source = r.source
 	}
-	gen, err = g.load(r, source)
+	g.mu.Unlock()
+	if err != nil {
+		return Generation{}, err
+	}
+	gen, err := g.load(r, source)
+	g.mu.Lock()
+	if err == nil && g.closed {
+		err = errors.New("the gateway is closed")
+		defer gen.release() // outside g.mu: unload takes it
+	}
 	if err != nil {
 		g.failedReloads++
-		g.logger.Printf("%s: reload from %s refused, generation %d keeps serving: %v", path, source, r.current.Load().id, err)
-		return nil, nil, &ReloadError{Route: path, Err: err}
+		g.mu.Unlock()
+		g.logger.Printf("%s: reload from %s refused, the current generation keeps serving: %v", path, source, err)
+		return Generation{}, &ReloadError{Route: path, Err: err}
 	}
 	r.source = source
-	old = r.current.Swap(gen)
+	old := r.current.Swap(gen)
 	g.reloads++
+	info := gen.info()
+	g.mu.Unlock()
 	g.logger.Printf("%s: generation %d (%s %s from %s) serving; generation %d unloads after its last request",
 		path, gen.id, gen.name, gen.version, source, old.id)
-	return old, gen, nil
+	// Outside g.mu: when no request holds it, this unloads it now, and unload takes g.mu.
+	old.release()
+	return info, nil
+}
+
+// reloadable returns the Rust route at path, or why it cannot be reloaded. The caller holds g.mu.
+func (g *Gateway) reloadable(path string) (*route, error) {
+	switch r := g.routes[path]; {
+	case g.closed:
+		return nil, &ReloadError{Route: path, Err: errors.New("the gateway is closed")}
+	case r != nil:
+		return r, nil
+	case g.goRoutes[path] != nil:
+		return nil, &ReloadError{Route: path, Err: errors.New(
+			"it is served by a Go plugin, and Go plugins cannot be unloaded (plugin.Open has no Close): restart the gateway")}
+	default:
+		return nil, &ReloadError{Route: path, NotFound: true, Err: errors.New("no Rust plugin is served there")}
+	}
 }
 
 // ReloadAll reloads every Rust route from its source (what SIGHUP does), and returns the
@@ -255,16 +321,24 @@ func (g *Gateway) ReloadAll() error {
 	return errors.Join(errs...)
 }
 
-// load copies source into the gateway's directory, loads the copy and initialises an instance.
-// The caller holds g.mu.
+// load copies source (which must resolve into a plugin directory) into the gateway's private
+// directory, loads the copy (the C loader checks it before dlopen) and initialises an instance,
+// registered as live. The caller does not hold g.mu.
 func (g *Gateway) load(r *route, source string) (*generation, error) {
-	if g.closed {
-		return nil, errors.New("the gateway is closed")
-	}
+	g.mu.Lock()
+	closed := g.closed
 	g.lastGeneration++
 	id := g.lastGeneration
-	copyPath := filepath.Join(g.dir, fmt.Sprintf("%d-%s", id, filepath.Base(source)))
-	if err := copyFile(source, copyPath); err != nil {
+	g.mu.Unlock()
+	if closed {
+		return nil, errors.New("the gateway is closed")
+	}
+	resolved, err := g.pluginFile(source)
+	if err != nil {
+		return nil, err
+	}
+	copyPath := filepath.Join(g.dir, fmt.Sprintf("%d-%s", id, filepath.Base(resolved)))
+	if err := copyBounded(resolved, copyPath, g.options.MaxPluginBytes); err != nil {
 		return nil, err
 	}
 	cPath := C.CString(copyPath)
@@ -293,26 +367,73 @@ func (g *Gateway) load(r *route, source string) (*generation, error) {
 		unloaded: make(chan struct{}),
 	}
 	gen.refs.Store(1)
+	g.mu.Lock()
 	g.live[id] = gen
+	g.mu.Unlock()
 	return gen, nil
 }
 
-func copyFile(source, target string) error {
-	in, err := os.Open(source)
+// ErrOutsidePluginDirs: a plugin file outside the configured plugin directories was named.
+var ErrOutsidePluginDirs = errors.New("outside the plugin directories")
+
+// resolve makes path absolute and resolves every symbolic link and ".." in it.
+func resolve(path string) (string, error) {
+	absolute, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(absolute)
+}
+
+// pluginFile resolves source and checks that it lies in a plugin directory.
+func (g *Gateway) pluginFile(source string) (string, error) {
+	resolved, err := resolve(source)
+	if err != nil {
+		return "", fmt.Errorf("RP_IO: cannot read plugin: %w", err)
+	}
+	for _, dir := range g.sources {
+		if strings.HasPrefix(resolved, dir+string(filepath.Separator)) {
+			return resolved, nil
+		}
+	}
+	return "", fmt.Errorf("RP_IO: cannot load plugin %s: it resolves to %s, %w (%s)", source, resolved,
+		ErrOutsidePluginDirs, strings.Join(g.sources, ", "))
+}
+
+// copyBounded copies the regular file source to the new file target, at most limit bytes: a FIFO,
+// a device or a directory is refused before it is read (opening never blocks), a larger file
+// before it is copied, and one that grows while it is copied after limit+1 bytes.
+func copyBounded(source, target string, limit int64) error {
+	in, err := os.OpenFile(source, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		return fmt.Errorf("RP_IO: cannot read plugin: %w", err)
 	}
 	defer in.Close()
-	out, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
+	info, err := in.Stat()
+	switch {
+	case err != nil:
+		return fmt.Errorf("RP_IO: cannot read plugin: %w", err)
+	case !info.Mode().IsRegular():
+		return fmt.Errorf("RP_NOT_A_FILE: refused %s: it is not a regular file (%s)", source, info.Mode().Type())
+	case info.Size() > limit:
+		return fmt.Errorf("RP_TOO_LARGE: refused %s: %d bytes, over the limit of %d bytes for a plugin", source, info.Size(), limit)
+	}
+	out, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o700)
 	if err != nil {
 		return fmt.Errorf("RP_IO: cannot copy plugin: %w", err)
 	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
+	copied, err := io.Copy(out, io.LimitReader(in, limit+1))
+	if err == nil && copied > limit {
+		err = fmt.Errorf("it grew past the limit of %d bytes while it was copied", limit)
+	}
+	if closeErr := out.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
 		_ = os.Remove(target)
 		return fmt.Errorf("RP_IO: cannot copy plugin %s: %w", source, err)
 	}
-	return out.Close()
+	return nil
 }
 
 // acquire returns the route's current generation with a reference for one request, or nil once
@@ -361,11 +482,7 @@ func (gen *generation) unload() {
 }
 
 // serve hands one request to the route's current generation.
-func (r *route) serve(w http.ResponseWriter, req *http.Request) {
-	request, ok := readRequest(w, req)
-	if !ok {
-		return
-	}
+func (r *route) serve(w http.ResponseWriter, request goRequest) {
 	gen := r.acquire()
 	if gen == nil {
 		http.Error(w, "the gateway is shutting down", http.StatusServiceUnavailable)
@@ -453,11 +570,16 @@ func (g *Gateway) WaitUnloaded(id uint64) {
 
 // Close stops reloads and unloads every generation once its requests have finished; requests that
 // arrive later get 503 (shut the HTTP server down first). Go plugins are closed but stay mapped.
-func (g *Gateway) Close() {
+func (g *Gateway) Close() { _ = g.Shutdown(context.Background()) }
+
+// Shutdown is Close that waits at most until ctx is done. A plugin call cannot be cancelled in
+// process: when one is still running then, Shutdown returns ctx's error and leaves its generation
+// loaded (and the private directory in place), and the caller is expected to exit.
+func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.mu.Lock()
 	if g.closed {
 		g.mu.Unlock()
-		return
+		return nil
 	}
 	g.closed = true
 	var current []*generation
@@ -476,9 +598,13 @@ func (g *Gateway) Close() {
 		gen.release()
 	}
 	for _, done := range waiting {
-		<-done
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return fmt.Errorf("plugin calls still running: %w", ctx.Err())
+		}
 	}
-	_ = os.RemoveAll(g.dir)
+	return os.RemoveAll(g.dir)
 }
 
 // MappedFiles lists the distinct files under dir that /proc/self/maps shows mapped.

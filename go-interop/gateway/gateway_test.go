@@ -31,11 +31,40 @@ var (
 // reloadsUnderLoad is how many reloads TestReloadsUnderConcurrentRequests makes.
 const reloadsUnderLoad = 50
 
-// server starts a gateway with the echo, legacy-base64 and faulty plugins behind an httptest
-// server; both stop at the end of the test, and every generation must be unloaded by then.
-func server(t *testing.T) (*Gateway, *httptest.Server) {
+// testAdminToken is the admin token of the test servers.
+const testAdminToken = "test-admin-token-0123456789"
+
+// testServer is a gateway's two listeners in a test, and a plugin directory of the test's own.
+type testServer struct {
+	URL     string // the plugin routes
+	Admin   string // the admin operations
+	Scratch string // a plugin directory the test may write files into
+}
+
+// admin sends an admin request with the token.
+func (s *testServer) admin(t *testing.T, method, path string) answer {
 	t.Helper()
-	g, err := New(t.TempDir(), nil)
+	return send(t, method, s.Admin+path, "", "Authorization", "Bearer "+testAdminToken)
+}
+
+// newTestGateway makes a gateway whose plugin directories are the build's and scratch.
+func newTestGateway(t testing.TB, scratch string) *Gateway {
+	t.Helper()
+	g, err := New(Options{TempDir: t.TempDir(), PluginDirs: []string{filepath.Dir(echoPlugin), filepath.Dir(helloC), scratch}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// server starts a gateway with the echo, legacy-base64 and faulty plugins behind two httptest
+// servers (routes, admin); they stop at the end of the test, and every generation must be
+// unloaded by then.
+func server(t *testing.T) (*Gateway, *testServer) {
+	t.Helper()
+	scratch := t.TempDir()
+	g := newTestGateway(t, scratch)
+	admin, err := g.AdminHandler(testAdminToken)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,14 +74,16 @@ func server(t *testing.T) (*Gateway, *httptest.Server) {
 		}
 	}
 	s := httptest.NewServer(g)
+	a := httptest.NewServer(admin)
 	t.Cleanup(func() {
 		s.Close()
+		a.Close()
 		g.Close()
 		if mapped := MappedFiles(g.dir); len(mapped) != 0 {
 			t.Errorf("after Close, still mapped: %v", mapped)
 		}
 	})
-	return g, s
+	return g, &testServer{URL: s.URL, Admin: a.URL, Scratch: scratch}
 }
 
 type answer struct {
@@ -189,21 +220,21 @@ func TestRefusedReloadsKeepTheCurrentPluginServing(t *testing.T) {
 	if a := send(t, "GET", s.URL+"/never", ""); a.status != 404 {
 		t.Fatalf("/never answered %d", a.status)
 	}
-	corrupt := filepath.Join(t.TempDir(), "corrupt.so")
+	corrupt := filepath.Join(s.Scratch, "corrupt.so")
 	if err := os.WriteFile(corrupt, []byte("not an ELF file"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	missing := filepath.Join(t.TempDir(), "missing.so")
+	missing := filepath.Join(s.Scratch, "missing.so")
 	for _, c := range []struct{ route, path, message string }{
 		{"/echo", wrongABI, "RP_ABI_MISMATCH: cannot use " + wrongABI + ": HTTP plugin ABI 99.0 (descriptor of 80 bytes) is incompatible with this host's ABI 1.0"},
-		{"/echo", notAPlugin, "RP_ABI_MISMATCH: cannot use " + notAPlugin + ": it is not an HTTP plugin (no rp_http_plugin_get_descriptor symbol)"},
-		{"/echo", missing, "RP_IO: cannot read plugin: open " + missing + ": no such file or directory"},
-		{"/echo", corrupt, "RP_IO: cannot load plugin " + corrupt + ": " + corrupt + ": file too short"},
+		{"/echo", notAPlugin, "RP_ABI_MISMATCH: refused " + notAPlugin + ": it is not an HTTP plugin (it does not export rp_http_plugin_get_descriptor)"},
+		{"/echo", missing, "RP_IO: cannot read plugin: lstat " + missing + ": no such file or directory"},
+		{"/echo", corrupt, "RP_ABI_MISMATCH: refused " + corrupt + ": it is not an HTTP plugin (it is not an ELF file)"},
 		{"/strict", faultyPlugin, `RP_PLUGIN_FAILED: plugin faulty-plugin 0.1.0 (` + faultyPlugin + `) refused to start: init refused the configuration "fail-init"`},
 	} {
 		before := currentGeneration(t, g, c.route)
 		mappedBefore := MappedFiles(g.dir)
-		a := send(t, "POST", s.URL+"/admin/reload?route="+c.route+"&path="+c.path, "")
+		a := s.admin(t, "POST", "/admin/reload?route="+c.route+"&path="+c.path)
 		if a.status != http.StatusUnprocessableEntity || !strings.Contains(a.body, c.message) {
 			t.Errorf("reload %s from %s: %d %q, want 422 with %q", c.route, c.path, a.status, a.body, c.message)
 		}
@@ -221,10 +252,10 @@ func TestRefusedReloadsKeepTheCurrentPluginServing(t *testing.T) {
 	if entries, _ := os.ReadDir(g.dir); len(entries) != 4 {
 		t.Errorf("refused copies left behind: %v", entries)
 	}
-	if a := send(t, "POST", s.URL+"/admin/reload?route=/nothing", ""); a.status != 404 {
+	if a := s.admin(t, "POST", "/admin/reload?route=/nothing"); a.status != 404 {
 		t.Errorf("reload of an unknown route: %+v", a)
 	}
-	if a := send(t, "GET", s.URL+"/admin/reload?route=/echo", ""); a.status != 405 {
+	if a := s.admin(t, "GET", "/admin/reload?route=/echo"); a.status != 405 {
 		t.Errorf("GET reload: %+v", a)
 	}
 	if status := g.Status(); status.FailedReloads != 5 || status.Reloads != 0 {
@@ -245,7 +276,7 @@ func TestReloadWaitsForTheOldPluginsLastRequest(t *testing.T) {
 	}()
 	waitFor(t, "the slow request to reach the plugin", func() bool { return currentGeneration(t, g, "/echo").InFlight == 1 })
 
-	a := send(t, "POST", s.URL+"/admin/reload?route=/echo&path="+legacyPlugin, "")
+	a := s.admin(t, "POST", "/admin/reload?route=/echo&path="+legacyPlugin)
 	if a.status != 200 || !strings.Contains(a.body, `"plugin": "legacy-base64-plugin"`) {
 		t.Fatalf("reload: %+v", a)
 	}
@@ -298,7 +329,7 @@ func TestGoPluginServesAndCannotBeReloaded(t *testing.T) {
 	if a := send(t, "POST", s.URL+"/go-echo", "hello"); a.status != 200 || a.body != "hello" || a.header.Get("X-Plugin") != "goechoplugin" {
 		t.Fatalf("Go plugin: %+v", a)
 	}
-	if a := send(t, "POST", s.URL+"/admin/reload?route=/go-echo", ""); a.status != 422 || !strings.Contains(a.body, "Go plugins cannot be unloaded") {
+	if a := s.admin(t, "POST", "/admin/reload?route=/go-echo"); a.status != 422 || !strings.Contains(a.body, "Go plugins cannot be unloaded") {
 		t.Fatalf("Go plugin reload: %+v", a)
 	}
 	// The user manager Go plugin has no NewPlugin.
@@ -357,10 +388,7 @@ func TestReloadsUnderConcurrentRequests(t *testing.T) {
 }
 
 func TestClosedGatewayAnswers503AndRefusesReloads(t *testing.T) {
-	g, err := New(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := newTestGateway(t, t.TempDir())
 	if err := g.AddPlugin("/echo", echoPlugin, ""); err != nil {
 		t.Fatal(err)
 	}

@@ -2,16 +2,15 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 
 	"rustplugin/go-interop/gateway/httpplugin"
 )
-
-// MaxBodyBytes bounds a request body: a larger one is answered 413.
-const MaxBodyBytes = 16 << 20
 
 // goRequest is a request as handlers see it: the net/http request and its whole body.
 type goRequest struct {
@@ -22,14 +21,45 @@ type goRequest struct {
 func (q *goRequest) GetHeader(name string) string { return q.r.Header.Get(name) }
 func (q *goRequest) GetBody() []byte              { return q.body }
 
-// readRequest reads the body of r, or answers the client and returns false.
-func readRequest(w http.ResponseWriter, r *http.Request) (goRequest, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	if err != nil {
-		http.Error(w, fmt.Sprintf("cannot read the request body: %v", err), http.StatusRequestEntityTooLarge)
-		return goRequest{}, false
-	}
-	return goRequest{r: r, body: body}, true
+// bodyReader reads a request's whole body (at most MaxBodyBytes) and hands it to handle; a body
+// that is too large is answered 413, one the server timed out reading 408, and a malformed one
+// (a broken chunked encoding, say) 400.
+func (g *Gateway) bodyReader(handle func(http.ResponseWriter, goRequest)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.options.MaxBodyBytes))
+		var tooLarge *http.MaxBytesError
+		var netErr net.Error
+		switch {
+		case err == nil:
+			handle(w, goRequest{r: r, body: body})
+		case errors.As(err, &tooLarge):
+			http.Error(w, fmt.Sprintf("the request body is over the limit of %d bytes", tooLarge.Limit),
+				http.StatusRequestEntityTooLarge)
+		case errors.As(err, &netErr) && netErr.Timeout():
+			http.Error(w, "the request body was not sent in time", http.StatusRequestTimeout)
+		default:
+			http.Error(w, fmt.Sprintf("cannot read the request body: %v", err), http.StatusBadRequest)
+		}
+	})
+}
+
+// limited admits at most MaxInFlight requests into h at once; the others are answered 503 at once
+// with Retry-After, without reading their body. In-process plugin calls hold an OS thread each,
+// so this keeps a flood from exhausting the gateway's threads, and one route's flood from
+// starving the others.
+func (g *Gateway) limited(h http.Handler) http.Handler {
+	slots := make(chan struct{}, g.options.MaxInFlight)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+			h.ServeHTTP(w, r)
+		default:
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, fmt.Sprintf("busy: %d requests are in this route already", cap(slots)),
+				http.StatusServiceUnavailable)
+		}
+	})
 }
 
 // bufferedResponse collects what a handler sets, so that a failing handler can still be
@@ -80,12 +110,8 @@ func validHeader(name, value string) bool {
 }
 
 // NativeEcho is the baseline handler: the echo plugin's answer, written in plain Go.
-func NativeEcho(w http.ResponseWriter, r *http.Request) {
-	request, ok := readRequest(w, r)
-	if !ok {
-		return
-	}
-	contentType := r.Header.Get("Content-Type")
+func NativeEcho(w http.ResponseWriter, request goRequest) {
+	contentType := request.r.Header.Get("Content-Type")
 	if contentType == "" {
 		contentType = "application/octet-stream"
 	}
@@ -100,14 +126,10 @@ type GoPlugin struct {
 	plugin httpplugin.Plugin
 }
 
-// ServeHTTP hands the request to the plugin's Handle; an error gives a 500.
-func (p *GoPlugin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	request, ok := readRequest(w, r)
-	if !ok {
-		return
-	}
+// serve hands the request to the plugin's Handle; an error gives a 500.
+func (p *GoPlugin) serve(w http.ResponseWriter, request goRequest) {
 	response := newBufferedResponse()
-	if err := p.plugin.Handle(r.Context(), &request, &response); err != nil {
+	if err := p.plugin.Handle(request.r.Context(), &request, &response); err != nil {
 		http.Error(w, "Go plugin failed: "+err.Error(), http.StatusInternalServerError)
 		return
 	}

@@ -14,12 +14,16 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -263,7 +267,7 @@ func reloadPhase(c config, gw *gateway, client *http.Client, body []byte, logger
 	r.Samples = append(r.Samples, gw.sample(0))
 	for i := 1; i <= c.Reloads; i++ {
 		time.Sleep(c.ReloadEvery)
-		resp, err := client.Post(gw.url+"/admin/reload?route=/echo", "", nil)
+		resp, err := gw.reload("/echo")
 		if err == nil {
 			text, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
@@ -302,19 +306,39 @@ func reloadPhase(c config, gw *gateway, client *http.Client, body []byte, logger
 
 // gateway is the gateway process under test.
 type gateway struct {
-	cmd *exec.Cmd
-	url string
-	pid int
+	cmd   *exec.Cmd
+	url   string
+	pid   int
+	admin *http.Client // over the admin socket
+	token string
+}
+
+// reload asks the gateway to reload route from its file, over the admin socket with the token.
+func (g *gateway) reload(route string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodPost, "http://gateway/admin/reload?route="+route, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+g.token)
+	return g.admin.Do(req)
 }
 
 func startGateway(c config, logger *log.Logger) (*gateway, error) {
-	args := []string{"-listen", "127.0.0.1:0", "-plugin", "/echo=" + c.EchoPlugin, "-goplugin", "/go-echo=" + c.GoPlugin}
+	secret := make([]byte, 16)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, err
+	}
+	token := hex.EncodeToString(secret)
+	socket := filepath.Join(os.TempDir(), fmt.Sprintf("rp-loadtest-admin-%d.sock", os.Getpid()))
+	args := []string{"-listen", "127.0.0.1:0", "-plugin", "/echo=" + c.EchoPlugin, "-goplugin", "/go-echo=" + c.GoPlugin,
+		"-admin", "unix:" + socket}
 	name := c.Gateway
 	if c.GatewayCPU != "" {
 		args = append([]string{"-c", c.GatewayCPU, name}, args...)
 		name = "taskset"
 	}
 	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), "RP_GATEWAY_ADMIN_TOKEN="+token)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err
@@ -341,7 +365,10 @@ func startGateway(c config, logger *log.Logger) (*gateway, error) {
 			_ = cmd.Wait()
 			return nil, fmt.Errorf("the gateway exited before listening (%v)", cmd.ProcessState)
 		}
-		return &gateway{cmd: cmd, url: url, pid: cmd.Process.Pid}, nil
+		admin := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", socket)
+		}}}
+		return &gateway{cmd: cmd, url: url, pid: cmd.Process.Pid, admin: admin, token: token}, nil
 	case <-time.After(30 * time.Second):
 		_ = cmd.Process.Kill()
 		return nil, errors.New("the gateway did not start listening within 30 s")
