@@ -82,9 +82,12 @@ mod tests {
         assert_eq!(status_name(-1), c"RP_UNKNOWN_STATUS");
         let defines = c_defines();
         assert!(defines.contains("#define RP_OK 0\n") && defines.contains("#define RP_PANIC 8\n"));
-        assert_eq!(defines.matches("#define").count(), 11);
+        assert!(defines.contains("#define RP_TOO_LARGE 12\n"));
+        // One define and one case per status, 0 ..= 12 without gaps.
+        assert_eq!(defines.matches("#define").count(), 13);
+        assert!(ALL.iter().enumerate().all(|(i, (value, _, _))| *value == i as Status));
         let function = c_status_str_function();
         assert!(function.contains("    case RP_PANIC: return \"RP_PANIC\";\n"));
-        assert_eq!(function.matches("case ").count(), 11);
+        assert_eq!(function.matches("case ").count(), 13);
     }
 }
