@@ -8,7 +8,7 @@ QUICK   ?= 0
 export RUST_LIB QUICK
 
 .PHONY: help all deps build build-rust build-rust-lto loader c-host cpp-bench header install \
-        test test-tree test-rust test-header test-c test-install test-cpp test-go bench bench-cpp bench-go bench-rust bench-gateway gateway flamegraph report clean
+        test test-tree test-rust test-header test-c test-install test-cpp test-go bench bench-cpp bench-go bench-rust bench-gateway gateway flamegraph fuzz report clean
 
 help:
 	@echo "make test          install missing tools (make deps), build everything, run every test"
@@ -20,6 +20,7 @@ help:
 	@echo "make gateway       build the gateway and the plugins; README \"HTTP plugins\" says how to run it"
 	@echo "make flamegraph    perf + inferno flame graphs of each path into results/flamegraphs/"
 	@echo "make report        the joint report from whatever results/ holds"
+	@echo "make fuzz          the fuzz targets (store, HTTP plugin boundary, gateway request path), FUZZ_SECONDS each (60)"
 	@echo "make build         the Rust libraries (user manager .so/.a, HTTP plugins, gen-users), the C loader and hosts"
 	@echo "make install       PREFIX=/usr/local [DESTDIR=]: librustplugin.so.1 (SONAME), .a, headers, pkg-config and CMake files (cargo-c)"
 	@echo "make header        regenerate the C headers in include/ with cbindgen"
@@ -99,6 +100,9 @@ gateway: build-rust loader
 
 flamegraph: deps build
 	scripts/flamegraph.sh
+
+fuzz: deps build-rust
+	scripts/fuzz.sh
 
 report: build-rust
 	$(RUST_LIB)/bench-report report results

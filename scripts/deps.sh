@@ -8,6 +8,17 @@
 set -euo pipefail
 
 CARGO_C_VERSION=0.10.24   # the newest cargo-c that builds with Rust 1.95
+# `deps.sh fuzz`: what `make fuzz` needs: the nightly toolchain (libFuzzer's sanitizer flags) and
+# cargo-fuzz, pinned.
+CARGO_FUZZ_VERSION=0.13.2
+if [[ ${1:-} == fuzz ]]; then
+  rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+  if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
+    echo "deps: building cargo-fuzz $CARGO_FUZZ_VERSION from crates.io for make fuzz (once, ~2 min)"
+    cargo install -q --locked cargo-fuzz --version "$CARGO_FUZZ_VERSION"
+  fi
+  exit 0
+fi
 if [[ ${1:-} == cargo-c ]]; then
   if ! cargo cinstall --version 2>/dev/null | grep -q "^cargo-c $CARGO_C_VERSION"; then
     echo "deps: building cargo-c $CARGO_C_VERSION from crates.io for make install (once, ~8 min)"

@@ -85,7 +85,10 @@ mod tests {
         assert!(defines.contains("#define RP_TOO_LARGE 12\n"));
         // One define and one case per status, 0 ..= 12 without gaps.
         assert_eq!(defines.matches("#define").count(), 13);
-        assert!(ALL.iter().enumerate().all(|(i, (value, _, _))| *value == i as Status));
+        assert!(ALL
+            .iter()
+            .enumerate()
+            .all(|(i, (value, _, _))| *value == i as Status));
         let function = c_status_str_function();
         assert!(function.contains("    case RP_PANIC: return \"RP_PANIC\";\n"));
         assert_eq!(function.matches("case ").count(), 13);

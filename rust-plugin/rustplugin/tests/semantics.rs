@@ -2,40 +2,11 @@
 //! generated data with duplicate keys, across many queries.
 
 use gen_users::generate_users;
-use rustplugin::store::{go_to_lower, Claim, User, UserStore};
+use rustplugin::store::{Claim, User, UserStore};
 
-/// reva's GetUser loop.
-fn reva_get_user<'a>(users: &'a [User], opaque_id: &str, idp: &str) -> Option<&'a User> {
-    users.iter().find(|u| {
-        (u.opaque_id == opaque_id || u.username == opaque_id) && (idp.is_empty() || idp == u.idp)
-    })
-}
-
-/// reva's GetUserByClaim loop with its extractClaim.
-fn reva_get_user_by_claim<'a>(users: &'a [User], claim: &str, value: &str) -> Option<&'a User> {
-    users.iter().find(|u| {
-        let field = match claim {
-            "mail" => Some(u.mail.as_str()),
-            "username" => Some(u.username.as_str()),
-            "uid" => u.uid.as_deref(),
-            _ => None,
-        };
-        field == Some(value)
-    })
-}
-
-/// reva's FindUsers loop with its userContains.
-fn reva_find_users<'a>(users: &'a [User], query: &str) -> Vec<&'a User> {
-    let query = go_to_lower(query);
-    users
-        .iter()
-        .filter(|u| {
-            [&u.username, &u.display_name, &u.mail, &u.opaque_id]
-                .iter()
-                .any(|f| go_to_lower(f).contains(query.as_ref()))
-        })
-        .collect()
-}
+#[path = "support/reva.rs"]
+mod reva;
+use reva::{reva_find_users, reva_get_user, reva_get_user_by_claim};
 
 /// Generated users plus deliberate duplicates: a username equal to another user's opaque id,
 /// repeated mails and uids, and a non-ASCII display name.
