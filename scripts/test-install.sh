@@ -18,14 +18,17 @@ fail() { echo "test-install: $*" >&2; exit 1; }
 
 soname=$(readelf -d "$lib/librustplugin.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 abi_major=$(sed -n 's/^#define RP_ABI_VERSION_MAJOR //p' include/rustplugin.h)
+abi_minor=$(sed -n 's/^#define RP_ABI_VERSION_MINOR //p' include/rustplugin.h)
 [[ $soname == "librustplugin.so.$abi_major" ]] || fail "SONAME is '$soname', want librustplugin.so.$abi_major"
+[[ $(readlink "$lib/librustplugin.so") == "librustplugin.so.$abi_major.$abi_minor.0" ]] ||
+  fail "librustplugin.so -> $(readlink "$lib/librustplugin.so"), want librustplugin.so.$abi_major.$abi_minor.0"
 [[ -L $lib/$soname && -L $lib/librustplugin.so ]] || fail "missing symlinks $soname / librustplugin.so"
 echo "== installed: $(cd "$lib" && echo librustplugin*), SONAME $soname, headers: $(cd "$prefix/include/rustplugin" && echo *)"
 
 # A staged install (DESTDIR, as packagers do): files under the stage, paths inside them the prefix's.
 DESTDIR=$prefix/stage scripts/install.sh /opt/rustplugin >/dev/null
 staged=$prefix/stage/opt/rustplugin/lib
-[[ -f $staged/librustplugin.so.1.0.0 && -f $staged/cmake/rustplugin/rustpluginConfig.cmake ]] ||
+[[ -L $staged/librustplugin.so && -f $staged/cmake/rustplugin/rustpluginConfig.cmake ]] ||
   fail "DESTDIR=$prefix/stage did not stage the library and the CMake package under it"
 for pc in rustplugin rustplugin-static; do
   grep -qx 'prefix=/opt/rustplugin' "$staged/pkgconfig/$pc.pc" || fail "$pc.pc staged with the wrong prefix"
