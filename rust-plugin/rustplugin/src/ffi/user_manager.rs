@@ -182,17 +182,8 @@ pub unsafe extern "C" fn rp_user_manager_new_from_file(
     path: rp_str,
     out: *mut *mut rp_user_manager,
 ) -> Status {
-    guard(|| {
-        // SAFETY: `path` is readable for the call, as documented.
-        let path = unsafe { path.bytes("path") }?;
-        // SAFETY: as in rp_user_manager_new_demo.
-        let out = unsafe { out_param(out, "out") }?;
-        publish(
-            out,
-            UserStore::from_file(Path::new(OsStr::from_bytes(path)))?,
-        );
-        Ok(())
-    })
+    // SAFETY: the same contract, passed on.
+    unsafe { rp_user_manager_new_from_file_limited(path, RP_DEFAULT_MAX_FILE_BYTES, out) }
 }
 
 /// As `rp_user_manager_new_from_file`, reading at most `max_bytes` bytes: a larger file is refused
