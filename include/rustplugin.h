@@ -40,7 +40,7 @@
  * ABI minor version: bumped when functions are added at the end of `rp_plugin_descriptor`.
  * A host built against minor N works with any plugin of the same major and minor >= N.
  */
-#define RP_ABI_VERSION_MINOR 1
+#define RP_ABI_VERSION_MINOR 2
 
 /**
  * The largest file `rp_user_manager_new_from_file` reads, in bytes (1 GiB): three times the 10^6
@@ -138,6 +138,10 @@ typedef struct rp_plugin_descriptor {
    * Since ABI 1.1.
    */
   rp_status (*user_manager_new_from_file_limited)(rp_str, uint64_t, struct rp_user_manager**);
+  /**
+   * Since ABI 1.2.
+   */
+  const struct rp_user *(*user_manager_users)(const struct rp_user_manager*);
 } rp_plugin_descriptor;
 
 #ifdef __cplusplus
@@ -275,6 +279,21 @@ void rp_user_manager_free(struct rp_user_manager *manager);
  * `manager` is NULL or a manager from `rp_user_manager_new_*` that has not been freed.
  */
 size_t rp_user_manager_user_count(const struct rp_user_manager *manager);
+
+/**
+ * All users of `manager`, in file order: an array of `rp_user_manager_user_count(manager)` views,
+ * owned by `manager` (valid until it is freed). Every user the queries below return is an element
+ * of this array, so `user - rp_user_manager_users(manager)` is that user's index in file order:
+ * hosts use it to keep values per user (the Go binding keeps its Go copies this way).
+ *
+ * Returns NULL if `manager` is NULL; a manager without users returns a pointer that must not be
+ * read. Never fails. Added in ABI 1.2.
+ * Thread-safety: may be called concurrently with any query.
+ *
+ * # Safety
+ * `manager` is NULL or a manager from `rp_user_manager_new_*` that has not been freed.
+ */
+const struct rp_user *rp_user_manager_users(const struct rp_user_manager *manager);
 
 /**
  * reva's GetUser: the first user, in file order, whose opaque id *or username* equals

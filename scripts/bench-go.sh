@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
-# go-interop benchmarks: Add six ways and the four UserManager methods three ways (Go native, Go
-# plugin, Rust through cgo, with and without copying the answer), pinned to one CPU.
-#   scripts/bench-go.sh          -count 5 (about 1.5 minutes); raw output in results/go/bench.txt
-#   QUICK=1 scripts/bench-go.sh  -count 1, short benchtime
+# go-interop benchmarks, pinned to one CPU: Add six ways and the four UserManager methods on every
+# path (Go native, Go plugin, Rust through cgo; shared and owned contracts; the bare cgo call) on
+# the demo data, then three methods over the size sweep. Raw output in results/go/bench.txt.
+#   scripts/bench-go.sh          demo data -count 5, sweep 32 .. 10^6 users -count 3 (about 4 minutes)
+#   QUICK=1 scripts/bench-go.sh  -count 1, short benchtime, sweep 32 .. 10^4 users
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/go-common.sh
 
 out=results/go
-mkdir -p "$out"
-count=5 benchtime=300ms
-[[ ${QUICK:-0} == 1 ]] && count=1 benchtime=20ms
+data=$PWD/results/data
+mkdir -p "$out" "$data"
+count=5 benchtime=300ms sweep_count=3 sweep_benchtime=100ms sweep=32,100,1000,10000,100000,1000000
+[[ ${QUICK:-0} == 1 ]] && count=1 benchtime=20ms sweep_count=1 sweep_benchtime=10ms sweep=32,100,1000,10000
 pin=()
 cpu=$(($(nproc) - 1))
 if command -v taskset >/dev/null && ((cpu > 0)); then pin=(taskset -c "$cpu"); pinning="cpu $cpu (taskset)"; else pinning="none"; fi
 
-echo "go-interop: benchmarks, -count $count -benchtime $benchtime, pinned: $pinning"
+echo "go-interop: demo data -count $count -benchtime $benchtime; sweep $sweep users -count $sweep_count -benchtime $sweep_benchtime; pinned: $pinning"
 {
   # Configuration lines in benchstat's format.
   echo "go: $(go version | cut -d' ' -f3)"
@@ -24,6 +26,9 @@ echo "go-interop: benchmarks, -count $count -benchtime $benchtime, pinned: $pinn
   echo "kernel: $(uname -r)"
   echo "pinning: $pinning"
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  (cd go-interop/usermanager/conformance && "${pin[@]}" go test -run '^$' -bench . -benchmem -count "$count" -benchtime "$benchtime" .)
-} | tee "$out/bench.txt" | grep --line-buffered -E '^Benchmark[A-Za-z]+/[a-z-]+(-[0-9]+)?\s' | awk '{print "go-interop: " $1 " " $3 " ns/op"}'
-(cd go-interop && go run ./cmd/benchsummary "../$out/bench.txt") | tee "$out/summary.txt"
+  cd go-interop/usermanager/conformance
+  "${pin[@]}" go test -run '^$' -bench . -benchmem -count "$count" -benchtime "$benchtime" . -args -users 4
+  "${pin[@]}" go test -run '^$' -bench '^Benchmark(GetUser|GetUserByClaim|FindUsers)$' -benchmem \
+    -count "$sweep_count" -benchtime "$sweep_benchtime" . -args -users "$sweep" -data-dir "$data"
+} | tee "$out/bench.txt" |
+  grep --line-buffered -E '^Benchmark[A-Za-z]+/' | awk '{print "go-interop: " $1 " " $3 " ns/op"}'

@@ -2,6 +2,13 @@
 // Go native (package native), the same Go code as a Go plugin (packages goplugin and pluginhost),
 // and the Rust plugin through cgo (package rustcgo).
 //
+// Every implementation answers under one of two contracts:
+//   - shared: the caller receives the stored, immutable answer, as reva v1.7 (the version the seed
+//     benchmark measured) returns its stored *User. No copy and no allocation; the caller must not
+//     modify what it receives. The implementations answer this way.
+//   - owned: the caller receives its own copy, as current reva does with proto.Clone. Owned wraps any
+//     shared Manager into one.
+//
 // It follows reva's pkg/user/manager/json, without the context and skipFetchingGroups arguments,
 // and with two deliberate differences that all three implementations share: a claim other than
 // "mail", "username" or "uid" is ErrUnknownClaim (reva answers "not found"), and an argument that is
@@ -42,6 +49,53 @@ type Manager interface {
 	FindUsers(query string) ([]*User, error)
 }
 
+// Clone returns a copy of u that shares nothing mutable with it: a new User and a new group list
+// (strings are immutable in Go, so they are shared, as proto.Clone shares them). Clone(nil) is nil.
+func Clone(u *User) *User {
+	if u == nil {
+		return nil
+	}
+	clone := *u
+	clone.Groups = cloneStrings(u.Groups)
+	return &clone
+}
+
+func cloneStrings(list []string) []string {
+	if list == nil {
+		return nil
+	}
+	return append(make([]string, 0, len(list)), list...)
+}
+
+// Owned wraps a Manager of the shared contract into one of the owned contract: every answer is a
+// Clone, so the caller may modify it.
+func Owned(m Manager) Manager { return owned{m} }
+
+type owned struct{ shared Manager }
+
+func (o owned) GetUser(id UserID) (*User, error) {
+	u, err := o.shared.GetUser(id)
+	return Clone(u), err
+}
+
+func (o owned) GetUserByClaim(claim, value string) (*User, error) {
+	u, err := o.shared.GetUserByClaim(claim, value)
+	return Clone(u), err
+}
+
+func (o owned) GetUserGroups(id UserID) ([]string, error) {
+	groups, err := o.shared.GetUserGroups(id)
+	return cloneStrings(groups), err
+}
+
+func (o owned) FindUsers(query string) ([]*User, error) {
+	users, err := o.shared.FindUsers(query)
+	for i, u := range users {
+		users[i] = Clone(u)
+	}
+	return users, err
+}
+
 // The errors every implementation returns, matched with errors.Is.
 var (
 	ErrNotFound        = errors.New("not found")
@@ -50,4 +104,6 @@ var (
 	ErrInvalidArgument = errors.New("invalid argument")
 	ErrIO              = errors.New("cannot read the user file")
 	ErrParse           = errors.New("invalid user data")
+	// ErrClosed: the manager was closed (implementations that hold resources outside Go).
+	ErrClosed = errors.New("user manager closed")
 )

@@ -1,11 +1,26 @@
 package conformance
 
 import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 
 	"rustplugin/go-interop/add/cadd"
 	"rustplugin/go-interop/usermanager"
 	"rustplugin/go-interop/usermanager/rustcgo"
+)
+
+// The benchmarks' own flags, after -args: which data sets, and where the generated ones live.
+var (
+	usersFlag   = flag.String("users", "4", "comma-separated user counts to benchmark: 4 is the demo data, any other a gen-users file")
+	dataDirFlag = flag.String("data-dir", "", "folder of the generated files users-N.json (made with gen-users when missing); default: a temporary folder")
 )
 
 // Package-level inputs and sinks: the compiler can neither fold the inputs nor drop the results.
@@ -18,10 +33,6 @@ var (
 	sinkGroupsV rustcgo.GroupsView
 	sinkUsers   []*usermanager.User
 	sinkCount   int
-	einsteinID  = einstein
-	claim       = "mail"
-	claimValue  = "einstein@cern.ch"
-	query       = "einstein"
 )
 
 //go:noinline
@@ -64,61 +75,164 @@ func BenchmarkAdd(b *testing.B) {
 	})
 }
 
-// managers opens the demo data with each implementation, once per benchmark.
-func managers(b *testing.B) (map[string]usermanager.Manager, *rustcgo.Manager) {
+// keyCount keys are drawn per data set; the loops take them in turn (a power of two: i & mask).
+const keyCount = 1024
+
+// key is one drawn user's identifiers, as each method asks for them.
+type key struct {
+	id    usermanager.UserID
+	mail  string
+	query string // the user's opaque id in upper case: FindUsers matches it ignoring case
+}
+
+// dataset is one user file loaded by every implementation, with keys drawn from it.
+type dataset struct {
+	users    int
+	managers map[string]usermanager.Manager // by path name: native-shared, cgo-owned, ...
+	rust     *rustcgo.Manager               // the cgo paths' manager, for the bare calls
+	keys     [keyCount]key
+	// cacheBytesPerUser is what the shared contract's Go copies cost: heap bytes per user once
+	// every user has been asked for.
+	cacheBytesPerUser float64
+}
+
+var loaded = map[int]*dataset{}
+
+// datasets loads (once per test binary) the data sets of -users.
+func datasets(b *testing.B) []*dataset {
 	b.Helper()
-	result := map[string]usermanager.Manager{}
-	for _, impl := range implementations(b) {
-		m, err := impl.open(demoUsersPath)
+	var all []*dataset
+	for _, field := range strings.Split(*usersFlag, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(field))
+		if err != nil || n < 4 {
+			b.Fatalf("-users %q: %q is not a user count of at least 4", *usersFlag, field)
+		}
+		if loaded[n] == nil {
+			loaded[n] = load(b, n)
+		}
+		all = append(all, loaded[n])
+	}
+	return all
+}
+
+func load(b *testing.B, n int) *dataset {
+	path := demoUsersPath
+	if n != 4 {
+		path = generatedIn(b, *dataDirFlag, n)
+	}
+	fmt.Fprintf(os.Stderr, "go-interop: loading %d users into every implementation\n", n)
+	d := &dataset{users: n, managers: map[string]usermanager.Manager{}}
+	for _, base := range bases(b) {
+		m, err := base.open(path)
 		if err != nil {
 			b.Fatal(err)
 		}
-		result[impl.name] = m
+		d.managers[base.name+"-shared"] = m
+		d.managers[base.name+"-owned"] = usermanager.Owned(m)
 	}
-	return result, result["rust-cgo"].(*rustcgo.Manager)
+	d.rust = d.managers["cgo-shared"].(*rustcgo.Manager)
+	all, err := d.managers["native-shared"].FindUsers("")
+	if err != nil || len(all) != n {
+		b.Fatalf("%s: %d users, %v", path, len(all), err)
+	}
+	random := rand.New(rand.NewPCG(uint64(n), 1)) // fixed seed: every run asks for the same users
+	for i := range d.keys {
+		u := all[random.IntN(n)]
+		d.keys[i] = key{id: u.ID, mail: u.Mail, query: strings.ToUpper(u.ID.OpaqueID)}
+	}
+	d.cacheBytesPerUser = sharedCacheBytesPerUser(b, path, n)
+	return d
 }
 
-// benchMethod times one method on each path: "native" and "goplugin" (reva's Go code), "cgo"
-// (Rust, the answer copied into Go values) and "cgo-view" (Rust, the cgo call alone: the answer
-// stays a view).
-func benchMethod(b *testing.B, call func(usermanager.Manager), view func(*rustcgo.Manager)) {
-	all, rust := managers(b)
-	for _, path := range []struct{ name, impl string }{{"native", "native"}, {"goplugin", "goplugin"}, {"cgo", "rust-cgo"}} {
-		m := all[path.impl]
-		b.Run(path.name, func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				call(m)
+// sharedCacheBytesPerUser opens the file again with rustcgo and measures the Go heap that its
+// shared answers hold once every user has been asked for (the slot array included).
+func sharedCacheBytesPerUser(b *testing.B, path string, n int) float64 {
+	heap := func() uint64 {
+		var stats runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&stats)
+		return stats.HeapAlloc
+	}
+	before := heap()
+	m, err := rustcgo.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if users, err := m.FindUsers(""); err != nil || len(users) != n {
+		b.Fatalf("FindUsers(\"\") on %s: %d users, %v", path, len(users), err)
+	}
+	after := heap()
+	runtime.KeepAlive(m)
+	return float64(after-before) / float64(n)
+}
+
+// generatedIn returns dir/users-N.json, writing it with gen-users if it is missing (dir "": the
+// test binary's temporary file).
+func generatedIn(tb testing.TB, dir string, n int) string {
+	if dir == "" {
+		return generated(tb, n)
+	}
+	path := filepath.Join(dir, fmt.Sprintf("users-%d.json", n))
+	if info, err := os.Stat(path); err == nil && info.Size() > 0 {
+		return path
+	}
+	if out, err := exec.Command(genUsers, fmt.Sprint(n), "--output", path).CombinedOutput(); err != nil {
+		tb.Fatalf("%s %d: %v\n%s(build it with `make build-rust`)", genUsers, n, err, out)
+	}
+	return path
+}
+
+// paths are the benchmarked paths in report order; "cgo-view" is the bare cgo call, whose answer
+// stays in Rust memory.
+var paths = []string{"native-shared", "native-owned", "goplugin-shared", "goplugin-owned", "cgo-shared", "cgo-owned", "cgo-view"}
+
+// benchMethod times one method on every path and data set, asking for the drawn keys in turn:
+// call through usermanager.Manager, view as the bare cgo call.
+func benchMethod(b *testing.B, call func(usermanager.Manager, *key), view func(*rustcgo.Manager, *key)) {
+	for _, path := range paths {
+		b.Run(path, func(b *testing.B) {
+			for _, d := range datasets(b) {
+				b.Run(strconv.Itoa(d.users), func(b *testing.B) {
+					if path == "cgo-view" {
+						for i := 0; i < b.N; i++ {
+							view(d.rust, &d.keys[i&(keyCount-1)])
+						}
+						return
+					}
+					m := d.managers[path]
+					for i := 0; i < b.N; i++ {
+						call(m, &d.keys[i&(keyCount-1)])
+					}
+					if path == "cgo-shared" {
+						b.ReportMetric(d.cacheBytesPerUser, "cache-B/user")
+					}
+				})
 			}
 		})
 	}
-	b.Run("cgo-view", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			view(rust)
-		}
-	})
 }
 
 func BenchmarkGetUser(b *testing.B) {
 	benchMethod(b,
-		func(m usermanager.Manager) { sinkUser, _ = m.GetUser(einsteinID) },
-		func(r *rustcgo.Manager) { sinkView, _ = r.GetUserView(einsteinID) })
+		func(m usermanager.Manager, k *key) { sinkUser, _ = m.GetUser(k.id) },
+		func(r *rustcgo.Manager, k *key) { sinkView, _ = r.GetUserView(k.id) })
 }
 
 func BenchmarkGetUserByClaim(b *testing.B) {
 	benchMethod(b,
-		func(m usermanager.Manager) { sinkUser, _ = m.GetUserByClaim(claim, claimValue) },
-		func(r *rustcgo.Manager) { sinkView, _ = r.GetUserByClaimView(claim, claimValue) })
+		func(m usermanager.Manager, k *key) { sinkUser, _ = m.GetUserByClaim("mail", k.mail) },
+		func(r *rustcgo.Manager, k *key) { sinkView, _ = r.GetUserByClaimView("mail", k.mail) })
 }
 
 func BenchmarkGetUserGroups(b *testing.B) {
 	benchMethod(b,
-		func(m usermanager.Manager) { sinkGroups, _ = m.GetUserGroups(einsteinID) },
-		func(r *rustcgo.Manager) { sinkGroupsV, _ = r.GetUserGroupsView(einsteinID) })
+		func(m usermanager.Manager, k *key) { sinkGroups, _ = m.GetUserGroups(k.id) },
+		func(r *rustcgo.Manager, k *key) { sinkGroupsV, _ = r.GetUserGroupsView(k.id) })
 }
 
 func BenchmarkFindUsers(b *testing.B) {
 	var views [16]rustcgo.UserView
 	benchMethod(b,
-		func(m usermanager.Manager) { sinkUsers, _ = m.FindUsers(query) },
-		func(r *rustcgo.Manager) { sinkCount, _ = r.FindUsersView(query, views[:]) })
+		func(m usermanager.Manager, k *key) { sinkUsers, _ = m.FindUsers(k.query) },
+		func(r *rustcgo.Manager, k *key) { sinkCount, _ = r.FindUsersView(k.query, views[:]) })
 }

@@ -1,6 +1,7 @@
 // Package conformance runs one test suite against the three UserManager implementations (Go
-// native, the Go plugin, the Rust plugin through cgo) and checks that they give the same answers,
-// errors included; and it benchmarks them side by side (bench_test.go).
+// native, the Go plugin, the Rust plugin through cgo), each under the shared and the owned
+// contract, and checks that they give the same answers, errors included, and keep their contract;
+// and it benchmarks them side by side (bench_test.go).
 package conformance
 
 import (
@@ -171,7 +172,43 @@ func TestOpenErrors(t *testing.T) {
 	}
 }
 
-func TestRustViewsAndClose(t *testing.T) {
+// TestContracts: shared answers are the stored values (the same pointer every time); owned answers
+// are the caller's to modify, without effect on the next answer.
+func TestContracts(t *testing.T) {
+	for _, impl := range implementations(t) {
+		t.Run(impl.name, func(t *testing.T) {
+			m, err := impl.open(demoUsersPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first, err1 := m.GetUser(einstein)
+			second, err2 := m.GetUserByClaim("username", "einstein")
+			groups, err3 := m.GetUserGroups(einstein)
+			found, err4 := m.FindUsers("einstein")
+			if err := errors.Join(err1, err2, err3, err4); err != nil || len(found) != 1 {
+				t.Fatalf("%v, %d found", err, len(found))
+			}
+			sameGroups := &groups[0] == &first.Groups[0]
+			if strings.HasSuffix(impl.name, "-shared") {
+				if first != second || found[0] != first || !sameGroups {
+					t.Errorf("shared answers are copies: %p %p %p, same groups %v", first, second, found[0], sameGroups)
+				}
+				return
+			}
+			if first == second || found[0] == first || sameGroups || &first.Groups[0] == &second.Groups[0] {
+				t.Errorf("owned answers share memory: %p %p %p, same groups %v", first, second, found[0], sameGroups)
+			}
+			first.DisplayName, first.Groups[0], groups[1], found[0].Groups[2] = "changed", "changed", "changed", "changed"
+			again, err := m.GetUser(einstein)
+			if err != nil || again.DisplayName != "Albert Einstein" ||
+				!reflect.DeepEqual(again.Groups, []string{"sailing-lovers", "violin-haters", "physics-lovers"}) {
+				t.Errorf("changing owned answers changed the next one: %+v, %v", again, err)
+			}
+		})
+	}
+}
+
+func TestRustViews(t *testing.T) {
 	m, err := rustcgo.NewDemo()
 	if err != nil {
 		t.Fatal(err)
@@ -180,23 +217,36 @@ func TestRustViewsAndClose(t *testing.T) {
 		t.Errorf("UserCount = %d", m.UserCount())
 	}
 	view, err := m.GetUserView(einstein)
-	if err != nil || view.Username() != "einstein" {
+	if err != nil {
 		t.Fatalf("GetUserView: %v", err)
 	}
+	if u, err := view.Copy(); err != nil || u.Username != "einstein" {
+		t.Errorf("UserView.Copy: %+v, %v", u, err)
+	}
+	shared, err := m.GetUser(einstein)
+	if viewShared, viewErr := view.Shared(); err != nil || viewErr != nil || viewShared != shared {
+		t.Errorf("UserView.Shared is not GetUser's answer: %v, %v", err, viewErr)
+	}
 	groups, err := m.GetUserGroupsView(einstein)
-	if err != nil || groups.Len() != 3 || groups.Copy()[1] != "violin-haters" {
-		t.Errorf("GetUserGroupsView: %v", err)
+	if copied, copyErr := groups.Copy(); err != nil || copyErr != nil || groups.Len() != 3 || copied[1] != "violin-haters" {
+		t.Errorf("GetUserGroupsView: %v, %v, %q", err, copyErr, copied)
 	}
 	views := make([]rustcgo.UserView, 1)
-	if n, err := m.FindUsersView("", views); n != 4 || err != nil || views[0].Username() != "einstein" {
+	if n, err := m.FindUsersView("", views); n != 4 || err != nil {
 		t.Errorf("FindUsersView with a short buffer: %d, %v", n, err)
+	} else if u, err := views[0].Copy(); err != nil || u.Username != "einstein" {
+		t.Errorf("FindUsersView's first view: %+v, %v", u, err)
+	}
+	views = make([]rustcgo.UserView, 40)
+	if n, err := m.FindUsersView("", views); n != 4 || err != nil || views[4] != (rustcgo.UserView{}) {
+		t.Errorf("FindUsersView with a long buffer: %d, %v", n, err)
+	} else if u, err := views[3].Copy(); err != nil || u.Username != "test" {
+		t.Errorf("FindUsersView's last view: %+v, %v", u, err)
 	}
 	var rustErr *rustcgo.Error
 	if _, err := m.GetUser(usermanager.UserID{OpaqueID: "x", Idp: "\xff"}); !errors.As(err, &rustErr) || !strings.Contains(rustErr.Message, "`idp`") {
 		t.Errorf("invalid UTF-8 idp: %v", err)
 	}
-	m.Close()
-	m.Close()
 }
 
 func TestAddEveryWay(t *testing.T) {

@@ -45,19 +45,37 @@ func thePlugin(tb testing.TB) *pluginhost.Plugin {
 	return goPlugin
 }
 
-// implementation is one way of reaching the user manager.
+// implementation is one way of reaching the user manager, under one contract.
 type implementation struct {
-	name string
+	name string // the path name of the benchmarks: native-shared, cgo-owned, ...
 	open func(path string) (usermanager.Manager, error)
 }
 
-func implementations(tb testing.TB) []implementation {
+// bases: Go native, the Go plugin and the Rust plugin through cgo, as they answer (the shared
+// contract).
+func bases(tb testing.TB) []implementation {
 	p := thePlugin(tb)
 	return []implementation{
 		{"native", func(path string) (usermanager.Manager, error) { return native.New(path) }},
 		{"goplugin", p.NewManager},
-		{"rust-cgo", func(path string) (usermanager.Manager, error) { return rustcgo.Open(path) }},
+		{"cgo", func(path string) (usermanager.Manager, error) { return rustcgo.Open(path) }},
 	}
+}
+
+// implementations: each base under the shared contract and under the owned one (usermanager.Owned).
+func implementations(tb testing.TB) []implementation {
+	var all []implementation
+	for _, base := range bases(tb) {
+		owned := func(path string) (usermanager.Manager, error) {
+			m, err := base.open(path)
+			if err != nil {
+				return nil, err
+			}
+			return usermanager.Owned(m), nil
+		}
+		all = append(all, implementation{base.name + "-shared", base.open}, implementation{base.name + "-owned", owned})
+	}
+	return all
 }
 
 // generated writes (once per test binary) a file of n generated users with gen-users.

@@ -1,6 +1,7 @@
 // Package native is reva's JSON user manager in Go (pkg/user/manager/json): the baseline that Go
 // services run today, and the code the Go plugin is built from. Its queries scan the user list as
-// reva's do, and copy the user they return, as reva does.
+// reva's do and answer under the shared contract, as reva v1.7 does: the stored *User itself
+// (usermanager.Owned gives the copies current reva returns).
 package native
 
 import (
@@ -81,8 +82,7 @@ func NewFromJSON(data []byte) (*Manager, error) {
 func (m *Manager) GetUser(id usermanager.UserID) (*usermanager.User, error) {
 	for _, u := range m.users {
 		if (u.ID.OpaqueID == id.OpaqueID || u.Username == id.OpaqueID) && (id.Idp == "" || id.Idp == u.ID.Idp) {
-			user := *u
-			return &user, nil
+			return u, nil
 		}
 	}
 	if err := checkUTF8(id.OpaqueID, id.Idp); err != nil {
@@ -101,8 +101,7 @@ func (m *Manager) GetUserByClaim(claim, value string) (*usermanager.User, error)
 	}
 	for i, u := range m.users {
 		if extractClaim(u, claim) == value && (claim != "uid" || m.hasUID[i]) {
-			user := *u
-			return &user, nil
+			return u, nil
 		}
 	}
 	if err := checkUTF8(value); err != nil {
@@ -140,8 +139,7 @@ func (m *Manager) FindUsers(query string) ([]*usermanager.User, error) {
 	users := []*usermanager.User{}
 	for _, u := range m.users {
 		if userContains(u, query) {
-			user := *u
-			users = append(users, &user)
+			users = append(users, u)
 		}
 	}
 	return users, nil

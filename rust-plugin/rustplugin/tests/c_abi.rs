@@ -100,6 +100,24 @@ impl Drop for Manager {
     }
 }
 
+/// Every answer is an element of `rp_user_manager_users`, at its index in file order.
+#[test]
+fn answers_index_the_user_array() {
+    let m = Manager::demo();
+    // SAFETY: live manager; the array has rp_user_manager_user_count elements.
+    let users = unsafe {
+        std::slice::from_raw_parts(rp_user_manager_users(m.0), rp_user_manager_user_count(m.0))
+    };
+    let names: Vec<&str> = users.iter().map(|u| text(u.username)).collect();
+    assert_eq!(names, ["einstein", "marie", "richard", "test"]);
+    for (index, name) in names.iter().enumerate() {
+        let user = m.get_user(s(name), s("")).unwrap();
+        assert!(ptr::eq(user, &users[index]), "{name} is users[{index}]");
+        let user = m.claim(s("username"), s(name)).unwrap();
+        assert!(ptr::eq(user, &users[index]), "{name} is users[{index}]");
+    }
+}
+
 #[test]
 fn demo_answers() {
     let m = Manager::demo();
@@ -179,6 +197,7 @@ fn null_pointers_are_invalid_arguments() {
             RP_INVALID_ARGUMENT
         );
         assert_eq!(rp_user_manager_user_count(ptr::null()), 0);
+        assert!(rp_user_manager_users(ptr::null()).is_null());
         rp_user_manager_free(ptr::null_mut());
         let mut count = 0;
         let status = rp_user_manager_find_users(m.0, s("a"), ptr::null_mut(), 2, &mut count);

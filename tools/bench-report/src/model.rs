@@ -1,5 +1,7 @@
 //! The report's data: one record per measurement, and the machine it ran on.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 /// One measurement, named as everywhere in the project: op x caller x path (x users).
@@ -22,6 +24,12 @@ pub struct Record {
     pub ratio_to_native: Option<f64>,
     /// From callgrind, where measured.
     pub instructions_per_call: Option<f64>,
+    /// Heap allocations per call (`go test -benchmem`), median over the repetitions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allocs_per_op: Option<f64>,
+    /// Any other metric the harness reported, by unit ("B/op", "cache-B/user"): medians.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub metrics: BTreeMap<String, f64>,
     /// The raw file this came from.
     pub source: String,
 }
@@ -43,6 +51,8 @@ impl Record {
             ns_spread,
             ratio_to_native: None,
             instructions_per_call: None,
+            allocs_per_op: None,
+            metrics: BTreeMap::new(),
             source,
         }
     }
@@ -106,19 +116,61 @@ pub fn half_range(values: &[f64]) -> Option<f64> {
     Some((hi - lo) / 2.0)
 }
 
+/// The native paths a record compares with, best first: a path of the owned contract
+/// ("cgo-owned") with the native owned one, any other with the native shared one, else "native".
+fn baseline_paths(path: &str) -> [&'static str; 2] {
+    if path.ends_with("-owned") {
+        ["native-owned", "native"]
+    } else {
+        ["native-shared", "native"]
+    }
+}
+
 /// Fills ratio_to_native from the native record of the same source, op, caller and users.
 pub fn fill_ratios(records: &mut [Record]) {
     let natives: Vec<Record> = records
         .iter()
-        .filter(|r| r.path == "native")
+        .filter(|r| r.path.starts_with("native"))
         .cloned()
         .collect();
     for record in records.iter_mut() {
-        record.ratio_to_native = natives
-            .iter()
-            .find(|native| {
-                native.source == record.source && native.native_key() == record.native_key()
-            })
-            .map(|native| record.ns_per_op / native.ns_per_op);
+        record.ratio_to_native = baseline_paths(&record.path).iter().find_map(|path| {
+            natives
+                .iter()
+                .find(|native| {
+                    native.path == *path
+                        && native.source == record.source
+                        && native.native_key() == record.native_key()
+                })
+                .map(|native| record.ns_per_op / native.ns_per_op)
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(path: &str, users: Option<u64>, ns: f64) -> Record {
+        let key = ("GetUser".into(), "go".into(), path.into(), users);
+        Record::measured(key, ns, None, "go/bench.txt".into())
+    }
+
+    #[test]
+    fn ratios_compare_within_a_contract() {
+        let mut records = vec![
+            record("native-shared", Some(4), 10.0),
+            record("native-owned", Some(4), 100.0),
+            record("cgo-shared", Some(4), 50.0),
+            record("cgo-owned", Some(4), 150.0),
+            record("cgo-view", Some(4), 40.0),
+            record("cgo-view", Some(1000), 40.0),
+        ];
+        fill_ratios(&mut records);
+        let ratios: Vec<Option<f64>> = records.iter().map(|r| r.ratio_to_native).collect();
+        assert_eq!(
+            ratios,
+            [Some(1.0), Some(1.0), Some(5.0), Some(1.5), Some(4.0), None]
+        );
     }
 }

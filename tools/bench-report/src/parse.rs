@@ -168,12 +168,15 @@ pub fn attach_instructions(path: &Path, records: &mut [Record], problems: &mut V
 }
 
 /// `go test -bench` output (go-interop's `bench.txt`), with benchstat-style "key: value" lines.
+/// Benchmark names are "Op/path/users" ("Add/path" for Add); every "value unit" pair of a line is
+/// kept, ns/op as the time, allocs/op and the rest as metrics.
 pub fn go_test(path: &Path) -> Parsed {
     let mut parsed = Parsed::default();
     let Some(text) = read(path, "Go results", &mut parsed.problems) else {
         return parsed;
     };
-    let mut times: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    // name -> unit -> one value per repetition
+    let mut samples: BTreeMap<String, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
     let mut order = Vec::new();
     for line in text.lines() {
         if let Some((key, value)) = line.split_once(": ") {
@@ -190,40 +193,64 @@ pub fn go_test(path: &Path) -> Parsed {
             continue;
         }
         let fields: Vec<&str> = line.split_whitespace().collect();
-        if fields.len() < 4 || !fields[0].starts_with("Benchmark") || fields[3] != "ns/op" {
+        if fields.len() < 4 || !fields[0].starts_with("Benchmark") {
             continue;
         }
         let mut name = fields[0].trim_start_matches("Benchmark");
         if let Some((head, procs)) = name.rsplit_once('-') {
             if procs.parse::<u32>().is_ok() && head.contains('/') {
-                name = head;
+                name = head; // the GOMAXPROCS suffix
             }
         }
-        let Ok(ns) = fields[2].parse::<f64>() else {
+        let metrics: Vec<(&str, f64)> = fields[2..]
+            .chunks_exact(2)
+            .filter_map(|pair| Some((pair[1], pair[0].parse::<f64>().ok()?)))
+            .collect();
+        if !metrics.iter().any(|(unit, _)| *unit == "ns/op") {
             continue;
-        };
-        if !times.contains_key(name) {
+        }
+        if !samples.contains_key(name) {
             order.push(name.to_owned());
         }
-        times.entry(name.to_owned()).or_default().push(ns);
+        let units = samples.entry(name.to_owned()).or_default();
+        for (unit, value) in metrics {
+            units.entry(unit.to_owned()).or_default().push(value);
+        }
     }
     for name in order {
-        let Some((op, path_name)) = name.split_once('/') else {
-            continue;
+        let parts: Vec<&str> = name.split('/').collect();
+        let users = match parts[..] {
+            [_, _] => None,
+            [_, _, users] => match users.parse() {
+                Ok(users) => Some(users),
+                Err(_) => continue,
+            },
+            _ => continue,
         };
-        let values = &times[&name];
+        let units = &samples[&name];
         let key = (
-            op.to_owned(),
+            parts[0].to_owned(),
             "go".to_owned(),
-            path_name.to_owned(),
-            (op != "Add").then_some(4),
+            parts[1].to_owned(),
+            users,
         );
-        parsed.records.push(Record::measured(
+        let times = &units["ns/op"];
+        let mut record = Record::measured(
             key,
-            median(values),
-            half_range(values),
+            median(times),
+            half_range(times),
             path.display().to_string(),
-        ));
+        );
+        for (unit, values) in units {
+            match unit.as_str() {
+                "ns/op" => {}
+                "allocs/op" => record.allocs_per_op = Some(median(values)),
+                _ => {
+                    record.metrics.insert(unit.clone(), median(values));
+                }
+            }
+        }
+        parsed.records.push(record);
     }
     if parsed.records.is_empty() && parsed.problems.is_empty() {
         parsed.problems.push(format!(

@@ -29,24 +29,24 @@ const PUBLISHED: [(&str, &str, (&str, &str, &str)); 8] = [
         ("Add", "cpp", "carchive"),
     ),
     (
-        "reva GetUser through a Go plugin",
+        "reva GetUser through a Go plugin (the seed's, stored *User)",
         "69 ns",
-        ("GetUser", "go", "goplugin"),
+        ("GetUser", "go", "goplugin-shared"),
     ),
     (
         "reva GetUserByClaim through a Go plugin",
         "11 ns",
-        ("GetUserByClaim", "go", "goplugin"),
+        ("GetUserByClaim", "go", "goplugin-shared"),
     ),
     (
         "reva GetUserGroups through a Go plugin",
         "73 ns",
-        ("GetUserGroups", "go", "goplugin"),
+        ("GetUserGroups", "go", "goplugin-shared"),
     ),
     (
         "reva FindUsers through a Go plugin",
         "678 ns",
-        ("FindUsers", "go", "goplugin"),
+        ("FindUsers", "go", "goplugin-shared"),
     ),
 ];
 
@@ -192,22 +192,7 @@ pub fn meaning(results: &Results) -> Vec<String> {
             format_ns(native.ns_per_op)
         ));
     }
-    for op in &OPS[1..] {
-        let (Some(view), Some(copied), Some(plugin)) = (
-            find(results, op, "go", "cgo-view", Some(4)),
-            find(results, op, "go", "cgo", Some(4)),
-            find(results, op, "go", "goplugin", Some(4)),
-        ) else {
-            continue;
-        };
-        lines.push(format!(
-            "Go -> Rust {op}: {} for the cgo call, {} more to copy the answer into Go values ({} in all), against {} through the Go plugin.",
-            format_ns(view.ns_per_op),
-            format_ns(copied.ns_per_op - view.ns_per_op),
-            format_ns(copied.ns_per_op),
-            format_ns(plugin.ns_per_op)
-        ));
-    }
+    lines.extend(go_meaning(results));
     if let Some(carchive) = add("cpp", "carchive") {
         lines.push(format!(
             "C++ -> Go c-archive add: {} here ({}), against 1480 ns published for Go 1.18, before Go 1.21 kept the M on C threads.",
@@ -242,6 +227,97 @@ pub fn meaning(results: &Results) -> Vec<String> {
     }
     if let Some(gateway) = &results.gateway {
         lines.extend(gateway_meaning(gateway));
+    }
+    lines
+}
+
+/// The Go host's sentences: each contract against its baseline at 4 users, what the shared
+/// answers cost in memory, and where Rust overtakes the Go plugin as the users grow.
+fn go_meaning(results: &Results) -> Vec<String> {
+    let mut lines = Vec::new();
+    let go = |op: &str, path: &str, users: u64| find(results, op, "go", path, Some(users));
+    let allocs = |r: &Record| cell(r.allocs_per_op, |a| format!(", {a} allocs"));
+    for op in &OPS[1..] {
+        if let (Some(shared), Some(view), Some(plugin)) = (
+            go(op, "cgo-shared", 4),
+            go(op, "cgo-view", 4),
+            go(op, "goplugin-shared", 4),
+        ) {
+            lines.push(format!(
+                "Go -> Rust {op}, answer as shared Go values: {}{} per call, {:.2}x the bare cgo call ({}) and {:.2}x the Go plugin ({}{}), 4 users, keys drawn at random.",
+                format_ns(shared.ns_per_op),
+                allocs(shared),
+                shared.ns_per_op / view.ns_per_op,
+                format_ns(view.ns_per_op),
+                shared.ns_per_op / plugin.ns_per_op,
+                format_ns(plugin.ns_per_op),
+                allocs(plugin),
+            ));
+        }
+        if let (Some(owned), Some(native)) = (go(op, "cgo-owned", 4), go(op, "native-owned", 4)) {
+            lines.push(format!(
+                "Go -> Rust {op}, answer as owned Go values: {}{}, {:.2}x Go native's owned answer ({}{}).",
+                format_ns(owned.ns_per_op),
+                allocs(owned),
+                owned.ns_per_op / native.ns_per_op,
+                format_ns(native.ns_per_op),
+                allocs(native),
+            ));
+        }
+    }
+    let cache = results
+        .records
+        .iter()
+        .filter(|r| r.caller == "go" && r.op == "GetUser" && r.path == "cgo-shared")
+        .filter_map(|r| Some((r.users?, *r.metrics.get("cache-B/user")?)))
+        .max_by_key(|(users, _)| *users);
+    if let Some((users, bytes)) = cache {
+        lines.push(format!(
+            "The shared answers cost Go memory: {bytes:.0} bytes per user once every user has been asked for ({users} users)."
+        ));
+    }
+    for op in ["GetUser", "FindUsers"] {
+        let mut sizes: Vec<u64> = results
+            .records
+            .iter()
+            .filter(|r| r.caller == "go" && r.op == op && r.path == "cgo-shared")
+            .filter_map(|r| r.users)
+            .collect();
+        sizes.sort_unstable();
+        let faster = |users: u64| match (
+            go(op, "cgo-shared", users),
+            go(op, "goplugin-shared", users),
+        ) {
+            (Some(rust), Some(plugin)) => Some((rust.ns_per_op < plugin.ns_per_op, rust, plugin)),
+            _ => None,
+        };
+        let mut previous: Option<u64> = None;
+        for &users in &sizes {
+            let Some((true, rust, plugin)) = faster(users) else {
+                previous = Some(users);
+                continue;
+            };
+            let before = previous.map_or("at the smallest size measured".to_owned(), |p| {
+                format!("between {p} and {users} users")
+            });
+            lines.push(format!(
+                "{op} through Rust (shared) overtakes the Go plugin {before}: {} against {} at {users} users.",
+                format_ns(rust.ns_per_op),
+                format_ns(plugin.ns_per_op)
+            ));
+            if let (Some(&largest), true) = (sizes.last(), users != *sizes.last().unwrap_or(&users))
+            {
+                if let Some((_, rust, plugin)) = faster(largest) {
+                    lines.push(format!(
+                        "At {largest} users: {} against {} ({:.0}x).",
+                        format_ns(rust.ns_per_op),
+                        format_ns(plugin.ns_per_op),
+                        plugin.ns_per_op / rust.ns_per_op
+                    ));
+                }
+            }
+            break;
+        }
     }
     lines
 }
@@ -304,31 +380,27 @@ pub fn write(results: &Results, dir: &Path) -> io::Result<String> {
             charts.push((op, file));
         }
     }
-    let mut sweep_series = Vec::new();
-    for op in ["GetUser", "FindUsers"] {
-        for path in ["native", "static"] {
-            let mut points: Vec<(f64, f64)> = results
-                .records
-                .iter()
-                .filter(|r| {
-                    r.op == op
-                        && r.caller == "cpp"
-                        && r.path == path
-                        && r.users.is_some_and(|u| u >= 1000)
-                })
-                .map(|r| (r.users.unwrap_or(0) as f64, r.ns_per_op))
-                .collect();
-            points.sort_by(|a, b| a.0.total_cmp(&b.0));
-            if !points.is_empty() {
-                sweep_series.push((format!("{op} cpp {path}"), points));
-            }
+    let mut sweeps = Vec::new();
+    for (caller, paths, first_size, file) in [
+        ("cpp", &["native", "static"][..], 1000, "charts/users.svg"),
+        (
+            "go",
+            &[
+                "native-shared",
+                "goplugin-shared",
+                "cgo-shared",
+                "cgo-owned",
+            ][..],
+            4,
+            "charts/users-go.svg",
+        ),
+    ] {
+        let series = sweep_series(results, caller, paths, first_size);
+        if !series.is_empty() {
+            let title = format!("Cost against the number of users ({caller}), log-log");
+            fs::write(dir.join(file), charts::lines(&title, &series))?;
+            sweeps.push((caller, file));
         }
-    }
-    if !sweep_series.is_empty() {
-        fs::write(
-            dir.join("charts/users.svg"),
-            charts::lines("Cost against the number of users (C++)", &sweep_series),
-        )?;
     }
     let flamegraphs: Vec<String> = fs::read_dir(dir.join("flamegraphs"))
         .map(|entries| {
@@ -342,16 +414,46 @@ pub fn write(results: &Results, dir: &Path) -> io::Result<String> {
         })
         .unwrap_or_default();
 
-    let markdown = markdown(results, &charts, !sweep_series.is_empty(), &flamegraphs);
+    let markdown = markdown(results, &charts, &sweeps, &flamegraphs);
     fs::write(dir.join("report.md"), &markdown)?;
     fs::write(dir.join("report.html"), html(&markdown))?;
     Ok(markdown)
 }
 
+/// One line per op and path: ns per call against users, from `first_size` users up.
+fn sweep_series(
+    results: &Results,
+    caller: &str,
+    paths: &[&str],
+    first_size: u64,
+) -> Vec<(String, Vec<(f64, f64)>)> {
+    let mut series = Vec::new();
+    for op in ["GetUser", "FindUsers"] {
+        for path in paths {
+            let mut points: Vec<(f64, f64)> = results
+                .records
+                .iter()
+                .filter(|r| {
+                    r.op == op
+                        && r.caller == caller
+                        && r.path == *path
+                        && r.users.is_some_and(|u| u >= first_size)
+                })
+                .map(|r| (r.users.unwrap_or(0) as f64, r.ns_per_op))
+                .collect();
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            if points.len() > 1 {
+                series.push((format!("{op} {caller} {path}"), points));
+            }
+        }
+    }
+    series
+}
+
 fn markdown(
     results: &Results,
     charts: &[(&str, String)],
-    sweeps: bool,
+    sweeps: &[(&str, &str)],
     flamegraphs: &[String],
 ) -> String {
     let m = &results.machine;
@@ -405,7 +507,7 @@ fn markdown(
                 .unwrap_or(&r.source)
         );
     }
-    md.push_str("\nPaths: `native` the caller's own language (inline for C++ Add), `native_noinline` a C function in its own file, `static`/`dynamic`/`dlopen`/`lto` the Rust plugin linked as an archive, as a shared library, loaded at run time, or with cross-language LTO; `cgo` Rust through cgo with the answer copied into Go values, `cgo-view` the same call leaving the answer in Rust, `cgo-c` a C function through cgo; `goplugin` a Go plugin; `carchive` a Go c-archive; `c` a C function.\n");
+    md.push_str("\nPaths: `native` the caller's own language (inline for C++ Add), `native_noinline` a C function in its own file, `static`/`dynamic`/`dlopen`/`lto` the Rust plugin linked as an archive, as a shared library, loaded at run time, or with cross-language LTO; `native-shared`/`native-owned` Go's own code (reva's) returning its stored user or a copy, `goplugin-shared`/`-owned` the same code as a Go plugin, `cgo-shared`/`cgo-owned` Rust through cgo answering Go values (built once per user) or copies of them, `cgo-view` the bare cgo call leaving the answer in Rust, `cgo-c` a C function through cgo; `goplugin` a Go plugin; `carchive` a Go c-archive; `c` a C function.\n");
 
     md.push_str("\n## Published figures, measured on other machines\n\n| what | published (other machine) | here |\n|---|---|---|\n");
     for (what, published, (op, caller, path)) in PUBLISHED {
@@ -414,26 +516,40 @@ fn markdown(
         let _ = writeln!(md, "| {what} | {published} | {here} |");
     }
 
-    if sweeps {
-        md.push_str("\n## Cost against the number of users (C++ -> Rust archive, and native C++)\n\n| op | path | users | ns per call | x native |\n|---|---|---:|---:|---:|\n");
+    for (caller, chart) in sweeps {
+        let (title, first_size) = match *caller {
+            "cpp" => ("C++ -> Rust archive, and native C++", 1000),
+            _ => ("Go: native, Go plugin, Rust through cgo", 4),
+        };
+        let _ = write!(md, "\n## Cost against the number of users ({title})\n\n| op | path | users | ns per call | x native | allocs |\n|---|---|---:|---:|---:|---:|\n");
         let mut rows: Vec<&Record> = results
             .records
             .iter()
-            .filter(|r| r.caller == "cpp" && r.users.is_some_and(|u| u >= 1000))
+            .filter(|r| r.caller == *caller && r.users.is_some_and(|u| u >= first_size))
+            .filter(|r| {
+                *caller != "go"
+                    || results.records.iter().any(|o| {
+                        o.caller == "go"
+                            && o.op == r.op
+                            && o.path == r.path
+                            && o.users.is_some_and(|u| u > 4)
+                    })
+            })
             .collect();
         rows.sort_by_key(|r| (order(r).0, r.path.clone(), r.users));
         for r in rows {
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 r.op,
                 r.path,
                 r.users.unwrap_or(0),
                 format_ns(r.ns_per_op),
-                cell(r.ratio_to_native, |v| format!("{v:.2}"))
+                cell(r.ratio_to_native, |v| format!("{v:.2}")),
+                cell(r.allocs_per_op, |v| format!("{v}"))
             );
         }
-        md.push_str("\n![cost against users](charts/users.svg)\n");
+        let _ = writeln!(md, "\n![cost against users, {caller}]({chart})");
     }
     if !charts.is_empty() {
         md.push_str("\n## Charts\n\n");

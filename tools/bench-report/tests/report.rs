@@ -93,6 +93,23 @@ fn reads_every_format_and_computes_medians_and_ratios() {
         record(r, "GetUser", "go", "cgo-view", Some(4)).ns_per_op,
         60.0
     );
+    let shared = record(r, "GetUser", "go", "cgo-shared", Some(4));
+    assert_eq!(shared.allocs_per_op, Some(0.0));
+    assert_eq!(shared.metrics.get("cache-B/user"), Some(&262.0));
+    assert_eq!(
+        shared.ratio_to_native,
+        Some(66.0 / 16.0),
+        "shared paths compare with native-shared"
+    );
+    assert_eq!(
+        record(r, "GetUser", "go", "cgo-owned", Some(4)).ratio_to_native,
+        Some(1.5),
+        "owned paths compare with native-owned"
+    );
+    assert_eq!(
+        record(r, "GetUser", "go", "goplugin-shared", Some(1000)).ratio_to_native,
+        Some(1.05)
+    );
     assert!(
         (record(r, "Add", "go", "cgo", None).ratio_to_native.unwrap() - 31.5 / 1.7).abs() < 1e-9
     );
@@ -148,6 +165,15 @@ fn writes_json_markdown_html_and_charts() {
     assert!(markdown.contains(
         "and the same 10 instructions per call: calling Rust through the C ABI is a plain C call"
     ));
+    assert!(markdown.contains("Go -> Rust GetUser, answer as shared Go values: 66.00 ns, 0 allocs per call, 1.10x the bare cgo call (60.00 ns) and 3.30x the Go plugin (20.00 ns, 0 allocs)"), "{markdown}");
+    assert!(markdown.contains("Go -> Rust GetUser, answer as owned Go values: 165.00 ns, 2 allocs, 1.50x Go native's owned answer (110.00 ns, 2 allocs)."));
+    assert!(markdown.contains("367 bytes per user once every user has been asked for (1000 users)"));
+    assert!(markdown.contains("GetUser through Rust (shared) overtakes the Go plugin between 4 and 100 users: 70.00 ns against 210.00 ns at 100 users."), "{markdown}");
+    assert!(
+        markdown.contains("| GetUser | cgo-shared | 1000 | 84.00 ns | 0.08 | 0 |"),
+        "{markdown}"
+    );
+    assert!(dir.join("charts/users-go.svg").exists());
     assert!(markdown.contains("FindUsers from C++ grows 1166.7x from 1000 to 1000000 users"));
     assert!(markdown.contains("Through the HTTP gateway the Rust echo plugin served 27000 requests/s (median of the rounds): 0.90x the native Go handler (30000) and 0.93x the Go plugin (29000)"), "{markdown}");
     assert!(markdown.contains("60 hot reloads of the Rust plugin under load: 0 of 90000 requests failed, 1 plugin file mapped at the end, resident memory 380 KiB larger"));

@@ -13,7 +13,7 @@ use crate::error::{status_name, Status};
 pub const RP_ABI_VERSION_MAJOR: u32 = 1;
 /// ABI minor version: bumped when functions are added at the end of `rp_plugin_descriptor`.
 /// A host built against minor N works with any plugin of the same major and minor >= N.
-pub const RP_ABI_VERSION_MINOR: u32 = 1;
+pub const RP_ABI_VERSION_MINOR: u32 = 2;
 
 /// The library's version (Cargo's), NUL-terminated.
 static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
@@ -87,6 +87,8 @@ pub struct rp_plugin_descriptor {
     /// Since ABI 1.1.
     pub user_manager_new_from_file_limited:
         unsafe extern "C" fn(rp_str, u64, *mut *mut rp_user_manager) -> Status,
+    /// Since ABI 1.2.
+    pub user_manager_users: unsafe extern "C" fn(*const rp_user_manager) -> *const rp_user,
 }
 
 /// The descriptor is immutable static data.
@@ -113,6 +115,7 @@ static DESCRIPTOR: SharedDescriptor = SharedDescriptor(rp_plugin_descriptor {
     user_manager_get_user_groups: rp_user_manager_get_user_groups,
     user_manager_find_users: rp_user_manager_find_users,
     user_manager_new_from_file_limited: rp_user_manager_new_from_file_limited,
+    user_manager_users: rp_user_manager_users,
 });
 
 /// The plugin descriptor: a static struct, never NULL, never freed, valid while the library is

@@ -237,6 +237,23 @@ pub unsafe extern "C" fn rp_user_manager_user_count(manager: *const rp_user_mana
     unsafe { rp_user_manager::from_ptr(manager) }.map_or(0, |m| m.users.len())
 }
 
+/// All users of `manager`, in file order: an array of `rp_user_manager_user_count(manager)` views,
+/// owned by `manager` (valid until it is freed). Every user the queries below return is an element
+/// of this array, so `user - rp_user_manager_users(manager)` is that user's index in file order:
+/// hosts use it to keep values per user (the Go binding keeps its Go copies this way).
+///
+/// Returns NULL if `manager` is NULL; a manager without users returns a pointer that must not be
+/// read. Never fails. Added in ABI 1.2.
+/// Thread-safety: may be called concurrently with any query.
+///
+/// # Safety
+/// `manager` is NULL or a manager from `rp_user_manager_new_*` that has not been freed.
+#[no_mangle]
+pub unsafe extern "C" fn rp_user_manager_users(manager: *const rp_user_manager) -> *const rp_user {
+    // SAFETY: NULL or a live manager, as documented.
+    unsafe { rp_user_manager::from_ptr(manager) }.map_or(std::ptr::null(), |m| m.users.as_ptr())
+}
+
 /// reva's GetUser: the first user, in file order, whose opaque id *or username* equals
 /// `opaque_id`, and whose idp equals `idp` (any idp when `idp` is empty).
 ///
