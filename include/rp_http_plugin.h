@@ -1,12 +1,15 @@
 /*
  * rp_http_plugin.h: the C ABI of HTTP plugins. A plugin (a shared library) exports one function,
  * rp_http_plugin_get_descriptor(), returning its descriptor: ABI version, name, version, and the
- * lifecycle create -> init -> handle* -> close -> destroy. A host gives each instance a table of
- * callbacks (rp_http_host) through which `handle` reads the request and writes the response.
+ * lifecycle create -> init -> (serve | handle)* -> close -> destroy. Since ABI 1.1 `serve` takes the
+ * whole request in one struct and gives the whole response back in one (one call per request); 1.0
+ * plugins have only `handle`, which reads the request and writes the response through a table of
+ * host callbacks (rp_http_host), and a 1.1 host still runs them.
  *
- * Ownership: the host owns requests, responses and the callback table; the plugin owns instances
- * (freed by `destroy`). Strings are rp_str views (see rp_common.h): those the host returns live
- * until `handle` returns; those passed to the host are copied by it.
+ * Ownership: the host owns requests and the callback table; the plugin owns instances (freed by
+ * `destroy`) and the responses `serve` returns (until `release_response`). Strings are rp_str views
+ * (see rp_common.h): a request's live until `serve`/`handle` returns; a served response's until
+ * `release_response`; those passed to the host's callbacks are copied by it.
  *
  * Writing a plugin in Rust: implement rp_http_plugin::HttpPlugin and call rp_http_plugin::export_http_plugin!
  * (rust-plugin/rp-http-plugin/). In C: define rp_http_plugin_get_descriptor() returning a static descriptor.
@@ -31,7 +34,7 @@
  * ABI minor version: bumped when fields are added at the end of the descriptor or the host
  * vtable. A host built against minor N works with any plugin of the same major and minor >= N.
  */
-#define RP_HTTP_ABI_VERSION_MINOR 0
+#define RP_HTTP_ABI_VERSION_MINOR 1
 
 /**
  * A plugin instance, opaque to the host.
@@ -100,8 +103,10 @@ typedef struct rp_http_host {
  * `rp_http_plugin_get_descriptor()`. The first three fields keep their place in every ABI version.
  *
  * A host must check, before calling anything through it, that `abi_version_major ==
- * RP_HTTP_ABI_VERSION_MAJOR`, `abi_version_minor >= RP_HTTP_ABI_VERSION_MINOR` and `struct_size >=
- * sizeof(rp_http_plugin_descriptor)`: `rp_http_plugin_check_descriptor()` does exactly that.
+ * RP_HTTP_ABI_VERSION_MAJOR` and that `struct_size` covers the fields of its minor version:
+ * `rp_http_plugin_check_descriptor()` does exactly that. A 1.1 host serves 1.0 plugins (whose
+ * descriptor ends before `serve`) through `handle` and the callbacks, and 1.1 plugins through
+ * `serve` (`rp_http_plugin_serves()` tells which).
  *
  * The lifecycle of an instance, each step at most once and in this order:
  * `create` -> `init` -> any number of `handle` -> `close` -> `destroy`. `destroy` may follow
@@ -113,7 +118,56 @@ typedef struct rp_http_host {
  * Every function that returns an `rp_status` contains panics (`RP_PANIC`) and sets the plugin's
  * per-thread last error, read with `last_error_message`: each plugin has its own, so a host must
  * ask the plugin that failed.
+ * One header of a request or a response: views, owned as the struct holding them says.
  */
+typedef struct rp_http_header {
+  rp_str name;
+  rp_str value;
+} rp_http_header;
+
+/**
+ * A whole request, as a 1.1 host hands it to `serve`. The host owns everything it points to,
+ * readable until `serve` returns. `headers` may be NULL when `header_count` is 0; header names
+ * are compared ignoring ASCII case; a name may repeat (one entry per value, in order). Since 1.1.
+ */
+typedef struct rp_http_request_data {
+  /**
+   * `"GET"`, `"POST"`...
+   */
+  rp_str method;
+  /**
+   * The path, without the query string.
+   */
+  rp_str path;
+  const struct rp_http_header *headers;
+  size_t header_count;
+  /**
+   * The whole body (empty when there is none).
+   */
+  rp_str body;
+} rp_http_request_data;
+
+/**
+ * A whole response, as `serve` fills it. The plugin owns everything it points to, readable until
+ * the host passes the struct to `release_response`; the host copies what it needs first. Since 1.1.
+ */
+typedef struct rp_http_response_data {
+  /**
+   * 100..=999.
+   */
+  int32_t status;
+  /**
+   * Each one valid for HTTP/1.1 (a token name; a value without CR, LF or NUL), one per value.
+   */
+  const struct rp_http_header *headers;
+  size_t header_count;
+  rp_str body;
+  /**
+   * The plugin's own, for `release_response`; the host leaves it alone.
+   */
+  void *plugin_data;
+} rp_http_response_data;
+
 typedef struct rp_http_plugin_descriptor {
   uint32_t abi_version_major;
   uint32_t abi_version_minor;
@@ -163,6 +217,22 @@ typedef struct rp_http_plugin_descriptor {
    * call into the same plugin. Never NULL.
    */
   const char *(*last_error_message)(void);
+  /**
+   * Since 1.1: serves one request in one call. Reads `*request` (see `rp_http_request_data`)
+   * and, on `RP_OK`, fills `*response`, which the host must hand back to `release_response`
+   * exactly once after copying what it needs. Any other status means the handler failed
+   * (`*response` untouched, nothing to release; the host answers 500 with
+   * `last_error_message()`). May run on several threads at once, as `handle`.
+   */
+  rp_status (*serve)(const struct rp_http_plugin *plugin,
+                     const struct rp_http_request_data *request,
+                     struct rp_http_response_data *response);
+  /**
+   * Since 1.1: frees what a successful `serve` put in `*response` and zeroes it. Accepts NULL
+   * and a zeroed response. Never fails.
+   */
+  void (*release_response)(const struct rp_http_plugin *plugin,
+                           struct rp_http_response_data *response);
 } rp_http_plugin_descriptor;
 
 /**
@@ -195,21 +265,35 @@ const rp_http_plugin_descriptor *rp_http_plugin_get_descriptor(void);
 #endif
 
 /**
+ * The size of a 1.0 descriptor, which ends before `serve`: a 1.1 host still runs 1.0 plugins.
+ */
+#define RP_HTTP_DESCRIPTOR_SIZE_1_0 offsetof(rp_http_plugin_descriptor, serve)
+
+/**
  * Checks a plugin's descriptor against the ABI this header describes: RP_OK when the host may use
- * it; RP_ABI_MISMATCH when its major version differs, its minor version is older or its descriptor
- * is smaller than this header's; RP_INVALID_ARGUMENT when `descriptor` is NULL.
+ * it (same major version, and a descriptor as large as its minor version needs: 1.0 plugins are
+ * accepted); RP_ABI_MISMATCH otherwise; RP_INVALID_ARGUMENT when `descriptor` is NULL.
  */
 static inline rp_status rp_http_plugin_check_descriptor(const rp_http_plugin_descriptor *descriptor) {
-  const uint32_t required_minor = RP_HTTP_ABI_VERSION_MINOR;
   if (descriptor == NULL) {
     return RP_INVALID_ARGUMENT;
   }
   if (descriptor->abi_version_major != RP_HTTP_ABI_VERSION_MAJOR ||
-      descriptor->abi_version_minor < required_minor ||
-      descriptor->struct_size < sizeof(rp_http_plugin_descriptor)) {
+      descriptor->struct_size < (descriptor->abi_version_minor >= 1 ? sizeof(rp_http_plugin_descriptor)
+                                                                    : RP_HTTP_DESCRIPTOR_SIZE_1_0)) {
     return RP_ABI_MISMATCH;
   }
   return RP_OK;
+}
+
+/**
+ * Whether a checked descriptor has `serve` and `release_response` (ABI 1.1 and later): 1 to serve
+ * requests in one call, 0 to serve them through `handle` and the callbacks.
+ */
+static inline int rp_http_plugin_serves(const rp_http_plugin_descriptor *descriptor) {
+  return descriptor->abi_version_minor >= 1 &&
+         descriptor->struct_size >= sizeof(rp_http_plugin_descriptor) &&
+         descriptor->serve != NULL && descriptor->release_response != NULL;
 }
 
 #endif /* RP_HTTP_PLUGIN_HELPERS_H */

@@ -2,6 +2,10 @@
  * hello_plugin: an HTTP plugin written in C against rp_http_plugin.h, the smallest complete one.
  * It answers "hello, <X-Name header or world>" with status 200. Built as libhello-c.so by
  * `make c-host` and served by the C lifecycle test; the Go gateway serves it like a Rust plugin.
+ *
+ * It is an ABI 1.0 plugin on purpose: its descriptor ends before `serve`, so hosts serve it through
+ * `handle` and their callbacks, which shows (and the tests check) that 1.1 hosts still run plugins
+ * built before 1.1.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,8 +69,17 @@ static void destroy(rp_http_plugin *plugin) { free(plugin); }
 static const char *last_error_message(void) { return last_error; }
 
 static const rp_http_plugin_descriptor descriptor = {
-    RP_HTTP_ABI_VERSION_MAJOR, RP_HTTP_ABI_VERSION_MINOR, sizeof(rp_http_plugin_descriptor),
-    "hello-c", "1.0.0", create, init, handle, close_plugin, destroy, last_error_message,
+    .abi_version_major = RP_HTTP_ABI_VERSION_MAJOR,
+    .abi_version_minor = 0,
+    .struct_size = RP_HTTP_DESCRIPTOR_SIZE_1_0,
+    .plugin_name = "hello-c",
+    .plugin_version = "1.0.0",
+    .create = create,
+    .init = init,
+    .handle = handle,
+    .close = close_plugin,
+    .destroy = destroy,
+    .last_error_message = last_error_message,
 };
 
 const rp_http_plugin_descriptor *rp_http_plugin_get_descriptor(void) { return &descriptor; }

@@ -133,11 +133,54 @@ static const char *response_header(const rp_http_response *response, const char 
   return NULL;
 }
 
-/* Serves `request` with `plugin` into a fresh `*response` (release it with response_free). */
+/* Whether serve() uses `handle` and the callbacks even for plugins that have `serve` (ABI 1.0). */
+static int force_callbacks;
+
+/* Serves `request` through a 1.1 plugin's `serve`: one call, the response copied out with the
+ * setters above (which check it as they check a 1.0 plugin's), then released. */
+static rp_status serve_whole(const rp_http_plugin_handle *plugin, const rp_http_request *request,
+                             rp_http_response *response) {
+  rp_http_header headers[MAX_HEADERS];
+  rp_http_request_data data;
+  rp_http_response_data out;
+  rp_status status;
+  size_t i;
+  for (i = 0; i < request->header_count; i++) {
+    headers[i].name = rp_cstr(request->header_names[i]);
+    headers[i].value = rp_cstr(request->header_values[i]);
+  }
+  data.method = rp_cstr(request->method);
+  data.path = rp_cstr(request->path);
+  data.headers = headers;
+  data.header_count = request->header_count;
+  data.body = rp_cstr(request->body);
+  memset(&out, 0, sizeof out);
+  status = plugin->api->serve(plugin->instance, &data, &out);
+  if (status != RP_OK) {
+    CHECK(out.plugin_data == NULL);
+    return status;
+  }
+  CHECK_STATUS(set_status(response, out.status), RP_OK);
+  for (i = 0; i < out.header_count; i++) {
+    CHECK_STATUS(set_header(response, out.headers[i].name, out.headers[i].value), RP_OK);
+  }
+  CHECK_STATUS(set_body(response, out.body), RP_OK);
+  plugin->api->release_response(plugin->instance, &out);
+  CHECK(out.plugin_data == NULL && out.headers == NULL);
+  plugin->api->release_response(plugin->instance, &out); /* a zeroed response: nothing to free */
+  plugin->api->release_response(plugin->instance, NULL);
+  return RP_OK;
+}
+
+/* Serves `request` with `plugin` into a fresh `*response` (release it with response_free): in one
+ * call for a 1.1 plugin, through the callbacks for a 1.0 one (or when force_callbacks is set). */
 static rp_status serve(const rp_http_plugin_handle *plugin, const rp_http_request *request,
                        rp_http_response *response) {
   memset(response, 0, sizeof *response);
   response->status = 200;
+  if (rp_http_plugin_serves(plugin->api) && !force_callbacks) {
+    return serve_whole(plugin, request, response);
+  }
   return plugin->api->handle(plugin->instance, request, response);
 }
 
@@ -231,6 +274,7 @@ static void test_plugin_written_in_c(void) {
   const char *path = library(c_build, "hello-c");
   CHECK_STATUS(load(path, "", &hello), RP_OK);
   CHECK(strcmp(hello.api->plugin_name, "hello-c") == 0);
+  CHECK(hello.api->abi_version_minor == 0 && !rp_http_plugin_serves(hello.api)); /* a 1.0 plugin */
   CHECK_STATUS(serve(&hello, &request, &response), RP_OK);
   CHECK(response.body != NULL && strcmp(response.body, "hello, C host") == 0);
   response_free(&response);
@@ -240,7 +284,7 @@ static void test_plugin_written_in_c(void) {
   response_free(&response);
   unload(&hello);
   CHECK(path_is_mapped(path) == 0);
-  printf("hello-c (a plugin written in C) served and unloaded\n");
+  printf("hello-c (a plugin written in C against ABI 1.0) served through the callbacks, unloaded\n");
 }
 
 static void *serve_faulty(void *plugin) {
@@ -444,6 +488,40 @@ static void test_refusals(void) {
   CHECK_STATUS(echo.api->init(instance, rp_cstr("")), RP_INVALID_ARGUMENT);
   CHECK_STATUS(echo.api->handle(instance, NULL, &response), RP_INVALID_ARGUMENT);
   CHECK_STATUS(echo.api->handle(NULL, &request, &response), RP_INVALID_ARGUMENT);
+  {
+    /* serve's own checks: NULL pointers, headers NULL with a count, a header HTTP/1.1 cannot send. */
+    rp_http_header bad_type = {{"Content-Type", 12}, {"text/plain\r\nX-Injected: 1", 25}};
+    rp_http_request_data data = {{"GET", 3}, {"/", 1}, NULL, 1, {"", 0}};
+    rp_http_response_data out;
+    memset(&out, 0, sizeof out);
+    CHECK_STATUS(echo.api->serve(instance, NULL, &out), RP_INVALID_ARGUMENT);
+    CHECK_STATUS(echo.api->serve(instance, &data, NULL), RP_INVALID_ARGUMENT);
+    CHECK_STATUS(echo.api->serve(NULL, &data, &out), RP_INVALID_ARGUMENT);
+    CHECK_STATUS(echo.api->serve(instance, &data, &out), RP_INVALID_ARGUMENT);
+    CHECK(strstr(echo.api->last_error_message(), "request.headers") != NULL);
+    data.headers = &bad_type;
+    CHECK_STATUS(echo.api->serve(instance, &data, &out), RP_INVALID_ARGUMENT);
+    CHECK(strstr(echo.api->last_error_message(), "not a header HTTP/1.1 can send") != NULL);
+    CHECK(out.plugin_data == NULL);
+  }
+  {
+    /* The descriptor check: a 1.0 descriptor is accepted and has no serve; a 1.1 one as small as
+     * 1.0's, or another major version, is refused. */
+    rp_http_plugin_descriptor copy = *echo.api;
+    CHECK_STATUS(rp_http_plugin_check_descriptor(&copy), RP_OK);
+    CHECK(rp_http_plugin_serves(&copy));
+    copy.struct_size = RP_HTTP_DESCRIPTOR_SIZE_1_0;
+    CHECK_STATUS(rp_http_plugin_check_descriptor(&copy), RP_ABI_MISMATCH);
+    copy.abi_version_minor = 0;
+    CHECK_STATUS(rp_http_plugin_check_descriptor(&copy), RP_OK);
+    CHECK(!rp_http_plugin_serves(&copy));
+    copy.struct_size = RP_HTTP_DESCRIPTOR_SIZE_1_0 - 1;
+    CHECK_STATUS(rp_http_plugin_check_descriptor(&copy), RP_ABI_MISMATCH);
+    copy = *echo.api;
+    copy.abi_version_major = 2;
+    CHECK_STATUS(rp_http_plugin_check_descriptor(&copy), RP_ABI_MISMATCH);
+    CHECK_STATUS(rp_http_plugin_check_descriptor(NULL), RP_INVALID_ARGUMENT);
+  }
   CHECK_STATUS(echo.api->close(instance), RP_OK);
   CHECK_STATUS(echo.api->handle(instance, &request, &response), RP_INVALID_ARGUMENT);
   CHECK(strstr(echo.api->last_error_message(), "after close") != NULL);
@@ -459,7 +537,11 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s RUST_LIB_DIR C_HOST_BUILD_DIR (existing directories)\n", argv[0]);
     return 2;
   }
-  test_echo_and_two_base64_versions();
+  test_echo_and_two_base64_versions(); /* through serve (ABI 1.1) */
+  force_callbacks = 1;
+  test_echo_and_two_base64_versions(); /* the same plugins through handle and the callbacks (1.0) */
+  test_faults();
+  force_callbacks = 0;
   test_plugin_written_in_c();
   test_faults();
   test_reload();

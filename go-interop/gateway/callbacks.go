@@ -1,6 +1,6 @@
 package gateway
 
-// The host callbacks the Rust plugins call during handle (through the C trampolines of host.c).
+// The host callbacks ABI 1.0 plugins call during handle (through the C trampolines of host.c).
 // The request and response "pointers" are the call's id in the calls registry: a plugin that
 // passes anything else gets RP_INVALID_ARGUMENT, never a crash. Views returned to the plugin point
 // into Go memory pinned until handle returns; what the plugin sets is copied.
@@ -45,8 +45,12 @@ func unregister(id uintptr) {
 	}
 }
 
+// callbacks counts the callbacks 1.0 plugins made (read by the tests: 1.1 plugins make none).
+var callbacks atomic.Int64
+
 // lookup finds the call whose id a plugin passed as its request or response pointer.
 func lookup(pointer unsafe.Pointer) *call {
+	callbacks.Add(1)
 	c, ok := calls.Load(uintptr(pointer))
 	if !ok {
 		return nil

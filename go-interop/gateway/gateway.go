@@ -14,12 +14,18 @@ package gateway
 // The C host's loader library; `make loader` (or `make c-host`) builds it.
 #cgo LDFLAGS: ${SRCDIR}/../../c-host/build/librp_loader.a
 #cgo LDFLAGS: -ldl
+// gw_serve neither keeps Go pointers nor calls back into Go: its out-params stay on the stack.
+#cgo noescape gw_serve
+#cgo nocallback gw_serve
 #include <stdlib.h>
 #include "rp_loader.h"
 
 rp_status gw_load(const char *path, const char *config, rp_http_plugin_handle *plugin,
                   char *error, size_t capacity);
 rp_status gw_handle(const rp_http_plugin_handle *plugin, uintptr_t call, char **error);
+rp_status gw_serve(const rp_http_plugin_handle *plugin, const char *text, const size_t *lengths,
+                   size_t header_count, const char *body, size_t body_len, char *out,
+                   size_t capacity, size_t *size, char **spill, char **error);
 */
 import "C"
 
@@ -34,6 +40,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -42,6 +49,13 @@ import (
 	"syscall"
 	"unsafe"
 )
+
+// ABIVersion is the HTTP plugin ABI this gateway is built against (rp_http_plugin.h): it serves
+// plugins of the same major version, 1.0 ones included.
+var ABIVersion = fmt.Sprintf("%d.%d", C.RP_HTTP_ABI_VERSION_MAJOR, C.RP_HTTP_ABI_VERSION_MINOR)
+
+// descriptorSize is sizeof(rp_http_plugin_descriptor) in that header.
+const descriptorSize = C.sizeof_rp_http_plugin_descriptor
 
 // errorCapacity is the size of the buffers the C side writes messages into.
 const errorCapacity = 1024
@@ -111,6 +125,8 @@ type generation struct {
 	source  string
 	copy    string
 	plugin  *C.rp_http_plugin_handle // C memory
+	// serves: the plugin has ABI 1.1's serve (one call per request); else handle and callbacks.
+	serves  bool
 	name    string
 	version string
 	// refs counts the route's reference (1 while current) and the requests in flight; the
@@ -362,6 +378,7 @@ func (g *Gateway) load(r *route, source string) (*generation, error) {
 		source:   source,
 		copy:     copyPath,
 		plugin:   plugin,
+		serves:   C.rp_http_plugin_serves(plugin.api) != 0,
 		name:     C.GoString(plugin.api.plugin_name),
 		version:  C.GoString(plugin.api.plugin_version),
 		unloaded: make(chan struct{}),
@@ -489,20 +506,63 @@ func (r *route) serve(w http.ResponseWriter, request goRequest) {
 		return
 	}
 	defer gen.release()
+	if gen.serves {
+		gen.serveWhole(w, request)
+		return
+	}
 	c := &call{request: request, response: newBufferedResponse()}
 	id := register(c)
 	var message *C.char
 	status := C.gw_handle(gen.plugin, C.uintptr_t(id), &message)
 	unregister(id)
 	if status != C.RP_OK {
-		defer C.free(unsafe.Pointer(message))
-		text := fmt.Sprintf("plugin %s %s failed: %s: %s", gen.name, gen.version,
-			C.GoString(C.rp_status_str(status)), C.GoString(message))
-		gen.gateway.logger.Printf("%s: %s", r.path, text)
-		http.Error(w, text, http.StatusInternalServerError)
+		gen.fail(w, status, message)
 		return
 	}
 	c.response.writeTo(w)
+}
+
+// fail answers 500 with the plugin's status and message (C memory, freed here).
+func (gen *generation) fail(w http.ResponseWriter, status C.rp_status, message *C.char) {
+	defer C.free(unsafe.Pointer(message))
+	text := fmt.Sprintf("plugin %s %s failed: %s: %s", gen.name, gen.version,
+		C.GoString(C.rp_status_str(status)), C.GoString(message))
+	gen.gateway.logger.Printf("%s: %s", gen.route, text)
+	http.Error(w, text, http.StatusInternalServerError)
+}
+
+// serveWhole serves one request through ABI 1.1's serve: the request goes to C in one pooled,
+// pointer-free buffer and the response comes back in another, in one cgo call.
+func (gen *generation) serveWhole(w http.ResponseWriter, request goRequest) {
+	x := exchanges.Get().(*exchange)
+	defer exchanges.Put(x)
+	headerCount := x.encode(request.r)
+	var body *C.char
+	if len(request.body) > 0 {
+		body = (*C.char)(unsafe.Pointer(&request.body[0]))
+	}
+	var size C.size_t
+	var spill, message *C.char
+	status := C.gw_serve(gen.plugin, (*C.char)(unsafe.Pointer(unsafe.SliceData(x.text))), &x.lengths[0],
+		C.size_t(headerCount), body, C.size_t(len(request.body)),
+		(*C.char)(unsafe.Pointer(&x.out[0])), C.size_t(len(x.out)), &size, &spill, &message)
+	runtime.KeepAlive(request.body)
+	if status != C.RP_OK {
+		gen.fail(w, status, message)
+		return
+	}
+	var out []byte
+	if spill != nil {
+		defer C.free(unsafe.Pointer(spill))
+		out = unsafe.Slice((*byte)(unsafe.Pointer(spill)), int(size))
+	} else {
+		out = x.out[:size]
+	}
+	if err := writeResponse(w, out); err != nil {
+		text := fmt.Sprintf("plugin %s %s returned an unusable response: %v", gen.name, gen.version, err)
+		gen.gateway.logger.Printf("%s: %s", gen.route, text)
+		http.Error(w, text, http.StatusInternalServerError)
+	}
 }
 
 // Generation describes one loaded plugin file.

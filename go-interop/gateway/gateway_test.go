@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -133,7 +135,11 @@ func currentGeneration(t *testing.T, g *Gateway, route string) Generation {
 
 func TestEchoAndTwoVersionsOfBase64SideBySide(t *testing.T) {
 	_, s := server(t)
+	before := callbacks.Load()
 	a := send(t, "POST", s.URL+"/echo", "hello", "Content-Type", "text/plain")
+	if made := callbacks.Load() - before; made != 0 {
+		t.Errorf("an ABI %s plugin made %d callbacks for one request, want 0 (one serve call)", ABIVersion, made)
+	}
 	if a.status != 200 || a.body != "hello" || a.header.Get("Content-Type") != "text/plain" ||
 		a.header.Get("X-Echo-Config") != "from-test" || !strings.HasPrefix(a.header.Get("X-Plugin"), "echo-plugin/") {
 		t.Fatalf("echo: %+v", a)
@@ -154,13 +160,19 @@ func TestEchoAndTwoVersionsOfBase64SideBySide(t *testing.T) {
 	}
 }
 
+// TestPluginWrittenInC: hello-c is a C plugin of ABI 1.0 (no serve): the gateway still serves it,
+// through handle and the callbacks.
 func TestPluginWrittenInC(t *testing.T) {
 	g, s := server(t)
 	if err := g.AddPlugin("/hello", helloC, ""); err != nil {
 		t.Fatal(err)
 	}
+	before := callbacks.Load()
 	if a := send(t, "GET", s.URL+"/hello", "", "X-Name", "gateway"); a.status != 200 || a.body != "hello, gateway" {
 		t.Fatalf("hello-c: %+v", a)
+	}
+	if made := callbacks.Load() - before; made == 0 {
+		t.Errorf("the ABI 1.0 plugin was served without its callbacks")
 	}
 	if _, err := g.Reload("/hello", ""); err != nil {
 		t.Fatal(err)
@@ -226,7 +238,7 @@ func TestRefusedReloadsKeepTheCurrentPluginServing(t *testing.T) {
 	}
 	missing := filepath.Join(s.Scratch, "missing.so")
 	for _, c := range []struct{ route, path, message string }{
-		{"/echo", wrongABI, "RP_ABI_MISMATCH: cannot use " + wrongABI + ": HTTP plugin ABI 99.0 (descriptor of 80 bytes) is incompatible with this host's ABI 1.0"},
+		{"/echo", wrongABI, fmt.Sprintf("RP_ABI_MISMATCH: cannot use %s: HTTP plugin ABI 99.0 (descriptor of %d bytes) is incompatible with this host's ABI %s", wrongABI, descriptorSize, ABIVersion)},
 		{"/echo", notAPlugin, "RP_ABI_MISMATCH: refused " + notAPlugin + ": it is not an HTTP plugin (it does not export rp_http_plugin_get_descriptor)"},
 		{"/echo", missing, "RP_IO: cannot read plugin: lstat " + missing + ": no such file or directory"},
 		{"/echo", corrupt, "RP_ABI_MISMATCH: refused " + corrupt + ": it is not an HTTP plugin (it is not an ELF file)"},
@@ -441,5 +453,55 @@ func waitFor(t *testing.T, what string, condition func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestLargeBodiesComeBackWhole: a response larger than the pooled buffer comes back through C
+// memory (gw_serve's spill), byte for byte.
+func TestLargeBodiesComeBackWhole(t *testing.T) {
+	_, s := server(t)
+	for _, size := range []int{0, exchangeOut - 200, exchangeOut, 5 * exchangeOut} {
+		body := strings.Repeat("0123456789abcdef", size/16+1)[:size]
+		if a := send(t, "POST", s.URL+"/echo", body); a.status != 200 || a.body != body {
+			t.Errorf("a %d-byte echo: status %d, %d bytes back", size, a.status, len(a.body))
+		}
+	}
+}
+
+// TestUnusableServedResponsesAreRefused: what a 1.1 plugin returns is checked before anything is
+// sent (a C plugin has no SDK to check it).
+func TestUnusableServedResponsesAreRefused(t *testing.T) {
+	encode := func(status int64, body string, headers ...string) []byte {
+		var out []byte
+		for _, word := range []uint64{uint64(status), uint64(len(headers) / 2), uint64(len(body))} {
+			out = binary.NativeEndian.AppendUint64(out, word)
+		}
+		for _, h := range headers {
+			out = binary.NativeEndian.AppendUint64(out, uint64(len(h)))
+		}
+		for _, h := range headers {
+			out = append(out, h...)
+		}
+		return append(out, body...)
+	}
+	good := encode(201, "made", "Content-Type", "text/plain", "X-Twice", "1", "X-Twice", "2")
+	w := httptest.NewRecorder()
+	if err := writeResponse(w, good); err != nil || w.Code != 201 || w.Body.String() != "made" ||
+		w.Header().Get("Content-Type") != "text/plain" || len(w.Header().Values("X-Twice")) != 2 {
+		t.Fatalf("a good response: %v, %d %q %v", err, w.Code, w.Body, w.Header())
+	}
+	for name, out := range map[string][]byte{
+		"status 99":        encode(99, ""),
+		"status 1000":      encode(1000, ""),
+		"a CR LF in value": encode(200, "", "X-Ok", "fine", "X-Bad", "a\r\nX-Injected: 1"),
+		"an empty name":    encode(200, "", "", "x"),
+		"too short":        good[:20],
+		"lengths too long": good[:len(good)-1],
+		"too many headers": append(encode(200, "")[:8], binary.NativeEndian.AppendUint64(nil, 1<<40)...),
+	} {
+		w := httptest.NewRecorder()
+		if err := writeResponse(w, out); !errors.Is(err, errBadResponse) || len(w.Header()) != 0 || w.Body.Len() != 0 {
+			t.Errorf("%s: %v, headers %v, body %q sent", name, err, w.Header(), w.Body)
+		}
 	}
 }

@@ -3,12 +3,14 @@
 //! A plugin exports one symbol, `rp_http_plugin_get_descriptor`, returning an
 //! [`rp_http_plugin_descriptor`]: the ABI version, the plugin's name and version, and its
 //! lifecycle (create, init, handle, close, destroy). The host hands the plugin an
-//! [`rp_http_host`] at create: the callbacks through which a handler reads the request and writes
-//! the response.
+//! [`rp_http_host`] at create: the callbacks through which a 1.0 handler reads the request and
+//! writes the response. Since 1.1, `serve` takes the whole request in one struct
+//! ([`rp_http_request_data`]) and gives the whole response back in one ([`rp_http_response_data`]):
+//! one call per request, no callback.
 
 #![allow(non_camel_case_types)] // C names, as the header spells them.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void};
 
 use rp_ffi_core::status::Status;
 use rp_ffi_core::string::rp_str;
@@ -18,7 +20,7 @@ use rp_ffi_core::string::rp_str;
 pub const RP_HTTP_ABI_VERSION_MAJOR: u32 = 1;
 /// ABI minor version: bumped when fields are added at the end of the descriptor or the host
 /// vtable. A host built against minor N works with any plugin of the same major and minor >= N.
-pub const RP_HTTP_ABI_VERSION_MINOR: u32 = 0;
+pub const RP_HTTP_ABI_VERSION_MINOR: u32 = 1;
 
 // The three handles below are opaque: no `repr(C)`, so cbindgen declares them without a body.
 
@@ -89,8 +91,10 @@ pub struct rp_http_host {
 /// `rp_http_plugin_get_descriptor()`. The first three fields keep their place in every ABI version.
 ///
 /// A host must check, before calling anything through it, that `abi_version_major ==
-/// RP_HTTP_ABI_VERSION_MAJOR`, `abi_version_minor >= RP_HTTP_ABI_VERSION_MINOR` and `struct_size >=
-/// sizeof(rp_http_plugin_descriptor)`: `rp_http_plugin_check_descriptor()` does exactly that.
+/// RP_HTTP_ABI_VERSION_MAJOR` and that `struct_size` covers the fields of its minor version:
+/// `rp_http_plugin_check_descriptor()` does exactly that. A 1.1 host serves 1.0 plugins (whose
+/// descriptor ends before `serve`) through `handle` and the callbacks, and 1.1 plugins through
+/// `serve` (`rp_http_plugin_serves()` tells which).
 ///
 /// The lifecycle of an instance, each step at most once and in this order:
 /// `create` -> `init` -> any number of `handle` -> `close` -> `destroy`. `destroy` may follow
@@ -102,6 +106,45 @@ pub struct rp_http_host {
 /// Every function that returns an `rp_status` contains panics (`RP_PANIC`) and sets the plugin's
 /// per-thread last error, read with `last_error_message`: each plugin has its own, so a host must
 /// ask the plugin that failed.
+/// One header of a request or a response: views, owned as the struct holding them says.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct rp_http_header {
+    pub name: rp_str,
+    pub value: rp_str,
+}
+
+/// A whole request, as a 1.1 host hands it to `serve`. The host owns everything it points to,
+/// readable until `serve` returns. `headers` may be NULL when `header_count` is 0; header names
+/// are compared ignoring ASCII case; a name may repeat (one entry per value, in order). Since 1.1.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct rp_http_request_data {
+    /// `"GET"`, `"POST"`...
+    pub method: rp_str,
+    /// The path, without the query string.
+    pub path: rp_str,
+    pub headers: *const rp_http_header,
+    pub header_count: usize,
+    /// The whole body (empty when there is none).
+    pub body: rp_str,
+}
+
+/// A whole response, as `serve` fills it. The plugin owns everything it points to, readable until
+/// the host passes the struct to `release_response`; the host copies what it needs first. Since 1.1.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct rp_http_response_data {
+    /// 100..=999.
+    pub status: i32,
+    /// Each one valid for HTTP/1.1 (a token name; a value without CR, LF or NUL), one per value.
+    pub headers: *const rp_http_header,
+    pub header_count: usize,
+    pub body: rp_str,
+    /// The plugin's own, for `release_response`; the host leaves it alone.
+    pub plugin_data: *mut c_void,
+}
+
 #[repr(C)]
 pub struct rp_http_plugin_descriptor {
     pub abi_version_major: u32,
@@ -137,6 +180,20 @@ pub struct rp_http_plugin_descriptor {
     /// NUL-terminated, owned by the plugin and the thread, overwritten by the thread's next failing
     /// call into the same plugin. Never NULL.
     pub last_error_message: extern "C" fn() -> *const c_char,
+    /// Since 1.1: serves one request in one call. Reads `*request` (see `rp_http_request_data`)
+    /// and, on `RP_OK`, fills `*response`, which the host must hand back to `release_response`
+    /// exactly once after copying what it needs. Any other status means the handler failed
+    /// (`*response` untouched, nothing to release; the host answers 500 with
+    /// `last_error_message()`). May run on several threads at once, as `handle`.
+    pub serve: unsafe extern "C" fn(
+        plugin: *const rp_http_plugin,
+        request: *const rp_http_request_data,
+        response: *mut rp_http_response_data,
+    ) -> Status,
+    /// Since 1.1: frees what a successful `serve` put in `*response` and zeroes it. Accepts NULL
+    /// and a zeroed response. Never fails.
+    pub release_response:
+        unsafe extern "C" fn(plugin: *const rp_http_plugin, response: *mut rp_http_response_data),
 }
 
 /// The type of the one symbol every HTTP plugin exports, `rp_http_plugin_get_descriptor`: it returns

@@ -5,6 +5,7 @@
 use std::ffi::c_char;
 use std::fmt;
 use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use rp_ffi_core::boundary::{self, FfiError};
 use rp_ffi_core::status::{
@@ -152,16 +153,69 @@ fn host_refused(callback: &'static str, status: Status) -> PluginError {
     )
 }
 
-/// The request being served: views into the host's memory, valid for the `handle` call.
+/// The request being served: views into the host's memory, valid for the `serve`/`handle` call.
 pub struct Request<'a> {
-    host: &'a Host,
-    raw: *const rp_http_request,
+    source: RequestSource<'a>,
+}
+
+enum RequestSource<'a> {
+    /// A 1.0 host's request, read through its callbacks.
+    Host {
+        host: &'a Host,
+        raw: *const rp_http_request,
+    },
+    /// A 1.1 host's whole request, checked when the call began.
+    Data {
+        method: &'a [u8],
+        path: &'a [u8],
+        headers: &'a [rp_http_header],
+        body: &'a [u8],
+    },
 }
 
 impl<'a> Request<'a> {
+    /// The request a 1.1 host handed to `serve`, its views checked.
+    ///
+    /// # Safety
+    /// Every view of `data` is readable for 'a, as the `serve` contract says.
+    unsafe fn from_data(data: &'a rp_http_request_data) -> Result<Request<'a>, PluginError> {
+        let headers = if data.header_count == 0 {
+            &[][..]
+        } else if data.headers.is_null() {
+            return Err(null("request.headers").into());
+        } else {
+            // SAFETY: the caller's contract: `header_count` readable headers.
+            unsafe { std::slice::from_raw_parts(data.headers, data.header_count) }
+        };
+        for header in headers {
+            // SAFETY: as above; checked once here so that `header` can read them without a check.
+            unsafe {
+                (
+                    header.name.bytes("request header name")?,
+                    header.value.bytes("request header value")?,
+                )
+            };
+        }
+        // SAFETY: as above.
+        let (method, path, body) = unsafe {
+            (
+                data.method.bytes("request.method")?,
+                data.path.bytes("request.path")?,
+                data.body.bytes("request.body")?,
+            )
+        };
+        Ok(Request {
+            source: RequestSource::Data {
+                method,
+                path,
+                headers,
+                body,
+            },
+        })
+    }
+
     /// Calls a host getter and checks the view it returned; `None` when it said `RP_NOT_FOUND`.
     fn view(
-        &self,
         callback: &'static str,
         get: impl FnOnce(*mut rp_str) -> Status,
     ) -> Result<Option<&'a [u8]>, PluginError> {
@@ -183,72 +237,240 @@ impl<'a> Request<'a> {
     fn required(
         &self,
         callback: &'static str,
-        get: unsafe extern "C" fn(*const rp_http_request, *mut rp_str) -> Status,
+        get: fn(&Host) -> unsafe extern "C" fn(*const rp_http_request, *mut rp_str) -> Status,
+        field: fn(&RequestSource<'a>) -> Option<&'a [u8]>,
     ) -> Result<&'a [u8], PluginError> {
-        // SAFETY: `raw` is the request of the running `handle` call, `out` a valid rp_str.
-        self.view(callback, |out| unsafe { get(self.raw, out) })?
-            .ok_or_else(|| host_refused(callback, RP_NOT_FOUND))
+        match self.source {
+            RequestSource::Host { host, raw } => {
+                // SAFETY: `raw` is the request of the running `handle` call, `out` a valid rp_str.
+                Self::view(callback, |out| unsafe { get(host)(raw, out) })?
+                    .ok_or_else(|| host_refused(callback, RP_NOT_FOUND))
+            }
+            ref data => Ok(field(data).unwrap_or_default()),
+        }
     }
 
     /// The request method (`b"GET"`, `b"POST"`...).
     pub fn method(&self) -> Result<&'a [u8], PluginError> {
-        self.required("get_method", self.host.get_method)
+        self.required(
+            "get_method",
+            |h| h.get_method,
+            |d| match d {
+                RequestSource::Data { method, .. } => Some(method),
+                RequestSource::Host { .. } => None,
+            },
+        )
     }
 
     /// The request path, without the query string.
     pub fn path(&self) -> Result<&'a [u8], PluginError> {
-        self.required("get_path", self.host.get_path)
+        self.required(
+            "get_path",
+            |h| h.get_path,
+            |d| match d {
+                RequestSource::Data { path, .. } => Some(path),
+                RequestSource::Host { .. } => None,
+            },
+        )
     }
 
     /// The whole request body.
     pub fn body(&self) -> Result<&'a [u8], PluginError> {
-        self.required("get_body", self.host.get_body)
+        self.required(
+            "get_body",
+            |h| h.get_body,
+            |d| match d {
+                RequestSource::Data { body, .. } => Some(body),
+                RequestSource::Host { .. } => None,
+            },
+        )
     }
 
     /// The first value of the header `name` (case-insensitive), `None` when there is none.
     pub fn header(&self, name: &str) -> Result<Option<&'a [u8]>, PluginError> {
-        // SAFETY: as in `required`; `name` is read during the call only.
-        self.view("get_header", |out| unsafe {
-            (self.host.get_header)(self.raw, rp_str::borrow(name), out)
-        })
+        match self.source {
+            RequestSource::Host { host, raw } => {
+                // SAFETY: as in `required`; `name` is read during the call only.
+                Self::view("get_header", |out| unsafe {
+                    (host.get_header)(raw, rp_str::borrow(name), out)
+                })
+            }
+            RequestSource::Data { headers, .. } => Ok(headers.iter().find_map(|header| {
+                // SAFETY: checked readable in `from_data`, for 'a.
+                let (key, value) =
+                    unsafe { (header.name.bytes("").ok()?, header.value.bytes("").ok()?) };
+                key.eq_ignore_ascii_case(name.as_bytes()).then_some(value)
+            })),
+        }
     }
 }
 
-/// The response being built; the host copies what each setter is given.
+/// The response being built: through a 1.0 host's setters, which copy what they are given, or
+/// into the plugin's own memory for a 1.1 host, which copies it after `serve`. The same checks
+/// either way: a status in 100..=999, headers HTTP/1.1 can send.
 pub struct Response<'a> {
-    host: &'a Host,
-    raw: *mut rp_http_response,
+    sink: ResponseSink<'a>,
+}
+
+enum ResponseSink<'a> {
+    Host {
+        host: &'a Host,
+        raw: *mut rp_http_response,
+    },
+    Owned(&'a mut OwnedResponse),
+}
+
+/// A 1.1 response while the handler builds it, then while the host copies it. Instances keep the
+/// released ones for reuse, so that a request allocates nothing here once they have grown.
+#[derive(Default)]
+struct OwnedResponse {
+    status: u16,
+    /// Every header's name then value, back to back.
+    header_bytes: Vec<u8>,
+    /// Where each header sits in `header_bytes`: start, name length, value length.
+    headers: Vec<(usize, usize, usize)>,
+    body: Vec<u8>,
+    /// Views of the headers, built when the handler is done.
+    views: Vec<rp_http_header>,
+}
+
+/// The most released responses an instance keeps, and the largest body buffer it keeps: enough for
+/// the requests a host runs at once, without holding on to a rare large response.
+const SPARE_RESPONSES: usize = 64;
+const SPARE_BODY_BYTES: usize = 64 << 10;
+
+impl OwnedResponse {
+    fn reset(&mut self) {
+        self.status = 200;
+        self.header_bytes.clear();
+        self.headers.clear();
+        self.body.clear();
+        self.views.clear();
+    }
+
+    fn set_header(&mut self, name: &str, value: &[u8]) {
+        let bytes = &self.header_bytes;
+        self.headers.retain(|&(start, name_len, _)| {
+            !bytes[start..start + name_len].eq_ignore_ascii_case(name.as_bytes())
+        });
+        self.headers
+            .push((self.header_bytes.len(), name.len(), value.len()));
+        self.header_bytes.extend_from_slice(name.as_bytes());
+        self.header_bytes.extend_from_slice(value);
+    }
+
+    /// Fills `views` and returns the C view of the response; valid while `self` is not changed.
+    fn publish(&mut self) -> rp_http_response_data {
+        let bytes = &self.header_bytes;
+        let view = |from: usize, len: usize| rp_str {
+            ptr: bytes[from..from + len].as_ptr().cast(),
+            len,
+        };
+        self.views
+            .extend(
+                self.headers
+                    .iter()
+                    .map(|&(start, name_len, value_len)| rp_http_header {
+                        name: view(start, name_len),
+                        value: view(start + name_len, value_len),
+                    }),
+            );
+        rp_http_response_data {
+            status: i32::from(self.status),
+            headers: self.views.as_ptr(),
+            header_count: self.views.len(),
+            body: rp_str {
+                ptr: self.body.as_ptr().cast(),
+                len: self.body.len(),
+            },
+            plugin_data: std::ptr::null_mut(),
+        }
+    }
+}
+
+/// Whether HTTP/1.1 can send `name: value` (a token name; a value without CR, LF or NUL): the
+/// checks a host's `set_header` makes, so 1.0 and 1.1 hosts refuse the same headers.
+fn sendable_header(name: &str, value: &[u8]) -> bool {
+    // RFC 9110's tchar: visible ASCII but the delimiters "(),/:;<=>?@[\\]{}
+    let token = |c: u8| {
+        matches!(c, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^'
+            | b'_' | b'`' | b'|' | b'~' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
+    };
+    !name.is_empty()
+        && name.bytes().all(token)
+        && !value.iter().any(|&c| matches!(c, b'\r' | b'\n' | 0))
+}
+
+#[cold]
+#[inline(never)]
+fn refused(setter: &str, what: impl fmt::Display) -> PluginError {
+    PluginError::with_status(RP_INVALID_ARGUMENT, format!("`{setter}`: {what}"))
 }
 
 impl Response<'_> {
-    /// The status code (200 unless set).
+    /// The status code (200 unless set): 100..=999.
     pub fn set_status(&mut self, code: u16) -> Result<(), PluginError> {
-        // SAFETY: `raw` is the response of the running `handle` call.
-        host_result("set_status", unsafe {
-            (self.host.set_status)(self.raw, i32::from(code))
-        })
+        match &mut self.sink {
+            ResponseSink::Host { host, raw } => {
+                // SAFETY: `raw` is the response of the running `handle` call.
+                host_result("set_status", unsafe {
+                    (host.set_status)(*raw, i32::from(code))
+                })
+            }
+            ResponseSink::Owned(_) if !(100..=999).contains(&code) => Err(refused(
+                "set_status",
+                format_args!("{code} is not a status code (100..=999)"),
+            )),
+            ResponseSink::Owned(owned) => {
+                owned.status = code;
+                Ok(())
+            }
+        }
     }
 
     /// Sets the header `name` to `value`, replacing earlier values.
     pub fn set_header(&mut self, name: &str, value: &[u8]) -> Result<(), PluginError> {
-        let value = rp_str {
-            ptr: value.as_ptr().cast::<c_char>(),
-            len: value.len(),
-        };
-        // SAFETY: as in `set_status`; both views are read during the call only.
-        host_result("set_header", unsafe {
-            (self.host.set_header)(self.raw, rp_str::borrow(name), value)
-        })
+        match &mut self.sink {
+            ResponseSink::Host { host, raw } => {
+                let value = rp_str {
+                    ptr: value.as_ptr().cast::<c_char>(),
+                    len: value.len(),
+                };
+                // SAFETY: as in `set_status`; both views are read during the call only.
+                host_result("set_header", unsafe {
+                    (host.set_header)(*raw, rp_str::borrow(name), value)
+                })
+            }
+            ResponseSink::Owned(_) if !sendable_header(name, value) => Err(refused(
+                "set_header",
+                format_args!(
+                    "{name:?}: {:?} is not a header HTTP/1.1 can send",
+                    String::from_utf8_lossy(value)
+                ),
+            )),
+            ResponseSink::Owned(owned) => {
+                owned.set_header(name, value);
+                Ok(())
+            }
+        }
     }
 
     /// Sets the body, replacing an earlier one.
     pub fn set_body(&mut self, body: &[u8]) -> Result<(), PluginError> {
-        let body = rp_str {
-            ptr: body.as_ptr().cast::<c_char>(),
-            len: body.len(),
-        };
-        // SAFETY: as in `set_status`; the view is read during the call only.
-        host_result("set_body", unsafe { (self.host.set_body)(self.raw, body) })
+        match &mut self.sink {
+            ResponseSink::Host { host, raw } => {
+                let body = rp_str {
+                    ptr: body.as_ptr().cast::<c_char>(),
+                    len: body.len(),
+                };
+                // SAFETY: as in `set_status`; the view is read during the call only.
+                host_result("set_body", unsafe { (host.set_body)(*raw, body) })
+            }
+            ResponseSink::Owned(owned) => {
+                body.clone_into(&mut owned.body);
+                Ok(())
+            }
+        }
     }
 }
 
@@ -261,6 +483,33 @@ struct Instance<P> {
     host: Host,
     state: AtomicU8,
     plugin: P,
+    /// Released 1.1 responses, for reuse: boxes, because a response on loan to the host is known
+    /// by its box's address (`plugin_data`), and moving it in and out of a box would allocate.
+    #[allow(clippy::vec_box)]
+    spare: Mutex<Vec<Box<OwnedResponse>>>,
+}
+
+impl<P> Instance<P> {
+    fn take_response(&self) -> Box<OwnedResponse> {
+        let mut response = self
+            .spare
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
+            .unwrap_or_default();
+        response.reset();
+        response
+    }
+
+    fn give_back(&self, response: Box<OwnedResponse>) {
+        if response.body.capacity() > SPARE_BODY_BYTES {
+            return;
+        }
+        let mut spare = self.spare.lock().unwrap_or_else(PoisonError::into_inner);
+        if spare.len() < SPARE_RESPONSES {
+            spare.push(response);
+        }
+    }
 }
 
 #[cold]
@@ -308,6 +557,7 @@ unsafe extern "C" fn create<P: HttpPlugin>(
             host: Host::from_table(table)?,
             state: AtomicU8::new(CREATED),
             plugin: P::new(),
+            spare: Mutex::default(),
         });
         out.write(Box::into_raw(instance).cast());
         Ok(())
@@ -349,15 +599,83 @@ unsafe extern "C" fn handle<P: HttpPlugin>(
             return Err(null("response").into());
         }
         let request = Request {
-            host: &instance.host,
-            raw: request,
+            source: RequestSource::Host {
+                host: &instance.host,
+                raw: request,
+            },
         };
         let mut response = Response {
-            host: &instance.host,
-            raw: response,
+            sink: ResponseSink::Host {
+                host: &instance.host,
+                raw: response,
+            },
         };
         instance.plugin.handle(&request, &mut response)
     })
+}
+
+unsafe extern "C" fn serve<P: HttpPlugin>(
+    plugin: *const rp_http_plugin,
+    request: *const rp_http_request_data,
+    response: *mut rp_http_response_data,
+) -> Status {
+    boundary::guard(|| {
+        // SAFETY: the C contract: a live instance.
+        let instance = unsafe { instance::<P>(plugin) }?;
+        let state = instance.state.load(Ordering::Acquire);
+        if state != READY {
+            return Err(out_of_order("serve", state));
+        }
+        // SAFETY: the C contract: `request`, unless NULL, is readable during the call.
+        let request = unsafe { request.as_ref() }.ok_or_else(|| null("request"))?;
+        // SAFETY: as above, for every view the request holds.
+        let request = unsafe { Request::from_data(request) }?;
+        // SAFETY: the C contract: `response`, unless NULL, is writable.
+        let out = unsafe { response.as_mut() }.ok_or_else(|| null("response"))?;
+        let mut owned = instance.take_response();
+        let handled = instance.plugin.handle(
+            &request,
+            &mut Response {
+                sink: ResponseSink::Owned(&mut owned),
+            },
+        );
+        if let Err(error) = handled {
+            instance.give_back(owned);
+            return Err(error);
+        }
+        *out = owned.publish();
+        // The views point into the box's heap buffers, which stay put when it moves.
+        out.plugin_data = Box::into_raw(owned).cast();
+        Ok(())
+    })
+}
+
+unsafe extern "C" fn release_response<P: HttpPlugin>(
+    plugin: *const rp_http_plugin,
+    response: *mut rp_http_response_data,
+) {
+    // SAFETY: the C contract: NULL, or a response `serve` filled (or zeroed), released once.
+    let Some(response) = (unsafe { response.as_mut() }) else {
+        return;
+    };
+    if !response.plugin_data.is_null() {
+        // SAFETY: `plugin_data` is the box `serve` leaked, released once (zeroed below).
+        let owned = unsafe { Box::from_raw(response.plugin_data.cast::<OwnedResponse>()) };
+        // SAFETY: the C contract: the instance that served it, still alive (or NULL).
+        if let Ok(instance) = unsafe { instance::<P>(plugin) } {
+            instance.give_back(owned);
+        }
+    }
+    *response = rp_http_response_data {
+        status: 0,
+        headers: std::ptr::null(),
+        header_count: 0,
+        body: rp_str {
+            ptr: std::ptr::null(),
+            len: 0,
+        },
+        plugin_data: std::ptr::null_mut(),
+    };
 }
 
 unsafe extern "C" fn close<P: HttpPlugin>(plugin: *mut rp_http_plugin) -> Status {
@@ -410,6 +728,8 @@ impl Descriptor {
             close: close::<P>,
             destroy: destroy::<P>,
             last_error_message,
+            serve: serve::<P>,
+            release_response: release_response::<P>,
         })
     }
 
@@ -463,4 +783,29 @@ macro_rules! export_http_plugin {
             DESCRIPTOR.as_ptr()
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sendable_header;
+
+    /// The same rule as the Go gateway's validHeader (and net/http's): a token name, a value
+    /// without CR, LF or NUL.
+    #[test]
+    fn sendable_headers_are_the_gateways() {
+        for c in 0u8..0x80 {
+            let name = format!("X{}", c as char);
+            let token = c > b' ' && c < 0x7f && !b"()<>@,;:\\\"/[]?={}".contains(&c);
+            assert_eq!(sendable_header(&name, b"v"), token, "name byte {c:#x}");
+            let value = [b'a', c, b'b'];
+            assert_eq!(
+                sendable_header("X", &value),
+                !matches!(c, b'\r' | b'\n' | 0),
+                "value byte {c:#x}"
+            );
+        }
+        assert!(!sendable_header("", b"v"));
+        assert!(!sendable_header("Ä", b"v"));
+        assert!(sendable_header("X", "ümlaut".as_bytes()));
+    }
 }

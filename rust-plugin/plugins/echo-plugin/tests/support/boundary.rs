@@ -6,13 +6,17 @@
 
 use std::ptr;
 
-use ::rp_http_plugin::abi::{rp_http_host, rp_http_plugin, rp_http_request, rp_http_response};
+use ::rp_http_plugin::abi::{
+    rp_http_header, rp_http_host, rp_http_plugin, rp_http_plugin_descriptor, rp_http_request,
+    rp_http_request_data, rp_http_response, rp_http_response_data,
+};
 use echo_plugin::rp_http_plugin_get_descriptor;
 use rp_ffi_core::status::*;
 use rp_ffi_core::string::rp_str;
 
 /// A request as the host holds it. `failing` says which callbacks fail: bit 0 get_method, 1
 /// get_path, 2 get_header, 3 get_body.
+#[derive(Debug)]
 struct Request {
     failing: u8,
     method: Vec<u8>,
@@ -21,7 +25,7 @@ struct Request {
     headers: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
-#[derive(Default)]
+#[derive(Default, Debug, PartialEq)]
 struct Response {
     status: i32,
     headers: Vec<(Vec<u8>, Vec<u8>)>,
@@ -175,7 +179,69 @@ fn parse(input: &[u8]) -> (Request, Vec<u8>) {
     )
 }
 
-/// Drives one plugin instance through create, init, handle, close and destroy with `input`.
+/// Serves `request` through the 1.1 `serve` (one call) and copies the response out.
+///
+/// # Safety
+/// `instance` is a live, initialised instance of `api`'s plugin.
+unsafe fn serve(
+    api: &rp_http_plugin_descriptor,
+    instance: *mut rp_http_plugin,
+    request: &Request,
+) -> Result<Response, Status> {
+    let headers: Vec<rp_http_header> = request
+        .headers
+        .iter()
+        .map(|(name, value)| rp_http_header {
+            name: view(name),
+            value: view(value),
+        })
+        .collect();
+    let data = rp_http_request_data {
+        method: view(&request.method),
+        path: view(&request.path),
+        headers: headers.as_ptr(),
+        header_count: headers.len(),
+        body: view(&request.body),
+    };
+    let mut out = rp_http_response_data {
+        status: 0,
+        headers: ptr::null(),
+        header_count: 0,
+        body: view(&[]),
+        plugin_data: ptr::null_mut(),
+    };
+    // SAFETY: the caller's contract; `data` and its views outlive the call.
+    let status = unsafe { (api.serve)(instance, &data, &mut out) };
+    if status != RP_OK {
+        assert!(
+            out.plugin_data.is_null(),
+            "a failed serve leaves the response untouched"
+        );
+        return Err(status);
+    }
+    // SAFETY: a successful serve's views are valid until release_response.
+    let response = unsafe {
+        Response {
+            status: out.status,
+            headers: std::slice::from_raw_parts(out.headers, out.header_count)
+                .iter()
+                .map(|h| (bytes(h.name), bytes(h.value)))
+                .collect(),
+            body: Some(bytes(out.body)),
+        }
+    };
+    // SAFETY: released once; then a zeroed response and NULL, which the ABI accepts.
+    unsafe {
+        (api.release_response)(instance, &mut out);
+        assert!(out.plugin_data.is_null() && out.header_count == 0);
+        (api.release_response)(instance, &mut out);
+        (api.release_response)(instance, ptr::null_mut());
+    }
+    Ok(response)
+}
+
+/// Drives one plugin instance through create, init, handle, serve, close and destroy with `input`:
+/// `serve` (ABI 1.1) must answer as `handle` (1.0) does, or refuse a header HTTP/1.1 cannot send.
 pub fn check_boundary(input: &[u8]) {
     let (request, config) = parse(input);
     let known = RP_OK..=RP_TOO_LARGE;
@@ -201,6 +267,18 @@ pub fn check_boundary(input: &[u8]) {
                 .any(|(n, _)| n.eq_ignore_ascii_case(b"x-echo-encoding"));
             if status == RP_OK && request.failing == 0 && !encoded {
                 assert_eq!(answer.body.as_deref(), Some(&request.body[..]), "the echo");
+            }
+            let served = serve(api, instance, &request);
+            match (&served, status, request.failing) {
+                (Ok(served), RP_OK, 0) => {
+                    answer.status = 200; // the 1.0 host's default, which the plugin left alone
+                    assert_eq!(*served, answer, "serve answers as handle");
+                }
+                (Err(refused), RP_OK, 0) => {
+                    assert_eq!(*refused, RP_INVALID_ARGUMENT, "{request:?}")
+                }
+                (Err(refused), _, _) => assert!(known.contains(refused), "serve: {refused}"),
+                (Ok(_), _, _) => {}
             }
             assert_eq!((api.close)(instance), RP_OK);
         }
