@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: every harness, the flame graphs, then the joint report and its summary table.
-# About 7 minutes on a 2-core machine; QUICK=1 runs everything briefly (about 1 minute) to check
+# About 9 minutes on a 2-core machine; QUICK=1 runs everything briefly (about 2 minutes) to check
 # the pipeline. Each step says where it is; a harness that cannot run (Go missing) says so and the
 # report lists what is absent.
 set -euo pipefail

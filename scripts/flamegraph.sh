@@ -36,7 +36,7 @@ flamegraphs=(
   "go-rust|Go -> Rust GetUser through cgo, copied into Go values|$go_test_binary -test.run=^\$ -test.bench=^BenchmarkGetUser\$/^cgo\$ -test.benchtime=${seconds}s"
   "cpp-go|C++ -> Go c-archive add|cpp-bench/build/bench_carchive --benchmark_filter=^Add/cpp/carchive\$ --benchmark_min_time=$seconds"
   "rust-go|Rust -> Go c-archive add|$rust_bench_binary --bench Add/rust/carchive --profile-time $seconds"
-  "gateway-rust|Go gateway -> Rust echo plugin: handle and its host callbacks, in process|$gateway_test_binary -test.run=^\$ -test.bench=^BenchmarkHandler\$/^rust-cgo\$ -test.benchtime=${seconds}s"
+  "gateway-rust|Go gateway -> Rust echo plugin in process: one cgo call into serve (HTTP plugin ABI 1.1)|$gateway_test_binary -test.run=^\$ -test.bench=^BenchmarkHandler\$/^rust-cgo\$ -test.benchtime=${seconds}s"
 )
 n=0
 for entry in "${flamegraphs[@]}"; do

@@ -236,7 +236,7 @@ pub fn meaning(results: &Results) -> Vec<String> {
 fn go_meaning(results: &Results) -> Vec<String> {
     let mut lines = Vec::new();
     let go = |op: &str, path: &str, users: u64| find(results, op, "go", path, Some(users));
-    let allocs = |r: &Record| cell(r.allocs_per_op, |a| format!(", {a} allocs"));
+    let allocs = |r: &Record| cell(r.allocs_per_op, |a| format!(", {a} allocs/call"));
     for op in &OPS[1..] {
         if let (Some(shared), Some(view), Some(plugin)) = (
             go(op, "cgo-shared", 4),
@@ -244,7 +244,7 @@ fn go_meaning(results: &Results) -> Vec<String> {
             go(op, "goplugin-shared", 4),
         ) {
             lines.push(format!(
-                "Go -> Rust {op}, answer as shared Go values: {}{} per call, {:.2}x the bare cgo call ({}) and {:.2}x the Go plugin ({}{}), 4 users, keys drawn at random.",
+                "Go -> Rust {op}, answer as shared Go values: {}{}, {:.2}x the bare cgo call ({}) and {:.2}x the Go plugin ({}{}), 4 users, keys drawn at random.",
                 format_ns(shared.ns_per_op),
                 allocs(shared),
                 shared.ns_per_op / view.ns_per_op,

@@ -165,8 +165,8 @@ fn writes_json_markdown_html_and_charts() {
     assert!(markdown.contains(
         "and the same 10 instructions per call: calling Rust through the C ABI is a plain C call"
     ));
-    assert!(markdown.contains("Go -> Rust GetUser, answer as shared Go values: 66.00 ns, 0 allocs per call, 1.10x the bare cgo call (60.00 ns) and 3.30x the Go plugin (20.00 ns, 0 allocs)"), "{markdown}");
-    assert!(markdown.contains("Go -> Rust GetUser, answer as owned Go values: 165.00 ns, 2 allocs, 1.50x Go native's owned answer (110.00 ns, 2 allocs)."));
+    assert!(markdown.contains("Go -> Rust GetUser, answer as shared Go values: 66.00 ns, 0 allocs/call, 1.10x the bare cgo call (60.00 ns) and 3.30x the Go plugin (20.00 ns, 0 allocs/call)"), "{markdown}");
+    assert!(markdown.contains("Go -> Rust GetUser, answer as owned Go values: 165.00 ns, 2 allocs/call, 1.50x Go native's owned answer (110.00 ns, 2 allocs/call)."));
     assert!(markdown.contains("367 bytes per user once every user has been asked for (1000 users)"));
     assert!(markdown.contains("GetUser through Rust (shared) overtakes the Go plugin between 4 and 100 users: 70.00 ns against 210.00 ns at 100 users."), "{markdown}");
     assert!(
