@@ -128,37 +128,44 @@ func TestConformance(t *testing.T) {
 	}
 }
 
-func TestDemoAnswers(t *testing.T) {
+// onDemoData runs test as a subtest per implementation, with the demo data opened.
+func onDemoData(t *testing.T, test func(t *testing.T, name string, m usermanager.Manager)) {
 	for _, impl := range implementations(t) {
 		t.Run(impl.name, func(t *testing.T) {
 			m, err := impl.open(demoUsersPath)
 			if err != nil {
 				t.Fatal(err)
 			}
-			u, err := m.GetUser(einstein)
-			if err != nil || u.Username != "einstein" || u.DisplayName != "Albert Einstein" || u.UID != "123" || u.GID != "987" {
-				t.Errorf("GetUser(einstein) = %+v, %v", u, err)
-			}
-			u, err = m.GetUserByClaim("mail", "einstein@cern.ch")
-			if err != nil || u.ID != einstein {
-				t.Errorf("GetUserByClaim(mail) = %+v, %v", u, err)
-			}
-			groups, err := m.GetUserGroups(usermanager.UserID{OpaqueID: "marie"})
-			if want := []string{"radium-lovers", "polonium-lovers", "physics-lovers"}; err != nil || !reflect.DeepEqual(groups, want) {
-				t.Errorf("GetUserGroups(marie) = %v, %v", groups, err)
-			}
-			users, err := m.FindUsers("EXAMPLE")
-			if err != nil || len(users) != 2 || users[0].Username != "richard" || users[1].Username != "test" {
-				t.Errorf("FindUsers(EXAMPLE) = %v, %v", users, err)
-			}
-			if _, err := m.GetUserByClaim("phone", "1"); !errors.Is(err, usermanager.ErrUnknownClaim) || !strings.Contains(err.Error(), `"phone"`) {
-				t.Errorf("GetUserByClaim(phone): %v", err)
-			}
-			if _, err := m.GetUser(usermanager.UserID{OpaqueID: "nobody"}); !errors.Is(err, usermanager.ErrNotFound) {
-				t.Errorf("GetUser(nobody): %v", err)
-			}
+			test(t, impl.name, m)
 		})
 	}
+}
+
+func TestDemoAnswers(t *testing.T) {
+	onDemoData(t, func(t *testing.T, _ string, m usermanager.Manager) {
+		u, err := m.GetUser(einstein)
+		if err != nil || u.Username != "einstein" || u.DisplayName != "Albert Einstein" || u.UID != "123" || u.GID != "987" {
+			t.Errorf("GetUser(einstein) = %+v, %v", u, err)
+		}
+		u, err = m.GetUserByClaim("mail", "einstein@cern.ch")
+		if err != nil || u.ID != einstein {
+			t.Errorf("GetUserByClaim(mail) = %+v, %v", u, err)
+		}
+		groups, err := m.GetUserGroups(usermanager.UserID{OpaqueID: "marie"})
+		if want := []string{"radium-lovers", "polonium-lovers", "physics-lovers"}; err != nil || !reflect.DeepEqual(groups, want) {
+			t.Errorf("GetUserGroups(marie) = %v, %v", groups, err)
+		}
+		users, err := m.FindUsers("EXAMPLE")
+		if err != nil || len(users) != 2 || users[0].Username != "richard" || users[1].Username != "test" {
+			t.Errorf("FindUsers(EXAMPLE) = %v, %v", users, err)
+		}
+		if _, err := m.GetUserByClaim("phone", "1"); !errors.Is(err, usermanager.ErrUnknownClaim) || !strings.Contains(err.Error(), `"phone"`) {
+			t.Errorf("GetUserByClaim(phone): %v", err)
+		}
+		if _, err := m.GetUser(usermanager.UserID{OpaqueID: "nobody"}); !errors.Is(err, usermanager.ErrNotFound) {
+			t.Errorf("GetUser(nobody): %v", err)
+		}
+	})
 }
 
 func TestOpenErrors(t *testing.T) {
@@ -175,37 +182,31 @@ func TestOpenErrors(t *testing.T) {
 // TestContracts: shared answers are the stored values (the same pointer every time); owned answers
 // are the caller's to modify, without effect on the next answer.
 func TestContracts(t *testing.T) {
-	for _, impl := range implementations(t) {
-		t.Run(impl.name, func(t *testing.T) {
-			m, err := impl.open(demoUsersPath)
-			if err != nil {
-				t.Fatal(err)
+	onDemoData(t, func(t *testing.T, name string, m usermanager.Manager) {
+		first, err1 := m.GetUser(einstein)
+		second, err2 := m.GetUserByClaim("username", "einstein")
+		groups, err3 := m.GetUserGroups(einstein)
+		found, err4 := m.FindUsers("einstein")
+		if err := errors.Join(err1, err2, err3, err4); err != nil || len(found) != 1 {
+			t.Fatalf("%v, %d found", err, len(found))
+		}
+		sameGroups := &groups[0] == &first.Groups[0]
+		if strings.HasSuffix(name, "-shared") {
+			if first != second || found[0] != first || !sameGroups {
+				t.Errorf("shared answers are copies: %p %p %p, same groups %v", first, second, found[0], sameGroups)
 			}
-			first, err1 := m.GetUser(einstein)
-			second, err2 := m.GetUserByClaim("username", "einstein")
-			groups, err3 := m.GetUserGroups(einstein)
-			found, err4 := m.FindUsers("einstein")
-			if err := errors.Join(err1, err2, err3, err4); err != nil || len(found) != 1 {
-				t.Fatalf("%v, %d found", err, len(found))
-			}
-			sameGroups := &groups[0] == &first.Groups[0]
-			if strings.HasSuffix(impl.name, "-shared") {
-				if first != second || found[0] != first || !sameGroups {
-					t.Errorf("shared answers are copies: %p %p %p, same groups %v", first, second, found[0], sameGroups)
-				}
-				return
-			}
-			if first == second || found[0] == first || sameGroups || &first.Groups[0] == &second.Groups[0] {
-				t.Errorf("owned answers share memory: %p %p %p, same groups %v", first, second, found[0], sameGroups)
-			}
-			first.DisplayName, first.Groups[0], groups[1], found[0].Groups[2] = "changed", "changed", "changed", "changed"
-			again, err := m.GetUser(einstein)
-			if err != nil || again.DisplayName != "Albert Einstein" ||
-				!reflect.DeepEqual(again.Groups, []string{"sailing-lovers", "violin-haters", "physics-lovers"}) {
-				t.Errorf("changing owned answers changed the next one: %+v, %v", again, err)
-			}
-		})
-	}
+			return
+		}
+		if first == second || found[0] == first || sameGroups || &first.Groups[0] == &second.Groups[0] {
+			t.Errorf("owned answers share memory: %p %p %p, same groups %v", first, second, found[0], sameGroups)
+		}
+		first.DisplayName, first.Groups[0], groups[1], found[0].Groups[2] = "changed", "changed", "changed", "changed"
+		again, err := m.GetUser(einstein)
+		if err != nil || again.DisplayName != "Albert Einstein" ||
+			!reflect.DeepEqual(again.Groups, []string{"sailing-lovers", "violin-haters", "physics-lovers"}) {
+			t.Errorf("changing owned answers changed the next one: %+v, %v", again, err)
+		}
+	})
 }
 
 func TestRustViews(t *testing.T) {

@@ -580,6 +580,23 @@ unsafe extern "C" fn init<P: HttpPlugin>(plugin: *mut rp_http_plugin, config: rp
     })
 }
 
+/// The instance behind a C handle, if it may serve requests (`init` succeeded, `close` not called).
+///
+/// # Safety
+/// As [`instance`].
+unsafe fn serving<'a, P>(
+    plugin: *const rp_http_plugin,
+    call: &str,
+) -> Result<&'a Instance<P>, PluginError> {
+    // SAFETY: the caller's contract.
+    let instance = unsafe { instance::<P>(plugin) }?;
+    let state = instance.state.load(Ordering::Acquire);
+    if state != READY {
+        return Err(out_of_order(call, state));
+    }
+    Ok(instance)
+}
+
 unsafe extern "C" fn handle<P: HttpPlugin>(
     plugin: *const rp_http_plugin,
     request: *const rp_http_request,
@@ -587,11 +604,7 @@ unsafe extern "C" fn handle<P: HttpPlugin>(
 ) -> Status {
     boundary::guard(|| {
         // SAFETY: the C contract: a live instance.
-        let instance = unsafe { instance::<P>(plugin) }?;
-        let state = instance.state.load(Ordering::Acquire);
-        if state != READY {
-            return Err(out_of_order("handle", state));
-        }
+        let instance = unsafe { serving::<P>(plugin, "handle") }?;
         if request.is_null() {
             return Err(null("request").into());
         }
@@ -621,11 +634,7 @@ unsafe extern "C" fn serve<P: HttpPlugin>(
 ) -> Status {
     boundary::guard(|| {
         // SAFETY: the C contract: a live instance.
-        let instance = unsafe { instance::<P>(plugin) }?;
-        let state = instance.state.load(Ordering::Acquire);
-        if state != READY {
-            return Err(out_of_order("serve", state));
-        }
+        let instance = unsafe { serving::<P>(plugin, "serve") }?;
         // SAFETY: the C contract: `request`, unless NULL, is readable during the call.
         let request = unsafe { request.as_ref() }.ok_or_else(|| null("request"))?;
         // SAFETY: as above, for every view the request holds.
