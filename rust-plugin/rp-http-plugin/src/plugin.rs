@@ -234,56 +234,39 @@ impl<'a> Request<'a> {
         }
     }
 
+    /// A view a 1.0 host's getter must return.
     fn required(
-        &self,
+        raw: *const rp_http_request,
         callback: &'static str,
-        get: fn(&Host) -> unsafe extern "C" fn(*const rp_http_request, *mut rp_str) -> Status,
-        field: fn(&RequestSource<'a>) -> Option<&'a [u8]>,
+        get: unsafe extern "C" fn(*const rp_http_request, *mut rp_str) -> Status,
     ) -> Result<&'a [u8], PluginError> {
-        match self.source {
-            RequestSource::Host { host, raw } => {
-                // SAFETY: `raw` is the request of the running `handle` call, `out` a valid rp_str.
-                Self::view(callback, |out| unsafe { get(host)(raw, out) })?
-                    .ok_or_else(|| host_refused(callback, RP_NOT_FOUND))
-            }
-            ref data => Ok(field(data).unwrap_or_default()),
-        }
+        // SAFETY: `raw` is the request of the running `handle` call, `out` a valid rp_str.
+        Self::view(callback, |out| unsafe { get(raw, out) })?
+            .ok_or_else(|| host_refused(callback, RP_NOT_FOUND))
     }
 
     /// The request method (`b"GET"`, `b"POST"`...).
     pub fn method(&self) -> Result<&'a [u8], PluginError> {
-        self.required(
-            "get_method",
-            |h| h.get_method,
-            |d| match d {
-                RequestSource::Data { method, .. } => Some(method),
-                RequestSource::Host { .. } => None,
-            },
-        )
+        match self.source {
+            RequestSource::Host { host, raw } => Self::required(raw, "get_method", host.get_method),
+            RequestSource::Data { method, .. } => Ok(method),
+        }
     }
 
     /// The request path, without the query string.
     pub fn path(&self) -> Result<&'a [u8], PluginError> {
-        self.required(
-            "get_path",
-            |h| h.get_path,
-            |d| match d {
-                RequestSource::Data { path, .. } => Some(path),
-                RequestSource::Host { .. } => None,
-            },
-        )
+        match self.source {
+            RequestSource::Host { host, raw } => Self::required(raw, "get_path", host.get_path),
+            RequestSource::Data { path, .. } => Ok(path),
+        }
     }
 
     /// The whole request body.
     pub fn body(&self) -> Result<&'a [u8], PluginError> {
-        self.required(
-            "get_body",
-            |h| h.get_body,
-            |d| match d {
-                RequestSource::Data { body, .. } => Some(body),
-                RequestSource::Host { .. } => None,
-            },
-        )
+        match self.source {
+            RequestSource::Host { host, raw } => Self::required(raw, "get_body", host.get_body),
+            RequestSource::Data { body, .. } => Ok(body),
+        }
     }
 
     /// The first value of the header `name` (case-insensitive), `None` when there is none.

@@ -305,8 +305,7 @@ fn go_meaning(results: &Results) -> Vec<String> {
                 format_ns(rust.ns_per_op),
                 format_ns(plugin.ns_per_op)
             ));
-            if let (Some(&largest), true) = (sizes.last(), users != *sizes.last().unwrap_or(&users))
-            {
+            if let Some(&largest) = sizes.last().filter(|&&largest| largest != users) {
                 if let Some((_, rust, plugin)) = faster(largest) {
                     lines.push(format!(
                         "At {largest} users: {} against {} ({:.0}x).",
