@@ -8,11 +8,11 @@ QUICK   ?= 0
 export RUST_LIB QUICK
 
 .PHONY: help all deps build build-rust build-rust-lto loader c-host cpp-bench header install \
-        test test-tree test-rust test-header test-c test-install test-cpp test-go bench bench-cpp bench-go bench-rust bench-gateway gateway flamegraph fuzz report clean
+        test test-tree test-rust test-header test-c test-install test-cpp test-go bench bench-cpp bench-go bench-rust bench-gateway gateway flamegraph fuzz report compare clean
 
 help:
 	@echo "make test          install missing tools (make deps), build everything, run every test"
-	@echo "make bench         every harness, the gateway load test, flame graphs, then results/report.{md,html} (~8 min; QUICK=1 ~1.5 min)"
+	@echo "make bench         every harness, the gateway load test, flame graphs, then results/report.{html,md} (~13 min; QUICK=1 ~2 min)"
 	@echo "make bench-cpp     C++ -> Rust (static, dynamic, dlopen, LTO) and C++ -> Go, vs native [QUICK=1]"
 	@echo "make bench-go      Go -> Rust (cgo) against Go native and a Go plugin [QUICK=1]"
 	@echo "make bench-rust    Rust -> Rust (rlib, static C ABI, libloading), Rust -> C, Rust -> Go [QUICK=1]"
@@ -20,6 +20,7 @@ help:
 	@echo "make gateway       build the gateway and the plugins; README \"HTTP plugins\" says how to run it"
 	@echo "make flamegraph    perf + inferno flame graphs of each path into results/flamegraphs/"
 	@echo "make report        the joint report from whatever results/ holds"
+	@echo "make compare       OLD=dir [NEW=results] [THRESHOLD=5]: two runs row by row, exit 1 on a significant slowdown"
 	@echo "make fuzz          the fuzz targets (store, HTTP plugin boundary, gateway request path), FUZZ_SECONDS each (60)"
 	@echo "make build         the Rust libraries (user manager .so/.a, HTTP plugins, gen-users), the C loader and hosts"
 	@echo "make install       PREFIX=/usr/local [DESTDIR=]: librustplugin.so.1 (SONAME), .a, headers, pkg-config and CMake files (cargo-c)"
@@ -84,16 +85,16 @@ bench: deps build
 	scripts/bench.sh
 
 bench-cpp: deps cpp-bench
-	scripts/bench-cpp.sh
+	scripts/bench.sh cpp
 
 bench-go: deps build-rust
-	scripts/bench-go.sh
+	scripts/bench.sh go
 
 bench-rust: deps build-rust
-	scripts/bench-rust.sh
+	scripts/bench.sh rust
 
 bench-gateway: deps build-rust loader
-	scripts/bench-gateway.sh
+	scripts/bench.sh gateway
 
 gateway: build-rust loader
 	scripts/build-gateway.sh
@@ -106,6 +107,10 @@ fuzz: deps build-rust
 
 report: build-rust
 	$(RUST_LIB)/bench-report report results
+
+# make compare OLD=path NEW=path [THRESHOLD=5]: two runs row by row; fails on a significant slowdown.
+compare: build-rust
+	$(RUST_LIB)/bench-report compare --threshold $(or $(THRESHOLD),5) $(or $(OLD),$(error OLD=results folder)) $(or $(NEW),results)
 
 clean:
 	$(CARGO) clean

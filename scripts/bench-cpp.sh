@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# cpp-bench runner: generates the user files, runs every flavour pinned to one CPU, counts
-# instructions per call with callgrind, and checks the LTO loop with objdump.
+# cpp-bench runner: generates the user files, runs every flavour pinned to one CPU, has callgrind
+# count each loop's instructions, and checks the LTO loop with objdump. Raw output only (google
+# benchmark JSON with every repetition, callgrind files): bench-report computes the statistics.
 #
 #   scripts/bench-cpp.sh           full run (about 2-3 minutes), results in results/cpp/
-#   QUICK=1 scripts/bench-cpp.sh   one short repetition, sweeps up to 10^4 users
-#   scripts/bench-cpp.sh --check   what `make test` runs: every benchmark once, answers and the LTO
-#                                  inlining verified, results in a scratch folder; asserts no time
+#   QUICK=1 scripts/bench-cpp.sh   3 short repetitions, sweeps up to 10^4 users
+#   scripts/bench-cpp.sh --check   what `make test` runs: every benchmark once (a binary exits 1 on a
+#                                  wrong answer or data it cannot load), the LTO inlining verified,
+#                                  bench-report run over the output; in a scratch folder, no time asserted
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,11 +17,17 @@ mode=full
 build=cpp-bench/build
 read -r -a flavours <<<"$(make --no-print-directory -s -C cpp-bench flavours)"
 
+# Repetitions run in random interleaved order (google benchmark's advice against run-to-run
+# variance: many short repetitions rather than a few long ones).
+interleaved=(--benchmark_enable_random_interleaving=true)
 case $mode in
-  full)  out=results/cpp; data=results/data; sweep_max=1000000; bench_args=(--benchmark_repetitions=5 --benchmark_min_time=0.2) ;;
-  quick) out=results/cpp; data=results/data; sweep_max=10000; bench_args=(--benchmark_repetitions=1 --benchmark_min_time=0.01) ;;
-  check) out=$(mktemp -d); data=$out/data; sweep_max=10000; bench_args=(--benchmark_min_time=0.0001)
-         trap 'rm -rf "$out"' EXIT ;;
+  full)  out=results/cpp; data=results/data; sweep_max=1000000
+         bench_args=(--benchmark_repetitions=9 --benchmark_min_time=0.1 "${interleaved[@]}") ;;
+  quick) out=results/cpp; data=results/data; sweep_max=10000
+         bench_args=(--benchmark_repetitions=3 --benchmark_min_time=0.01 "${interleaved[@]}") ;;
+check) scratch=$(mktemp -d); out=$scratch/cpp; data=$scratch/data; sweep_max=10000
+         bench_args=(--benchmark_min_time=0.0001)
+         trap 'rm -rf "$scratch"' EXIT ;;
 esac
 mkdir -p "$out" "$data"
 
@@ -32,10 +40,8 @@ done
 pin=()
 cpu=$(($(nproc) - 1))
 if command -v taskset >/dev/null && ((cpu > 0)); then pin=(taskset -c "$cpu"); pinning="cpu $cpu (taskset)"; else pinning="none"; fi
-context=(--benchmark_context=pinning="$pinning" --benchmark_context=rustc="$(rustc --version)"
-         --benchmark_context=cpu="$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
-         --benchmark_context=kernel="$(uname -r)")
-command -v go >/dev/null && context+=(--benchmark_context=go="$(go version | cut -d' ' -f3)")
+# The machine itself is recorded once, by `bench-report run` (results/machine.json).
+context=(--benchmark_context=pinning="$pinning")
 
 n=0
 for flavour in "${flavours[@]}"; do
@@ -47,38 +53,28 @@ for flavour in "${flavours[@]}"; do
     { cat "$out/bench_$flavour.err" >&2; exit 1; }
 done
 
-# Instructions per loop iteration, from two callgrind runs: (Ir(2N) - Ir(N)) / N cancels set-up.
-# Counting is limited to count_loop<>, except for calls into Go: Go switches stacks on the way in,
-# which hides the loop from callgrind's toggle, so those count the whole program (within ~1%, as
-# Go's runtime threads add a little noise).
-instructions() { # BINARY BENCHMARK METHOD
-  local counts=() toggle=(--toggle-collect='*count_loop*')
-  [[ $3 == whole-program ]] && toggle=()
-  for iterations in 20000 40000; do
-    counts+=("$(valgrind --tool=callgrind "${toggle[@]}" --callgrind-out-file=/dev/null \
-      "$build/$1" --count_instructions="$2" --iterations=$iterations 2>&1 | sed -n 's/.*Collected : //p')")
-  done
-  echo $(((counts[1] - counts[0]) / 20000))
-}
+# Instructions per loop iteration: bench-report reads two callgrind runs of N and 2N iterations
+# of each loop and takes (Ir(2N) - Ir(N)) / N, which cancels the set-up. Counting is limited to
+# count_loop<>, except for calls into Go: Go switches stacks on the way in, which hides the loop
+# from callgrind's toggle, so those count the whole program (within ~1%: Go's runtime threads add
+# a little noise).
 if command -v valgrind >/dev/null; then
   echo "cpp-bench: counting instructions per call with callgrind"
-  {
-    echo "["
-    first=1
-    for flavour in "${flavours[@]}"; do
-      names=("Add/cpp/native" "Add/cpp/native_noinline" "Add/cpp/$flavour")
-      [[ $flavour != carchive ]] && names+=("GetUser/cpp/native/4" "GetUser/cpp/$flavour/4")
-      for name in "${names[@]}"; do
-        ((first)) || echo ","
-        first=0
-        method=loop
-        [[ $name == */carchive ]] && method=whole-program
-        printf '  {"binary": "bench_%s", "name": "%s", "instructions_per_call": %s, "method": "%s"}' \
-          "$flavour" "$name" "$(instructions "bench_$flavour" "$name" $method)" $method
+  rm -rf "$out/callgrind"
+  mkdir -p "$out/callgrind"
+  for flavour in "${flavours[@]}"; do
+    names=("Add/cpp/native" "Add/cpp/native_noinline" "Add/cpp/$flavour")
+    [[ $flavour != carchive ]] && names+=("GetUser/cpp/native/4" "GetUser/cpp/$flavour/4")
+    for name in "${names[@]}"; do
+      toggle=(--toggle-collect='*count_loop*')
+      [[ $name == */carchive ]] && toggle=()
+      for iterations in 20000 40000; do
+        valgrind -q --tool=callgrind "${toggle[@]}" \
+          --callgrind-out-file="$out/callgrind/bench_$flavour.${name//\//_}.$iterations.out" \
+          "$build/bench_$flavour" --data_dir="$data" --count_instructions="$name" --iterations=$iterations
       done
     done
-    printf '\n]\n'
-  } >"$out/instructions.json"
+  done
 else
   echo "cpp-bench: valgrind is not installed: no instruction counts (make deps installs it)"
 fi
@@ -108,8 +104,10 @@ if [[ " ${flavours[*]} " == *" lto "* ]]; then
   echo "cpp-bench: LTO inlined Add: no call in its timed loop (machine code in $out/add-loops.txt)"
 fi
 
-summary=()
-for flavour in "${flavours[@]}"; do summary+=("$out/bench_$flavour.json"); done
-[[ -f $out/instructions.json ]] && summary+=(--instructions "$out/instructions.json")
-[[ $mode == check ]] && summary+=(--check)
-python3 scripts/gbench_summary.py "${summary[@]}"
+if [[ $mode == check ]]; then
+  # The whole pipeline over this output: bench-report must read every file it was given.
+  "${RUST_LIB:-target/release}/bench-report" report "$scratch" >"$out/report.txt" ||
+    { cat "$out/report.txt" >&2; exit 1; }
+  if grep -E 'not in the report: (C\+\+|instruction)' "$out/report.txt" >&2; then exit 1; fi
+  echo "cpp-bench: every benchmark ran with the right answer; bench-report read every file"
+fi

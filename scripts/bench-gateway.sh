@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The gateway load test: the native Go handler, the Go plugin and the Rust plugin (cgo) under the
 # same loopback load, then the Rust plugin hot-reloaded 60 times under load, every answer checked;
-# then each handler's own cost in process (BenchmarkHandler, results/gateway/handler-bench.txt).
+# then each handler's own cost in process (BenchmarkHandler in rounds, results/gateway/handler-bench.txt).
 # The gateway runs on the last CPU, the load generator on the others (taskset), when there are two.
 #   scripts/bench-gateway.sh          5 rounds of 2 s per handler (about 45 s); results/gateway/
 #   QUICK=1 scripts/bench-gateway.sh  2 rounds of 300 ms, still 60 reloads
@@ -26,6 +26,10 @@ echo "gateway load test: $rounds rounds of $round per handler, then 60 reloads u
 "${pin[@]}" go-interop/build/loadtest -rounds "$rounds" -round "$round" -reloads 60 "${pinning[@]}" -out "$out"
 cat "$out/loadtest.md"
 echo
-echo "gateway: each handler in process, without the network (go test -bench Handler)"
-(cd go-interop && "${pin[@]}" go test -run '^$' -bench Handler -count "$rounds" -benchtime 200ms ./gateway) |
-  tee "$out/handler-bench.txt" | grep '^Benchmark'
+echo "gateway: each handler in process, without the network (BenchmarkHandler), $rounds rounds"
+test_binary=$PWD/go-interop/build/gateway.test
+(cd go-interop/gateway && go test -c -o "$test_binary" .)
+# Rounds of the test binary, each running every handler once: bench-report pairs them.
+(cd go-interop/gateway && for ((i = 1; i <= rounds; i++)); do
+  "${pin[@]}" "$test_binary" -test.run '^$' -test.bench Handler -test.benchmem -test.benchtime 200ms
+done) | tee "$out/handler-bench.txt" | grep '^Benchmark'

@@ -33,7 +33,7 @@ flamegraphs=(
   "cpp-static|C++ -> Rust GetUser, static archive|cpp-bench/build/bench_static --benchmark_filter=^GetUser/cpp/static/4\$ --benchmark_min_time=$seconds --sweep_max=0"
   "cpp-dynamic|C++ -> Rust GetUser, shared library|cpp-bench/build/bench_dynamic --benchmark_filter=^GetUser/cpp/dynamic/4\$ --benchmark_min_time=$seconds"
   "cpp-dlopen|C++ -> Rust GetUser, dlopen|cpp-bench/build/bench_dlopen --benchmark_filter=^GetUser/cpp/dlopen/4\$ --benchmark_min_time=$seconds"
-  "go-rust|Go -> Rust GetUser through cgo, copied into Go values|$go_test_binary -test.run=^\$ -test.bench=^BenchmarkGetUser\$/^cgo\$ -test.benchtime=${seconds}s"
+  "go-rust|Go -> Rust GetUser through cgo, the answer as shared Go values|$go_test_binary -test.run=^\$ -test.bench=^BenchmarkGetUser\$/^cgo-shared\$ -test.benchtime=${seconds}s"
   "cpp-go|C++ -> Go c-archive add|cpp-bench/build/bench_carchive --benchmark_filter=^Add/cpp/carchive\$ --benchmark_min_time=$seconds"
   "rust-go|Rust -> Go c-archive add|$rust_bench_binary --bench Add/rust/carchive --profile-time $seconds"
   "gateway-rust|Go gateway -> Rust echo plugin in process: one cgo call into serve (HTTP plugin ABI 1.1)|$gateway_test_binary -test.run=^\$ -test.bench=^BenchmarkHandler\$/^rust-cgo\$ -test.benchtime=${seconds}s"

@@ -89,6 +89,9 @@ void ParseOwnFlags(int* argc, char** argv) {
   *argc = kept;
 }
 
+// Benchmarks that could not run (data that would not load, a wrong answer): main exits non-zero.
+int failures = 0;
+
 // The loop every benchmark times, and count_loop repeats for callgrind: the op is copied into a
 // local so its fields (function pointers, inputs) live in registers, not behind the capture.
 template <class Op>
@@ -96,6 +99,7 @@ void RunBenchmark(benchmark::State& state, const Op& prototype) {
   std::string why;
   if (!prototype.Check(&why)) {
     state.SkipWithError(("wrong answer: " + why).c_str());
+    failures++;
     return;
   }
   Op op = prototype;
@@ -113,15 +117,41 @@ __attribute__((noinline)) void count_loop(Op op, size_t iterations) {
   }
 }
 
-std::map<std::string, std::function<void(size_t)>>& CountLoops() {
-  static std::map<std::string, std::function<void(size_t)>> loops;
+// Runs one registered benchmark's body `iterations` times; false (with a message) when it cannot.
+std::map<std::string, std::function<bool(size_t)>>& CountLoops() {
+  static std::map<std::string, std::function<bool(size_t)>> loops;
   return loops;
 }
 
+// make(&error) builds the op, loading its data on first use (so --benchmark_filter skips the data
+// sets nobody asked for), or returns nullopt with *error set.
+template <class Make>
+void Register(const std::string& name, Make make) {
+  benchmark::RegisterBenchmark(name.c_str(), [make](benchmark::State& state) {
+    std::string error;
+    if (auto op = make(&error)) {
+      RunBenchmark(state, *op);
+    } else {
+      state.SkipWithError(error.c_str());
+      failures++;
+    }
+  });
+  CountLoops()[name] = [make, name](size_t iterations) {
+    std::string error;
+    auto op = make(&error);
+    if (!op) {
+      std::fprintf(stderr, "cpp-bench: %s: %s\n", name.c_str(), error.c_str());
+      return false;
+    }
+    count_loop(*op, iterations);
+    return true;
+  };
+}
+
+// An op that needs no data.
 template <class Op>
-void Register(const std::string& name, Op op) {
-  benchmark::RegisterBenchmark(name.c_str(), [op](benchmark::State& state) { RunBenchmark(state, op); });
-  CountLoops()[name] = [op](size_t iterations) { count_loop(op, iterations); };
+auto Always(Op op) {
+  return [op](std::string*) { return std::optional<Op>(op); };
 }
 
 // ---------------------------------------------------------------- Add
@@ -154,8 +184,8 @@ struct NativeNoinlineAdd {
 };
 
 void RegisterNativeAdd() {
-  Register("Add/cpp/native", AddOp<InlineAdd>{});
-  Register("Add/cpp/native_noinline", AddOp<NativeNoinlineAdd>{});
+  Register("Add/cpp/native", Always(AddOp<InlineAdd>{}));
+  Register("Add/cpp/native_noinline", Always(AddOp<NativeNoinlineAdd>{}));
 }
 
 }  // namespace
@@ -169,7 +199,7 @@ struct GoAddFn {
 
 void RegisterAll() {
   RegisterNativeAdd();
-  Register("Add/cpp/carchive", AddOp<GoAddFn>{});
+  Register("Add/cpp/carchive", Always(AddOp<GoAddFn>{}));
 }
 }  // namespace
 
@@ -446,29 +476,26 @@ struct NativeFindUsers {
   }
 };
 
-// Registers op/cpp/native/N and op/cpp/PATH/N for the data set of `users` users; a data set that
-// cannot be loaded becomes benchmarks that report the error instead of numbers.
+// Registers op/cpp/native/N and op/cpp/PATH/N for the data set of `users` users, loaded by the
+// first of them that runs; one that cannot be loaded makes both report the error.
 template <class RustOp, class NativeOp>
 void RegisterMethod(const char* op, int64_t users) {
-  const DataSet& data = Data(users);
   std::string suffix = "/" + std::to_string(users);
-  std::string native_name = std::string(op) + "/cpp/native" + suffix;
-  std::string rust_name = std::string(op) + "/cpp/" PATH_NAME + suffix;
-  if (!data.error.empty()) {
-    for (const std::string& name : {native_name, rust_name}) {
-      benchmark::RegisterBenchmark(name.c_str(), [error = data.error](benchmark::State& state) {
-        state.SkipWithError(error.c_str());
-      });
-    }
-    return;
-  }
-  Register(native_name, NativeOp{data.native.get()});
-  Register(rust_name, RustOp{Plugin{}, data.rust});
+  Register(std::string(op) + "/cpp/native" + suffix, [users](std::string* error) -> std::optional<NativeOp> {
+    const DataSet& data = Data(users);
+    if (!data.error.empty()) return *error = data.error, std::nullopt;
+    return NativeOp{data.native.get()};
+  });
+  Register(std::string(op) + "/cpp/" PATH_NAME + suffix, [users](std::string* error) -> std::optional<RustOp> {
+    const DataSet& data = Data(users);
+    if (!data.error.empty()) return *error = data.error, std::nullopt;
+    return RustOp{Plugin{}, data.rust};
+  });
 }
 
 void RegisterAll() {
   RegisterNativeAdd();
-  Register("Add/cpp/" PATH_NAME, AddOp<RustAdd>{RustAdd{Plugin{}}});
+  Register("Add/cpp/" PATH_NAME, Always(AddOp<RustAdd>{RustAdd{Plugin{}}}));
 
   RegisterMethod<RustGetUser, NativeGetUser>("GetUser", kDemoUsers);
   RegisterMethod<RustGetUserByClaim, NativeGetUserByClaim>("GetUserByClaim", kDemoUsers);
@@ -476,11 +503,9 @@ void RegisterAll() {
   RegisterMethod<RustFindUsers, NativeFindUsers>("FindUsers", kDemoUsers);
 #if defined(BENCH_STATIC)
   // How cost grows with the data: one linkage is enough, the boundary cost is the same.
-  if (options.count_instructions.empty()) {
-    for (int64_t users = 1000; users <= options.sweep_max; users *= 10) {
-      RegisterMethod<RustGetUser, NativeGetUser>("GetUser", users);
-      RegisterMethod<RustFindUsers, NativeFindUsers>("FindUsers", users);
-    }
+  for (int64_t users = 1000; users <= options.sweep_max; users *= 10) {
+    RegisterMethod<RustGetUser, NativeGetUser>("GetUser", users);
+    RegisterMethod<RustFindUsers, NativeFindUsers>("FindUsers", users);
   }
 #endif
 }
@@ -506,8 +531,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "cpp-bench: --count_instructions needs a benchmark of this binary and --iterations=N\n");
       return 2;
     }
-    loop->second(options.iterations);
-    return 0;
+    return loop->second(options.iterations) ? 0 : 1;
   }
   benchmark::AddCustomContext("path", PATH_NAME);
   benchmark::AddCustomContext("cxx", __VERSION__);
@@ -516,5 +540,6 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
-  return 0;
+  if (failures > 0) std::fprintf(stderr, "cpp-bench: %d benchmark run(s) failed (see the errors above)\n", failures);
+  return failures > 0 ? 1 : 0;
 }

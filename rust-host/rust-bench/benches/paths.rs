@@ -3,10 +3,12 @@
 //! and a Go c-archive add (bindgen from Go's header; skipped without Go).
 //!
 //! Names follow op/caller/path[/users]: "Add/rust/static", "GetUser/rust/dlopen/4". Every path
-//! checks its answer once before it is timed.
+//! checks its answer once before it is timed. With RUST_BENCH_SWEEP and RUST_BENCH_DATA, GetUser
+//! and FindUsers are also measured over generated data sets ("GetUser/rust/static/1000000").
 
 use std::hint::black_box;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use rp_host::{sys, Plugin};
@@ -45,6 +47,15 @@ impl StaticUsers {
             unsafe { sys::rp_user_manager_new_demo(&mut raw) },
             sys::RP_OK as sys::rp_status
         );
+        StaticUsers(raw)
+    }
+
+    fn from_file(path: &std::path::Path) -> StaticUsers {
+        let path = path.to_str().expect("a UTF-8 path");
+        let mut raw = std::ptr::null_mut();
+        // SAFETY: a view of a live string, a valid out-param.
+        let status = unsafe { sys::rp_user_manager_new_from_file(s(path), &mut raw) };
+        assert_eq!(status, sys::RP_OK as sys::rp_status, "cannot load {path}");
         StaticUsers(raw)
     }
 
@@ -268,5 +279,63 @@ fn user_manager(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, add, user_manager);
+/// GetUser and FindUsers over generated data sets, natively and through the static C ABI: the
+/// sizes in RUST_BENCH_SWEEP ("1000,10000"), the files users-N.json in RUST_BENCH_DATA (both set by
+/// scripts/bench-rust.sh; without them, no sweep).
+fn sweep(c: &mut Criterion) {
+    let (Ok(sizes), Ok(data)) = (
+        std::env::var("RUST_BENCH_SWEEP"),
+        std::env::var("RUST_BENCH_DATA"),
+    ) else {
+        return;
+    };
+    for users in sizes
+        .split(',')
+        .filter_map(|n| n.trim().parse::<u64>().ok())
+    {
+        let path = PathBuf::from(&data).join(format!("users-{users}.json"));
+        let store = UserStore::from_file(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (gen-users makes it)", path.display()));
+        let statics = StaticUsers::from_file(&path);
+        let id = (EINSTEIN_ID.as_bytes(), EINSTEIN_IDP.as_bytes());
+        assert_eq!(store.get_user(id.0, id.1).unwrap().username, EINSTEIN);
+        assert_eq!(
+            StaticUsers::username(statics.get_user(EINSTEIN_ID, EINSTEIN_IDP)),
+            EINSTEIN
+        );
+        let mut found = [std::ptr::null(); 16];
+        assert_eq!(statics.find_users(EINSTEIN, &mut found), 1);
+
+        let mut group = c.benchmark_group("GetUser");
+        group
+            .sample_size(20)
+            .warm_up_time(Duration::from_millis(300));
+        group.measurement_time(Duration::from_secs(1));
+        group.bench_function(format!("rust/native/{users}"), |b| {
+            b.iter(|| store.get_user(black_box(id.0), black_box(id.1)).is_some())
+        });
+        group.bench_function(format!("rust/static/{users}"), |b| {
+            b.iter(|| statics.get_user(black_box(EINSTEIN_ID), black_box(EINSTEIN_IDP)))
+        });
+        group.finish();
+        let mut group = c.benchmark_group("FindUsers");
+        group
+            .sample_size(20)
+            .warm_up_time(Duration::from_millis(300));
+        group.measurement_time(Duration::from_secs(1));
+        group.bench_function(format!("rust/native/{users}"), |b| {
+            let mut count = 0;
+            b.iter(|| {
+                store.find_user_indices(black_box(EINSTEIN), |_| count += 1);
+                black_box(&mut count);
+            })
+        });
+        group.bench_function(format!("rust/static/{users}"), |b| {
+            b.iter(|| statics.find_users(black_box(EINSTEIN), &mut found))
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, add, user_manager, sweep);
 criterion_main!(benches);

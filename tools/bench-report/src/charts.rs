@@ -1,7 +1,9 @@
-//! Small, dependency-free SVG charts: horizontal bars (ns per call per path) and a log-log line
+//! Small, dependency-free SVG charts: ratios to native with their intervals, and a log-log line
 //! chart (cost against number of users).
 
 use std::fmt::Write as _;
+
+use crate::stats::Interval;
 
 const COLORS: [&str; 6] = [
     "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#b07aa1",
@@ -21,32 +23,110 @@ fn open(width: f64, height: f64, title: &str) -> String {
     )
 }
 
-/// One bar per (label, ns), longest scaled to the chart's width, each labelled with its value.
-pub fn bars(title: &str, rows: &[(String, f64)]) -> String {
-    let (width, label_width, row_height, top) = (760.0, 230.0, 22.0, 34.0);
-    let height = top + row_height * rows.len() as f64 + 12.0;
-    let max = rows.iter().map(|r| r.1).fold(f64::MIN_POSITIVE, f64::max);
-    let bar_room = width - label_width - 90.0;
+/// One row of the ratio chart.
+pub struct RatioRow {
+    /// The group the row is drawn under (the operation).
+    pub group: String,
+    /// "cpp static".
+    pub label: String,
+    /// Picks the colour (the caller).
+    pub series: String,
+    pub ratio: f64,
+    pub interval: Option<Interval>,
+}
+
+/// Ratio to native, one row per caller and path under each group: a dot at the median ratio, a bar
+/// across its 95% interval, on a log axis with a line at 1.0.
+pub fn ratios(title: &str, rows: &[RatioRow]) -> String {
+    let (width, label_width, value_width, row_height, top) = (900.0, 250.0, 190.0, 17.0, 58.0);
+    let groups = rows
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| *i == 0 || rows[i - 1].group != r.group)
+        .count();
+    let height = top + row_height * (rows.len() + groups) as f64 + 16.0;
     let mut svg = open(width, height, title);
-    for (i, (label, ns)) in rows.iter().enumerate() {
-        let y = top + row_height * i as f64;
-        let length = (ns / max * bar_room).max(1.0);
-        let color = if label.contains("native") {
-            "#9c9c9c"
-        } else {
-            COLORS[i % COLORS.len()]
-        };
+    let extremes = rows.iter().flat_map(|r| {
+        [
+            r.ratio,
+            r.interval.map_or(r.ratio, |i| i.lo),
+            r.interval.map_or(r.ratio, |i| i.hi),
+        ]
+    });
+    let (lo, hi) = extremes.fold((1.0f64, 1.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let d0 = lo.log10().floor();
+    let d1 = hi.log10().ceil().max(d0 + 1.0);
+    let plot = (label_width, width - value_width);
+    let sx = |v: f64| plot.0 + (v.max(1e-12).log10() - d0) / (d1 - d0) * (plot.1 - plot.0);
+    let series: Vec<&str> = rows.iter().fold(Vec::new(), |mut seen, r| {
+        if !seen.contains(&r.series.as_str()) {
+            seen.push(&r.series);
+        }
+        seen
+    });
+    for (i, name) in series.iter().enumerate() {
+        let x = label_width + 110.0 * i as f64;
         let _ = write!(
             svg,
-            r#"<text x="{x}" y="{ty}" text-anchor="end">{label}</text><rect x="{bx}" y="{y}" width="{length:.1}" height="{h}" fill="{color}"/><text x="{vx:.1}" y="{ty}">{value}</text>"#,
-            x = label_width - 6.0,
-            ty = y + 13.0,
-            label = escape(label),
-            bx = label_width,
-            h = row_height - 6.0,
-            vx = label_width + length + 4.0,
-            value = format_ns(*ns),
+            r#"<rect x="{x}" y="30" width="12" height="12" fill="{}"/><text x="{}" y="40">{}</text>"#,
+            COLORS[i % COLORS.len()],
+            x + 16.0,
+            escape(name)
         );
+    }
+    let bottom = height - 12.0;
+    for d in (d0 as i32)..=(d1 as i32) {
+        let x = sx(10f64.powi(d));
+        let stroke = if d == 0 { "#333" } else { "#ddd" };
+        let _ = write!(
+            svg,
+            r##"<line x1="{x:.1}" y1="{top0}" x2="{x:.1}" y2="{bottom}" stroke="{stroke}"/><text x="{x:.1}" y="{ty}" text-anchor="middle" fill="#555">{label}x</text>"##,
+            top0 = top - 6.0,
+            ty = top - 9.0,
+            label = 10f64.powi(d),
+        );
+    }
+    let mut y = top;
+    for (i, row) in rows.iter().enumerate() {
+        if i == 0 || rows[i - 1].group != row.group {
+            let _ = write!(
+                svg,
+                r#"<text x="8" y="{:.1}" font-weight="bold">{}</text>"#,
+                y + 12.0,
+                escape(&row.group)
+            );
+            y += row_height;
+        }
+        let color =
+            COLORS[series.iter().position(|s| *s == row.series).unwrap_or(0) % COLORS.len()];
+        let cy = y + row_height / 2.0;
+        let _ = write!(
+            svg,
+            r#"<text x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
+            label_width - 8.0,
+            cy + 4.0,
+            escape(&row.label)
+        );
+        if let Some(interval) = row.interval {
+            let _ = write!(
+                svg,
+                r#"<line x1="{:.1}" y1="{cy:.1}" x2="{:.1}" y2="{cy:.1}" stroke="{color}" stroke-width="3" stroke-opacity="0.45"/>"#,
+                sx(interval.lo),
+                sx(interval.hi).max(sx(interval.lo) + 1.0)
+            );
+        }
+        let _ = write!(
+            svg,
+            r#"<circle cx="{:.1}" cy="{cy:.1}" r="3.5" fill="{color}"/><text x="{}" y="{:.1}">{}</text>"#,
+            sx(row.ratio),
+            plot.1 + 8.0,
+            cy + 4.0,
+            escape(&match row.interval {
+                Some(i) => format!("{:.2}x [{:.2}, {:.2}]", row.ratio, i.lo, i.hi),
+                None => format!("{:.2}x", row.ratio),
+            })
+        );
+        y += row_height;
     }
     svg.push_str("</svg>\n");
     svg

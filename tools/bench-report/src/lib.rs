@@ -1,22 +1,31 @@
 //! bench-report: joins the harnesses' raw results into one report, and draws flame graphs.
 //!
-//! Inputs, under a results folder (all optional: what is missing is listed in the report):
-//! - `cpp/bench_*.json`: google benchmark JSON from cpp-bench, and `cpp/instructions.json`;
-//! - `go/bench.txt`: `go test -bench` output from go-interop;
-//! - `rust/criterion/`: criterion's output folder from rust-host;
-//! - `gateway/loadtest.{json,md}`: the gateway load test (go-interop/gateway/cmd/loadtest).
+//! Inputs, the harnesses' raw outputs under a results folder (all optional: what is missing is
+//! listed in the report):
+//! - `cpp/bench_*.json`: google benchmark JSON from cpp-bench, every repetition, and
+//!   `cpp/callgrind/*.out`, callgrind's files;
+//! - `go/bench.txt`: `go test -bench` output from go-interop, in rounds;
+//! - `rust/criterion/`: criterion's output folder from rust-host (its samples);
+//! - `gateway/loadtest.{json,md}`: the gateway load test (go-interop/gateway/cmd/loadtest), and
+//!   `gateway/handler-bench.txt`, each handler in process (`go test -bench Handler`, in rounds);
+//! - `machine.json` and `runs/*.json`: written by `bench-report run` around each harness.
 //!
-//! Outputs: `results.json`, `report.md`, `report.html`, `charts/*.svg`.
+//! Outputs: `results.json`, `report.md`, `report.html`, `charts/*.svg`. Every statistic comes
+//! from [`stats`].
 
 pub mod charts;
+pub mod compare;
+pub mod findings;
 pub mod flamegraph;
 pub mod model;
 pub mod parse;
 pub mod report;
+pub mod run;
+pub mod stats;
 
 use std::path::Path;
 
-use model::{Machine, Results};
+use model::{Machine, Results, Run};
 
 /// Reads every harness's results under `dir`.
 pub fn gather(dir: &Path) -> Results {
@@ -49,19 +58,20 @@ pub fn gather(dir: &Path) -> Results {
             dir.join("cpp").display()
         ));
     }
+    let source = |path: &Path| path.strip_prefix(dir).unwrap_or(path).display().to_string();
     for file in &cpp_files {
-        absorb(parse::google_benchmark(file), &mut results);
+        absorb(parse::google_benchmark(file, &source(file)), &mut results);
     }
     if !cpp_files.is_empty() {
         parse::attach_instructions(
-            &dir.join("cpp/instructions.json"),
+            &dir.join("cpp/callgrind"),
             &mut results.records,
             &mut results.problems,
         );
     }
     let go = dir.join("go/bench.txt");
     if go.exists() {
-        absorb(parse::go_test(&go), &mut results);
+        absorb(parse::go_test(&go, &source(&go)), &mut results);
     } else {
         results.problems.push(format!(
             "Go results: no {} (make bench-go; needs Go)",
@@ -70,7 +80,7 @@ pub fn gather(dir: &Path) -> Results {
     }
     let rust = dir.join("rust/criterion");
     if rust.exists() {
-        absorb(parse::criterion(&rust), &mut results);
+        absorb(parse::criterion(&rust, &source(&rust)), &mut results);
     } else {
         results.problems.push(format!(
             "Rust results: no {} (make bench-rust)",
@@ -78,14 +88,53 @@ pub fn gather(dir: &Path) -> Results {
         ));
     }
     gateway(&dir.join("gateway"), &mut results);
+    match read_json::<Machine>(&dir.join("machine.json")) {
+        Ok(machine) => machines.insert(0, machine),
+        Err(e) => results.problems.push(format!(
+            "Machine: {e} (bench-report run records it: make bench)"
+        )),
+    }
     results.machine = merge(machines);
-    results.machine.cpu = results.machine.cpu.or_else(cpu_model);
-    model::fill_ratios(&mut results.records);
+    results.runs = runs(&dir.join("runs"), &mut results.problems);
+    model::fill_statistics(&mut results.records);
     results
 }
 
-/// The load test's JSON and Markdown, checked to be the load test's.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{} is not valid: {e}", path.display()))
+}
+
+/// How each harness ran, in the order they started.
+fn runs(dir: &Path, problems: &mut Vec<String>) -> Vec<Run> {
+    let mut runs: Vec<Run> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .filter_map(|p| {
+                    read_json(&p)
+                        .map_err(|e| problems.push(format!("Harness conditions: {e}")))
+                        .ok()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    runs.sort_by(|a, b| a.started.cmp(&b.started));
+    runs
+}
+
+/// The load test's JSON and Markdown, checked to be the load test's, and the handlers' in-process
+/// benchmark (`go test -bench Handler`, in rounds).
 fn gateway(dir: &Path, results: &mut Results) {
+    let handlers = dir.join("handler-bench.txt");
+    if handlers.exists() {
+        let parsed = parse::go_test(&handlers, "gateway/handler-bench.txt");
+        results.records.extend(parsed.records);
+        results.problems.extend(parsed.problems);
+    }
     let json = dir.join("loadtest.json");
     let Ok(text) = std::fs::read_to_string(&json) else {
         results.problems.push(format!(
@@ -112,27 +161,21 @@ fn gateway(dir: &Path, results: &mut Results) {
     }
 }
 
-/// The first value each harness recorded for each field.
+/// The first value recorded for each field: machine.json first, then the harnesses'.
 fn merge(machines: Vec<Machine>) -> Machine {
     machines
         .into_iter()
         .fold(Machine::default(), |a, b| Machine {
             cpu: a.cpu.or(b.cpu),
             cores: a.cores.or(b.cores),
+            os: a.os.or(b.os),
             kernel: a.kernel.or(b.kernel),
             date: a.date.or(b.date),
-            pinning: a.pinning.or(b.pinning),
-            cxx: a.cxx.or(b.cxx),
-            cxxflags: a.cxxflags.or(b.cxxflags),
             rustc: a.rustc.or(b.rustc),
             go: a.go.or(b.go),
+            cc: a.cc.or(b.cc),
+            cxx: a.cxx.or(b.cxx),
+            cxxflags: a.cxxflags.or(b.cxxflags),
+            pinning: a.pinning.or(b.pinning),
         })
-}
-
-fn cpu_model() -> Option<String> {
-    let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
-    info.lines().find_map(|l| {
-        l.strip_prefix("model name")
-            .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
-    })
 }

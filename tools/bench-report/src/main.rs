@@ -1,44 +1,39 @@
-//! bench-report: `bench-report report [RESULTS_DIR]` writes the joint report and prints the summary;
-//! `bench-report flamegraph TITLE PERF_SCRIPT OUT.svg` draws one flame graph.
+//! bench-report: the benchmarks' one statistics pipeline. See USAGE.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const USAGE: &str = "\
-usage: bench-report report [RESULTS_DIR]            (default: results)
-       bench-report flamegraph TITLE PERF_SCRIPT OUT.svg";
+usage: bench-report report [RESULTS_DIR]
+           parse the harnesses' raw results under RESULTS_DIR (default: results), compute the
+           statistics, write results.json, report.md, report.html and charts/, print a summary
+       bench-report compare [--threshold PERCENT] OLD NEW
+           compare two runs (results folders or results.json files) row by row: medians, the
+           change with its 95% interval, Mann-Whitney p; exit 1 when a row is significantly
+           slower by more than PERCENT (default 5)
+       bench-report run RESULTS_DIR HARNESS -- COMMAND [ARGS...]
+           run one harness, recording the machine (RESULTS_DIR/machine.json) and its load
+           before and after (RESULTS_DIR/runs/HARNESS.json); exits with the harness's status
+       bench-report flamegraph TITLE PERF_SCRIPT OUT.svg
+           draw one flame graph from `perf script` output";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    match args.as_slice() {
-        ["report"] | ["report", _] => {
-            let dir = PathBuf::from(args.get(1).copied().unwrap_or("results"));
-            let results = bench_report::gather(&dir);
-            if results.records.is_empty() {
-                eprintln!(
-                    "bench-report: no results under {}: run `make bench` first",
-                    dir.display()
-                );
-                for problem in &results.problems {
-                    eprintln!("  {problem}");
-                }
-                return ExitCode::FAILURE;
-            }
-            match bench_report::report::write(&results, &dir) {
-                Ok(_) => {
-                    print!("{}", bench_report::report::summary(&results));
-                    println!(
-                        "\nreport: {0}/report.md, {0}/report.html, {0}/results.json",
-                        dir.display()
-                    );
-                    ExitCode::SUCCESS
-                }
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["report"] => report(Path::new("results")),
+        ["report", dir] => report(Path::new(dir)),
+        ["compare", "--threshold", percent, old, new] => match percent.parse::<f64>() {
+            Ok(p) if p >= 0.0 => compare(old, new, p / 100.0),
+            _ => usage_error(&format!("--threshold wants a percentage, not {percent:?}")),
+        },
+        ["compare", old, new] => compare(old, new, 0.05),
+        ["run", dir, harness, "--", command @ ..] if !command.is_empty() => {
+            let command: Vec<String> = command.iter().map(|c| c.to_string()).collect();
+            match bench_report::run::run(&PathBuf::from(dir), harness, &command) {
+                Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
                 Err(e) => {
-                    eprintln!(
-                        "bench-report: cannot write the report into {}: {e}",
-                        dir.display()
-                    );
+                    eprintln!("bench-report: run {harness}: {e}");
                     ExitCode::FAILURE
                 }
             }
@@ -56,13 +51,64 @@ fn main() -> ExitCode {
                 }
             }
         }
-        ["-h"] | ["--help"] => {
+        ["-h"] | ["--help"] | ["help"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS
         }
-        _ => {
-            eprintln!("{USAGE}");
-            ExitCode::from(2)
+        _ => usage_error("unknown command"),
+    }
+}
+
+fn usage_error(why: &str) -> ExitCode {
+    eprintln!("bench-report: {why}\n{USAGE}");
+    ExitCode::from(2)
+}
+
+fn report(dir: &Path) -> ExitCode {
+    let results = bench_report::gather(dir);
+    if results.records.is_empty() {
+        eprintln!(
+            "bench-report: no results under {}: run `make bench` first",
+            dir.display()
+        );
+        for problem in &results.problems {
+            eprintln!("  {problem}");
         }
+        return ExitCode::FAILURE;
+    }
+    match bench_report::report::write(&results, dir) {
+        Ok(_) => {
+            print!("{}", bench_report::report::summary(&results));
+            println!(
+                "\nreport: {0}/report.html, {0}/report.md, {0}/results.json",
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!(
+                "bench-report: cannot write the report into {}: {e}",
+                dir.display()
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn compare(old: &str, new: &str, threshold: f64) -> ExitCode {
+    let load = |path: &str| bench_report::compare::load(Path::new(path));
+    let (old, new) = match (load(old), load(new)) {
+        (Ok(old), Ok(new)) => (old, new),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("bench-report compare: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let comparison = bench_report::compare::compare(&old, &new);
+    print!("{}", bench_report::compare::render(&comparison, threshold));
+    if comparison.regressions(threshold).is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }

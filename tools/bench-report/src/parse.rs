@@ -7,7 +7,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::model::{half_range, median, Machine, Record};
+use crate::model::{Machine, Record};
+use crate::stats::median;
 
 /// What one reader found.
 #[derive(Debug, Default)]
@@ -50,7 +51,7 @@ fn context_string(context: &Value, key: &str) -> Option<String> {
 }
 
 /// A google benchmark JSON file (cpp-bench's `bench_<path>.json`).
-pub fn google_benchmark(path: &Path) -> Parsed {
+pub fn google_benchmark(path: &Path, source: &str) -> Parsed {
     let mut parsed = Parsed::default();
     let Some(text) = read(path, "C++ results", &mut parsed.problems) else {
         return parsed;
@@ -67,15 +68,10 @@ pub fn google_benchmark(path: &Path) -> Parsed {
     };
     let context = &document["context"];
     parsed.machine = Machine {
-        cpu: context_string(context, "cpu"),
-        cores: context.get("num_cpus").and_then(Value::as_u64),
-        kernel: context_string(context, "kernel"),
-        date: context_string(context, "date"),
         pinning: context_string(context, "pinning"),
         cxx: context_string(context, "cxx"),
         cxxflags: context_string(context, "cxxflags"),
-        rustc: context_string(context, "rustc"),
-        go: context_string(context, "go"),
+        ..Machine::default()
     };
     let mut times: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut order = Vec::new();
@@ -115,14 +111,11 @@ pub fn google_benchmark(path: &Path) -> Parsed {
         let Some(key) = split_name(&name) else {
             continue;
         };
-        let values = &times[&name];
-        let source = path.display().to_string();
-        parsed.records.push(Record::measured(
-            key,
-            median(values),
-            half_range(values),
-            source,
-        ));
+        // Repetitions run in random order (--benchmark_enable_random_interleaving): not rounds.
+        let samples = times.remove(&name).unwrap_or_default();
+        parsed
+            .records
+            .push(Record::measured(key, samples, false, source.to_owned()));
     }
     if parsed.records.is_empty() && parsed.problems.is_empty() {
         parsed
@@ -132,45 +125,97 @@ pub fn google_benchmark(path: &Path) -> Parsed {
     parsed
 }
 
-/// cpp-bench's instructions.json: attaches callgrind counts to the records of the same binary.
-pub fn attach_instructions(path: &Path, records: &mut [Record], problems: &mut Vec<String>) {
-    let Some(text) = read(path, "instruction counts", problems) else {
-        return;
-    };
-    let rows: Vec<Value> = match serde_json::from_str(&text) {
-        Ok(rows) => rows,
+/// cpp-bench's callgrind files (`cpp/callgrind/*.out`, written by `valgrind --tool=callgrind`
+/// around `bench_<path> --count_instructions=NAME --iterations=N`): instructions per call are
+/// (Ir(2N) - Ir(N)) / N, which cancels what the program does once. Attached to the records of the
+/// same binary and name.
+pub fn attach_instructions(dir: &Path, records: &mut [Record], problems: &mut Vec<String>) {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
         Err(e) => {
             return problems.push(format!(
-                "instruction counts: {} is not valid JSON: {e}",
-                path.display()
-            ))
+            "instruction counts: cannot read {}: {e} (make bench-cpp counts them with valgrind)",
+            dir.display()
+        ))
         }
     };
-    for row in rows {
-        let (Some(binary), Some(name), Some(count)) = (
-            row["binary"].as_str(),
-            row["name"].as_str(),
-            row["instructions_per_call"].as_f64(),
-        ) else {
+    // (binary, name) -> iterations -> instructions
+    let mut counts: BTreeMap<(String, String), BTreeMap<u64, u64>> = BTreeMap::new();
+    for path in entries.flatten().map(|e| e.path()) {
+        if !path.extension().is_some_and(|e| e == "out") {
+            continue;
+        }
+        match callgrind_file(&path) {
+            Some((binary, name, iterations, total)) => {
+                counts
+                    .entry((binary, name))
+                    .or_default()
+                    .insert(iterations, total);
+            }
+            None => problems.push(format!(
+                "instruction counts: {} is not a cpp-bench callgrind file",
+                path.display()
+            )),
+        }
+    }
+    for ((binary, name), by_iterations) in counts {
+        let mut pairs = by_iterations.iter();
+        let (Some((&n, &once)), Some((&n2, &twice))) = (pairs.next(), pairs.next()) else {
+            problems.push(format!(
+                "instruction counts: {binary} {name} needs two callgrind runs (N and 2N iterations)"
+            ));
             continue;
         };
-        let Some((op, caller, path_name, users)) = split_name(name) else {
+        if n2 != 2 * n || twice < once {
+            problems.push(format!(
+                "instruction counts: {binary} {name}: runs of {n} and {n2} iterations, not N and 2N"
+            ));
             continue;
-        };
+        }
+        let per_call = ((twice - once) as f64 / n as f64).round();
         for record in records.iter_mut().filter(|r| {
-            Path::new(&r.source).file_stem().and_then(|s| s.to_str()) == Some(binary)
-                && (r.op.as_str(), r.caller.as_str(), r.path.as_str(), r.users)
-                    == (&op, &caller, &path_name, users)
+            Path::new(&r.source).file_stem().and_then(|s| s.to_str()) == Some(binary.as_str())
+                && r.name() == name
         }) {
-            record.instructions_per_call = Some(count);
+            record.instructions_per_call = Some(per_call);
         }
     }
 }
 
+/// (binary, benchmark name, iterations, total instructions) from a callgrind file's `cmd:` and
+/// `totals:` (or `summary:`) lines.
+fn callgrind_file(path: &Path) -> Option<(String, String, u64, u64)> {
+    let text = fs::read_to_string(path).ok()?;
+    let (mut command, mut total) = (None, None);
+    for line in text.lines() {
+        if let Some(c) = line.strip_prefix("cmd:") {
+            command = Some(c.trim().to_owned());
+        } else if let Some(t) = line
+            .strip_prefix("totals:")
+            .or_else(|| line.strip_prefix("summary:"))
+        {
+            total = t.trim().parse().ok();
+        }
+    }
+    let command = command?;
+    let mut words = command.split_whitespace();
+    let binary = Path::new(words.next()?).file_name()?.to_str()?.to_owned();
+    let (mut name, mut iterations) = (None, None);
+    for word in words {
+        if let Some(n) = word.strip_prefix("--count_instructions=") {
+            name = Some(n.to_owned());
+        } else if let Some(i) = word.strip_prefix("--iterations=") {
+            iterations = i.parse().ok();
+        }
+    }
+    Some((binary, name?, iterations?, total?))
+}
+
 /// `go test -bench` output (go-interop's `bench.txt`), with benchstat-style "key: value" lines.
 /// Benchmark names are "Op/path/users" ("Add/path" for Add); every "value unit" pair of a line is
-/// kept, ns/op as the time, allocs/op and the rest as metrics.
-pub fn go_test(path: &Path) -> Parsed {
+/// kept, ns/op as the time, allocs/op and the rest as metrics. The file holds rounds: each run of
+/// the test binary measures every benchmark once, so a benchmark's i-th line is round i.
+pub fn go_test(path: &Path, source: &str) -> Parsed {
     let mut parsed = Parsed::default();
     let Some(text) = read(path, "Go results", &mut parsed.problems) else {
         return parsed;
@@ -180,15 +225,8 @@ pub fn go_test(path: &Path) -> Parsed {
     let mut order = Vec::new();
     for line in text.lines() {
         if let Some((key, value)) = line.split_once(": ") {
-            let value = Some(value.trim().to_owned());
-            match key {
-                "go" => parsed.machine.go = value,
-                "rustc" => parsed.machine.rustc = value,
-                "kernel" => parsed.machine.kernel = value,
-                "pinning" => parsed.machine.pinning = value,
-                "date" => parsed.machine.date = value,
-                "cpu" => parsed.machine.cpu = value,
-                _ => {}
+            if key == "pinning" {
+                parsed.machine.pinning = Some(value.trim().to_owned());
             }
             continue;
         }
@@ -234,13 +272,7 @@ pub fn go_test(path: &Path) -> Parsed {
             parts[1].to_owned(),
             users,
         );
-        let times = &units["ns/op"];
-        let mut record = Record::measured(
-            key,
-            median(times),
-            half_range(times),
-            path.display().to_string(),
-        );
+        let mut record = Record::measured(key, units["ns/op"].clone(), true, source.to_owned());
         for (unit, values) in units {
             match unit.as_str() {
                 "ns/op" => {}
@@ -262,8 +294,9 @@ pub fn go_test(path: &Path) -> Parsed {
 }
 
 /// criterion's output folder (rust-host's, copied to results/rust/criterion): every
-/// `*/*/new/{benchmark,estimates}.json`.
-pub fn criterion(dir: &Path) -> Parsed {
+/// `*/*/new/{benchmark,sample}.json`. A sample's time per iteration is one sample here; criterion's
+/// own estimates are not used, so every harness goes through the same statistics.
+pub fn criterion(dir: &Path, source: &str) -> Parsed {
     let mut parsed = Parsed::default();
     let mut found = Vec::new();
     collect_benchmark_files(dir, &mut found, &mut parsed.problems);
@@ -274,11 +307,11 @@ pub fn criterion(dir: &Path) -> Parsed {
             let text = fs::read_to_string(path).map_err(|e| e.to_string())?;
             serde_json::from_str(&text).map_err(|e| e.to_string())
         };
-        let (benchmark, estimates) = match (
+        let (benchmark, sample) = match (
             read_json(&benchmark_file),
-            read_json(&new_dir.join("estimates.json")),
+            read_json(&new_dir.join("sample.json")),
         ) {
-            (Ok(b), Ok(e)) => (b, e),
+            (Ok(b), Ok(s)) => (b, s),
             (Err(e), _) | (_, Err(e)) => {
                 parsed.problems.push(format!(
                     "Rust results: cannot read {}: {e}",
@@ -287,25 +320,39 @@ pub fn criterion(dir: &Path) -> Parsed {
                 continue;
             }
         };
-        let (Some(name), Some(median_ns)) = (
-            benchmark["full_id"].as_str(),
-            estimates["median"]["point_estimate"].as_f64(),
-        ) else {
+        let numbers = |key: &str| -> Vec<f64> {
+            sample[key]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_f64).collect())
+                .unwrap_or_default()
+        };
+        let (iterations, times) = (numbers("iters"), numbers("times"));
+        let samples: Vec<f64> = iterations
+            .iter()
+            .zip(&times)
+            .filter(|(n, _)| **n > 0.0)
+            .map(|(n, t)| t / n)
+            .collect();
+        let Some(name) = benchmark["full_id"].as_str() else {
+            parsed
+                .problems
+                .push(format!("Rust results: {} lacks full_id", new_dir.display()));
+            continue;
+        };
+        if samples.is_empty() || iterations.len() != times.len() {
             parsed.problems.push(format!(
-                "Rust results: {} lacks full_id or a median",
+                "Rust results: {} has no samples",
                 new_dir.display()
             ));
             continue;
-        };
+        }
         let Some(key) = split_name(name) else {
             continue;
         };
-        let spread = estimates["median_abs_dev"]["point_estimate"].as_f64();
-        // One run: every benchmark of the folder shares the source, so ratios pair within it.
-        let source = dir.display().to_string();
+        // Samples follow one another within a benchmark: not rounds shared with the others.
         parsed
             .records
-            .push(Record::measured(key, median_ns, spread, source));
+            .push(Record::measured(key, samples, false, source.to_owned()));
     }
     if parsed.records.is_empty() && parsed.problems.is_empty() {
         parsed.problems.push(format!(

@@ -1,19 +1,22 @@
 //! The report: results.json, report.md, report.html, charts/*.svg, and the terminal summary.
+//! It opens with the findings and the ratio chart; the detail follows.
 
 use std::fmt::Write as _;
 use std::fs;
 use std::io;
 use std::path::Path;
 
-use crate::charts::{self, format_ns};
-use crate::model::{Record, Results};
+use crate::charts;
+use crate::findings;
+use crate::model::{Difference, Record, Results};
 
-const OPS: [&str; 5] = [
+const OPS: [&str; 6] = [
     "Add",
     "GetUser",
     "GetUserByClaim",
     "GetUserGroups",
     "FindUsers",
+    "Handler",
 ];
 const CALLERS: [&str; 3] = ["cpp", "go", "rust"];
 
@@ -92,268 +95,46 @@ fn matrix(results: &Results) -> Vec<&Record> {
     rows
 }
 
-fn find<'a>(
-    results: &'a Results,
-    op: &str,
-    caller: &str,
-    path: &str,
-    users: Option<u64>,
-) -> Option<&'a Record> {
-    results
-        .records
-        .iter()
-        .find(|r| r.op == op && r.caller == caller && r.path == path && r.users == users)
-}
+/// The harnesses' sweeps: caller, paths drawn, smallest size drawn, chart file, title.
+const SWEEPS: [(&str, &[&str], u64, &str, &str); 3] = [
+    (
+        "cpp",
+        &["native", "static"],
+        1000,
+        "charts/users-cpp.svg",
+        "C++: native C++ and the Rust archive",
+    ),
+    (
+        "go",
+        &[
+            "native-shared",
+            "goplugin-shared",
+            "cgo-shared",
+            "cgo-owned",
+        ],
+        4,
+        "charts/users-go.svg",
+        "Go: native, Go plugin, Rust through cgo",
+    ),
+    (
+        "rust",
+        &["native", "static"],
+        1000,
+        "charts/users-rust.svg",
+        "Rust: the plugin's Rust code and its C ABI",
+    ),
+];
 
-/// The record of `path` measured in the same run (same source) as `of`, for the same op and data.
-fn sibling<'a>(results: &'a Results, of: &Record, path: &str) -> Option<&'a Record> {
-    results.records.iter().find(|r| {
-        r.source == of.source
-            && r.op == of.op
-            && r.caller == of.caller
-            && r.users == of.users
-            && r.path == path
-    })
-}
-
-fn cell(value: Option<f64>, format: impl Fn(f64) -> String) -> String {
-    value.map(format).unwrap_or_else(|| "".to_owned())
-}
-
-/// Sentences computed from the numbers; each only when its numbers exist.
-pub fn meaning(results: &Results) -> Vec<String> {
-    let mut lines = Vec::new();
-    let add = |caller: &str, path: &str| find(results, "Add", caller, path, None);
-    if let Some((rust, c)) =
-        add("cpp", "static").and_then(|r| Some((r, sibling(results, r, "native_noinline")?)))
-    {
-        let mut line = format!(
-            "C++ -> Rust `Add` through the archive costs {} against {} for a non-inlined C function in the same run ({:.2}x)",
-            format_ns(rust.ns_per_op),
-            format_ns(c.ns_per_op),
-            rust.ns_per_op / c.ns_per_op
-        );
-        match (rust.instructions_per_call, c.instructions_per_call) {
-            (Some(a), Some(b)) if a == b => {
-                let _ = write!(line, ", and the same {a} instructions per call: calling Rust through the C ABI is a plain C call, and the time difference is this run's noise.");
-            }
-            (Some(a), Some(b)) => {
-                let _ = write!(line, ", {a} against {b} instructions per call.");
-            }
-            _ => line.push('.'),
-        }
-        lines.push(line);
-    }
-    if let (Some(dynamic), Some(rust)) = (add("cpp", "dynamic"), add("cpp", "static")) {
-        if let (Some(a), Some(b)) = (dynamic.instructions_per_call, rust.instructions_per_call) {
-            lines.push(format!("Through the shared library's PLT the call takes {} more instruction(s) ({a} against {b}).", a - b));
-        }
-    }
-    if let Some((lto, inline)) =
-        add("cpp", "lto").and_then(|r| Some((r, sibling(results, r, "native")?)))
-    {
-        let verdict = match (lto.instructions_per_call, inline.instructions_per_call) {
-            (Some(a), Some(b)) if a == b => {
-                format!("inlined into C++ (the same {a} instructions as inline C++)")
-            }
-            (Some(a), Some(b)) => {
-                format!("not inlined ({a} instructions against {b} for inline C++)")
-            }
-            _ => "measured without instruction counts".to_owned(),
-        };
-        lines.push(format!(
-            "With cross-language LTO the Rust `Add` is {verdict}: {} against {} ({:.2}x).",
-            format_ns(lto.ns_per_op),
-            format_ns(inline.ns_per_op),
-            lto.ns_per_op / inline.ns_per_op
-        ));
-    }
-    if let (Some(rust), Some(c)) = (add("go", "cgo"), add("go", "cgo-c")) {
-        let ratio = rust.ns_per_op / c.ns_per_op;
-        let verdict = if ratio <= 1.1 {
-            "the cgo transition is the whole cost; the Rust side adds nothing measurable".to_owned()
-        } else {
-            format!(
-                "the two calls differ only in the callee (Rust's and C's `Add` compile to the same two instructions), so check a gap this size (spreads {} and {}) against another run before reading it as Rust's",
-                cell(rust.ns_spread, format_ns),
-                cell(c.ns_spread, format_ns)
-            )
-        };
-        lines.push(format!(
-            "Go -> Rust `Add` costs {} and Go -> C {} ({ratio:.2}x): {verdict}.",
-            format_ns(rust.ns_per_op),
-            format_ns(c.ns_per_op),
-        ));
-    }
-    if let (Some(plugin), Some(native)) = (add("go", "goplugin"), add("go", "native")) {
-        lines.push(format!(
-            "A Go plugin's `Add` costs {} against {} native: cheaper per call than cgo, but a Go plugin cannot be unloaded.",
-            format_ns(plugin.ns_per_op),
-            format_ns(native.ns_per_op)
-        ));
-    }
-    lines.extend(go_meaning(results));
-    if let Some(carchive) = add("cpp", "carchive") {
-        lines.push(format!(
-            "C++ -> Go c-archive add: {} here ({}), against 1480 ns published for Go 1.18, before Go 1.21 kept the M on C threads.",
-            format_ns(carchive.ns_per_op),
-            results.machine.go.as_deref().unwrap_or("Go version not recorded")
-        ));
-    }
-    if let (Some(go), Some(c)) = (add("rust", "carchive"), add("rust", "c")) {
-        lines.push(format!(
-            "Rust -> Go add costs {} against {} for Rust -> C: the Go runtime's callback entry (stack switch, taking and giving back a P) is nearly all of it.",
-            format_ns(go.ns_per_op),
-            format_ns(c.ns_per_op)
-        ));
-    }
-    for (op, path) in [("GetUser", "static"), ("FindUsers", "static")] {
-        let small = find(results, op, "cpp", path, Some(1000));
-        let large = find(results, op, "cpp", path, Some(1_000_000)).or(find(
-            results,
-            op,
-            "cpp",
-            path,
-            Some(10_000),
-        ));
-        if let (Some(small), Some(large)) = (small, large) {
-            let users = large.users.unwrap_or(0) as f64 / 1000.0;
-            lines.push(format!(
-                "{op} from C++ grows {:.1}x from 1000 to {} users ({users:.0}x the data).",
-                large.ns_per_op / small.ns_per_op,
-                large.users.unwrap_or(0)
-            ));
-        }
-    }
-    if let Some(gateway) = &results.gateway {
-        lines.extend(gateway_meaning(gateway));
-    }
-    lines
-}
-
-/// The Go host's sentences: each contract against its baseline at 4 users, what the shared
-/// answers cost in memory, and where Rust overtakes the Go plugin as the users grow.
-fn go_meaning(results: &Results) -> Vec<String> {
-    let mut lines = Vec::new();
-    let go = |op: &str, path: &str, users: u64| find(results, op, "go", path, Some(users));
-    let allocs = |r: &Record| cell(r.allocs_per_op, |a| format!(", {a} allocs/call"));
-    for op in &OPS[1..] {
-        if let (Some(shared), Some(view), Some(plugin)) = (
-            go(op, "cgo-shared", 4),
-            go(op, "cgo-view", 4),
-            go(op, "goplugin-shared", 4),
-        ) {
-            lines.push(format!(
-                "Go -> Rust {op}, answer as shared Go values: {}{}, {:.2}x the bare cgo call ({}) and {:.2}x the Go plugin ({}{}), 4 users, keys drawn at random.",
-                format_ns(shared.ns_per_op),
-                allocs(shared),
-                shared.ns_per_op / view.ns_per_op,
-                format_ns(view.ns_per_op),
-                shared.ns_per_op / plugin.ns_per_op,
-                format_ns(plugin.ns_per_op),
-                allocs(plugin),
-            ));
-        }
-        if let (Some(owned), Some(native)) = (go(op, "cgo-owned", 4), go(op, "native-owned", 4)) {
-            lines.push(format!(
-                "Go -> Rust {op}, answer as owned Go values: {}{}, {:.2}x Go native's owned answer ({}{}).",
-                format_ns(owned.ns_per_op),
-                allocs(owned),
-                owned.ns_per_op / native.ns_per_op,
-                format_ns(native.ns_per_op),
-                allocs(native),
-            ));
-        }
-    }
-    let cache = results
-        .records
-        .iter()
-        .filter(|r| r.caller == "go" && r.op == "GetUser" && r.path == "cgo-shared")
-        .filter_map(|r| Some((r.users?, *r.metrics.get("cache-B/user")?)))
-        .max_by_key(|(users, _)| *users);
-    if let Some((users, bytes)) = cache {
-        lines.push(format!(
-            "The shared answers cost Go memory: {bytes:.0} bytes per user once every user has been asked for ({users} users)."
-        ));
-    }
-    for op in ["GetUser", "FindUsers"] {
-        let mut sizes: Vec<u64> = results
-            .records
-            .iter()
-            .filter(|r| r.caller == "go" && r.op == op && r.path == "cgo-shared")
-            .filter_map(|r| r.users)
-            .collect();
-        sizes.sort_unstable();
-        let faster = |users: u64| match (
-            go(op, "cgo-shared", users),
-            go(op, "goplugin-shared", users),
-        ) {
-            (Some(rust), Some(plugin)) => Some((rust.ns_per_op < plugin.ns_per_op, rust, plugin)),
-            _ => None,
-        };
-        let mut previous: Option<u64> = None;
-        for &users in &sizes {
-            let Some((true, rust, plugin)) = faster(users) else {
-                previous = Some(users);
-                continue;
-            };
-            let before = previous.map_or("at the smallest size measured".to_owned(), |p| {
-                format!("between {p} and {users} users")
-            });
-            lines.push(format!(
-                "{op} through Rust (shared) overtakes the Go plugin {before}: {} against {} at {users} users.",
-                format_ns(rust.ns_per_op),
-                format_ns(plugin.ns_per_op)
-            ));
-            if let Some(&largest) = sizes.last().filter(|&&largest| largest != users) {
-                if let Some((_, rust, plugin)) = faster(largest) {
-                    lines.push(format!(
-                        "At {largest} users: {} against {} ({:.0}x).",
-                        format_ns(rust.ns_per_op),
-                        format_ns(plugin.ns_per_op),
-                        plugin.ns_per_op / rust.ns_per_op
-                    ));
-                }
-            }
-            break;
-        }
-    }
-    lines
-}
-
-/// What the gateway load test's JSON says, in two sentences.
-fn gateway_meaning(gateway: &serde_json::Value) -> Vec<String> {
-    let mut lines = Vec::new();
-    let rps = |route: &str| {
-        gateway["handlers"]
-            .as_array()?
-            .iter()
-            .find(|h| h["route"] == route)?["median_rps"]
-            .as_f64()
-    };
-    if let (Some(native), Some(goplugin), Some(rust)) =
-        (rps("/native-echo"), rps("/go-echo"), rps("/echo"))
-    {
-        lines.push(format!(
-            "Through the HTTP gateway the Rust echo plugin served {rust:.0} requests/s (median of the rounds): {:.2}x the native Go handler ({native:.0}) and {:.2}x the Go plugin ({goplugin:.0}), in the same run.",
-            rust / native,
-            rust / goplugin
-        ));
-    }
-    let reload = &gateway["reload"];
-    if let (Some(reloads), Some(requests), Some(failures), Some(mapped)) = (
-        reload["reloads"].as_u64(),
-        reload["requests"].as_u64(),
-        reload["failures"].as_u64(),
-        reload["mapped_plugin_files_at_end"].as_u64(),
-    ) {
-        lines.push(format!(
-            "{reloads} hot reloads of the Rust plugin under load: {failures} of {requests} requests failed, {mapped} plugin file mapped at the end, resident memory {} KiB larger after the last reload than after the 10th.",
-            reload["rss_growth_kib"].as_i64().unwrap_or(0)
-        ));
-    }
-    lines
-}
+/// How to read each flame graph, by the file name flamegraph.sh gives it.
+const FLAMEGRAPH_HINTS: [(&str, &str); 7] = [
+    ("cpp-static", "Width is the share of samples, not time order: the wide `rp_user_manager_get_user` tower is the Rust lookup itself; the C ABI wrapper around it is a sliver."),
+    ("cpp-dynamic", "As the static graph, plus a `@plt` frame: the one extra jump of a shared library."),
+    ("cpp-dlopen", "As the static graph: a call through a function pointer costs the same as a direct one."),
+    ("go-rust", "The `runtime.cgocall` / `entersyscall` / `exitsyscall` frames are cgo's transition; compare their width with the Rust frames under `_cgo_`."),
+    ("cpp-go", "Almost all of it is the Go runtime's callback entry (`crosscall2`, `cgocallback`, `needm`), not `GoAdd`."),
+    ("rust-go", "The same Go callback entry as C++ -> Go, seen from Rust: the add itself does not show."),
+    ("gateway-rust", "The gateway serving the Rust echo plugin: `net/http` dominates; `_Cfunc_gw_serve` (the one cgo call) is a thin slice, `cgocallback` should be absent."),
+];
 
 /// Writes results.json, report.md, report.html and charts/ into `dir`; returns the Markdown.
 pub fn write(results: &Results, dir: &Path) -> io::Result<String> {
@@ -362,41 +143,21 @@ pub fn write(results: &Results, dir: &Path) -> io::Result<String> {
         dir.join("results.json"),
         serde_json::to_string_pretty(results).map_err(io::Error::other)? + "\n",
     )?;
-
-    let mut charts = Vec::new();
-    for op in OPS {
-        let rows: Vec<(String, f64)> = matrix(results)
-            .into_iter()
-            .filter(|r| r.op == op)
-            .map(|r| (format!("{} {}", r.caller, r.path), r.ns_per_op))
-            .collect();
-        if !rows.is_empty() {
-            let file = format!("charts/{}.svg", op.to_lowercase());
-            fs::write(
-                dir.join(&file),
-                charts::bars(&format!("{op}: ns per call (median)"), &rows),
-            )?;
-            charts.push((op, file));
-        }
+    let rows = ratio_rows(results);
+    if !rows.is_empty() {
+        fs::write(
+            dir.join("charts/ratios.svg"),
+            charts::ratios(
+                "Ratio to the native call (median, 95% interval); 4 users for the methods",
+                &rows,
+            ),
+        )?;
     }
     let mut sweeps = Vec::new();
-    for (caller, paths, first_size, file) in [
-        ("cpp", &["native", "static"][..], 1000, "charts/users.svg"),
-        (
-            "go",
-            &[
-                "native-shared",
-                "goplugin-shared",
-                "cgo-shared",
-                "cgo-owned",
-            ][..],
-            4,
-            "charts/users-go.svg",
-        ),
-    ] {
+    for (caller, paths, first_size, file, title) in SWEEPS {
         let series = sweep_series(results, caller, paths, first_size);
         if !series.is_empty() {
-            let title = format!("Cost against the number of users ({caller}), log-log");
+            let title = format!("{title}: ns per call against users, log-log");
             fs::write(dir.join(file), charts::lines(&title, &series))?;
             sweeps.push((caller, file));
         }
@@ -406,17 +167,37 @@ pub fn write(results: &Results, dir: &Path) -> io::Result<String> {
             let mut names: Vec<String> = entries
                 .flatten()
                 .filter_map(|e| e.file_name().into_string().ok())
-                .filter(|n| n.ends_with(".svg"))
+                .filter_map(|n| n.strip_suffix(".svg").map(str::to_owned))
                 .collect();
             names.sort();
             names
         })
         .unwrap_or_default();
 
-    let markdown = markdown(results, &charts, &sweeps, &flamegraphs);
+    let markdown = markdown(results, !rows.is_empty(), &sweeps, &flamegraphs);
     fs::write(dir.join("report.md"), &markdown)?;
     fs::write(dir.join("report.html"), html(&markdown))?;
     Ok(markdown)
+}
+
+/// The ratio chart's rows: every path of the matrix that has a ratio, natives left out (1.0).
+fn ratio_rows(results: &Results) -> Vec<charts::RatioRow> {
+    matrix(results)
+        .into_iter()
+        .filter(|r| !r.path.starts_with("native"))
+        .filter_map(|r| {
+            Some(charts::RatioRow {
+                group: match r.users {
+                    Some(users) => format!("{} ({users} users)", r.op),
+                    None => r.op.clone(),
+                },
+                label: format!("{} {}", r.caller, r.path),
+                series: r.caller.clone(),
+                ratio: r.ratio_to_native?,
+                interval: r.ratio_interval,
+            })
+        })
+        .collect()
 }
 
 /// One line per op and path: ns per call against users, from `first_size` users up.
@@ -449,90 +230,173 @@ fn sweep_series(
     series
 }
 
+/// A ratio as a table cell: "1.36x [1.30, 1.41]", or "≈ 1 (no measurable difference)".
+fn ratio_cell(record: &Record) -> String {
+    if record.baseline.as_deref() == Some(record.path.as_str()) {
+        return "baseline".to_owned();
+    }
+    match (record.ratio_to_native, record.ratio_interval) {
+        (Some(_), Some(i)) if Difference::of(i) == Difference::NotMeasurable => {
+            format!("≈ 1, no measurable difference [{:.2}, {:.2}]", i.lo, i.hi)
+        }
+        (Some(ratio), Some(i)) => format!("{ratio:.2}x [{:.2}, {:.2}]", i.lo, i.hi),
+        (Some(ratio), None) => format!("{ratio:.2}x"),
+        (None, _) => String::new(),
+    }
+}
+
+/// The matrix cell's background: green when no slower than native (or not measurably), then
+/// yellow, orange and red as the ratio grows.
+fn ratio_colour(record: &Record) -> &'static str {
+    let Some(ratio) = record.ratio_to_native else {
+        return "#f4f4f4";
+    };
+    if record.difference() == Some(Difference::NotMeasurable) || ratio <= 1.1 {
+        "#d9f2d9"
+    } else if ratio <= 2.0 {
+        "#fff3c4"
+    } else if ratio <= 10.0 {
+        "#ffd8a8"
+    } else {
+        "#ffb3b3"
+    }
+}
+
+/// One caller's matrix as an HTML table (Markdown tables cannot colour cells): operations down,
+/// paths across, each cell the ratio with its interval over the median time.
+fn matrix_table(records: &[&Record], caller: &str) -> Option<String> {
+    let rows: Vec<&&Record> = records.iter().filter(|r| r.caller == caller).collect();
+    let mut paths: Vec<&str> = Vec::new();
+    for r in &rows {
+        if !paths.contains(&r.path.as_str()) {
+            paths.push(&r.path);
+        }
+    }
+    if paths.is_empty() {
+        return None;
+    }
+    paths.sort_by_key(|p| (!p.starts_with("native"), *p));
+    let mut html = String::from("<table class=\"matrix\">\n<tr><th>operation</th>");
+    for path in &paths {
+        let _ = write!(html, "<th>{path}</th>");
+    }
+    html.push_str("</tr>\n");
+    for op in OPS {
+        let cells: Vec<Option<&&Record>> = paths
+            .iter()
+            .map(|p| rows.iter().copied().find(|r| r.op == op && r.path == *p))
+            .collect();
+        if cells.iter().all(Option::is_none) {
+            continue;
+        }
+        let _ = write!(html, "<tr><th>{op}</th>");
+        for cell in cells {
+            match cell {
+                None => html.push_str("<td></td>"),
+                Some(r) => {
+                    let _ = write!(
+                        html,
+                        "<td style=\"background:{}\">{}<br><small>{}</small></td>",
+                        ratio_colour(r),
+                        escape(&ratio_cell(r)),
+                        escape(&findings::time_text(r))
+                    );
+                }
+            }
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</table>\n");
+    Some(html)
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 fn markdown(
     results: &Results,
-    charts: &[(&str, String)],
+    ratio_chart: bool,
     sweeps: &[(&str, &str)],
     flamegraphs: &[String],
 ) -> String {
     let m = &results.machine;
-    let mut md =
-        String::from("# Benchmark report: what the C ABI boundary into the Rust plugin costs\n\n");
-    let _ = writeln!(md, "Generated by `make bench` (bench-report). Every ratio compares with the native call of the same caller and operation, measured in the same binary and run. Medians of repetitions; spread is half the range (google benchmark, go test) or the median absolute deviation (criterion). This is a shared, noisy 2-core VM: differences under ~0.5 ns are noise.\n");
-    md.push_str("## Machine\n\n| | |\n|---|---|\n");
-    for (key, value) in [
-        (
-            "CPU",
-            m.cpu.clone().map(|c| {
-                format!(
-                    "{c} ({} cores)",
-                    m.cores.map_or("?".into(), |n| n.to_string())
-                )
-            }),
-        ),
-        ("kernel", m.kernel.clone()),
-        ("date", m.date.clone()),
-        ("pinning", m.pinning.clone()),
-        (
-            "C++",
-            m.cxx
-                .clone()
-                .map(|c| format!("{c}, {}", m.cxxflags.clone().unwrap_or_default())),
-        ),
-        ("Rust", m.rustc.clone()),
-        ("Go", m.go.clone()),
+    let mut md = String::from("# What the C ABI boundary into the Rust plugin costs {#top}\n\n");
+    let _ = writeln!(
+        md,
+        "Measured by `make bench` on {}, {} cores, {}. Every ratio is to the native call of the same caller and operation, measured in the same binary and run. `[lo, hi]` is a 95% interval (bootstrap of the median over the repetitions or rounds; paired rounds for Go); a ratio whose interval holds 1.0 is reported as *no measurable difference*, whatever its median.\n",
+        m.cpu.as_deref().unwrap_or("an unrecorded CPU"),
+        m.cores.map_or("?".to_owned(), |n| n.to_string()),
+        m.date.as_deref().unwrap_or("an unrecorded date"),
+    );
+    for run in results.runs.iter().filter(|r| r.busy()) {
+        let _ = writeln!(
+            md,
+            "> **The machine was busy** during the {} harness: other processes used {:.2} cores on average and {:.1}% of CPU time was stolen. Its figures are noisier than usual; see [how the numbers were taken](#method).\n",
+            run.harness,
+            run.other_cores,
+            run.steal * 100.0
+        );
+    }
+    let all = findings::findings(results);
+    md.push_str("## What this run found {#findings}\n\n");
+    if all.is_empty() {
+        md.push_str("Not enough results for a conclusion: run `make bench`.\n");
+    }
+    for finding in all.iter().filter(|f| f.headline) {
+        let _ = writeln!(md, "- {}", finding.text);
+    }
+    if ratio_chart {
+        md.push_str(
+            "\n![Ratio to native per caller and path, with 95% intervals](charts/ratios.svg)\n",
+        );
+    }
+
+    md.push_str("\n## The matrix {#matrix}\n\nOperations down, paths across; each cell is the ratio to the native call with its 95% interval, and below it the median time per call with its interval. Green: no slower than native, or no measurable difference; yellow: up to 2x; orange: up to 10x; red: more. The native columns are the baselines (cpp-bench measures them in every binary; shown here from bench_static, while each path's ratio uses its own binary's).\n\n");
+    let records = matrix(results);
+    for (caller, title) in [
+        ("cpp", "C++ (cpp-bench, google benchmark)"),
+        ("go", "Go (go-interop, go test -bench)"),
+        ("rust", "Rust (rust-host, criterion)"),
     ] {
-        let _ = writeln!(
-            md,
-            "| {key} | {} |",
-            value.unwrap_or_else(|| "not recorded".into())
-        );
+        if let Some(table) = matrix_table(&records, caller) {
+            let _ = write!(md, "### {title} {{#matrix-{caller}}}\n\n{table}\n");
+        }
     }
-    md.push_str("\n## The matrix (Add; the four methods on the 4 demo users)\n\n| op | caller | path | ns per call | spread | x native | instructions | source |\n|---|---|---|---:|---:|---:|---:|---|\n");
-    for r in matrix(results) {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {:.2} | {} | {} | {} | {} |",
-            r.op,
-            r.caller,
-            r.path,
-            r.ns_per_op,
-            cell(r.ns_spread, |v| format!("{v:.2}")),
-            cell(r.ratio_to_native, |v| format!("{v:.2}")),
-            cell(r.instructions_per_call, |v| format!("{v:.0}")),
-            Path::new(&r.source)
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or(&r.source)
-        );
-    }
-    md.push_str("\nPaths: `native` the caller's own language (inline for C++ Add), `native_noinline` a C function in its own file, `static`/`dynamic`/`dlopen`/`lto` the Rust plugin linked as an archive, as a shared library, loaded at run time, or with cross-language LTO; `native-shared`/`native-owned` Go's own code (reva's) returning its stored user or a copy, `goplugin-shared`/`-owned` the same code as a Go plugin, `cgo-shared`/`cgo-owned` Rust through cgo answering Go values (built once per user) or copies of them, `cgo-view` the bare cgo call leaving the answer in Rust, `cgo-c` a C function through cgo; `goplugin` a Go plugin; `carchive` a Go c-archive; `c` a C function.\n");
+    md.push_str("Paths: `native` the caller's own language (inline for C++ `Add`), `native_noinline` a C function in its own file, `static`/`dynamic`/`dlopen`/`lto` the Rust plugin linked as an archive, as a shared library, loaded at run time, or with cross-language LTO; `native-shared`/`native-owned` Go's own code (reva's) returning its stored user or a copy, `goplugin-shared`/`-owned` the same code as a Go plugin, `cgo-shared`/`cgo-owned` Rust through cgo answering Go values (built once per user) or copies of them, `cgo-view` the bare cgo call leaving the answer in Rust, `cgo-c` a C function through cgo; `goplugin` a Go plugin; `carchive` a Go c-archive; `c` a C function.\n");
 
-    md.push_str("\n## Published figures, measured on other machines\n\n| what | published (other machine) | here |\n|---|---|---|\n");
-    for (what, published, (op, caller, path)) in PUBLISHED {
-        let here = find(results, op, caller, path, (op != "Add").then_some(4))
-            .map_or("not measured".to_owned(), |r| format_ns(r.ns_per_op));
-        let _ = writeln!(md, "| {what} | {published} | {here} |");
+    let more: Vec<_> = all.iter().filter(|f| !f.headline).collect();
+    if !more.is_empty() {
+        md.push_str("\n## More findings {#more-findings}\n\n");
+        for finding in more {
+            let _ = writeln!(md, "- {}", finding.text);
+        }
     }
 
+    if !sweeps.is_empty() {
+        md.push_str("\n## Cost against the number of users {#sweeps}\n");
+    }
     for (caller, chart) in sweeps {
-        let (title, first_size) = match *caller {
-            "cpp" => ("C++ -> Rust archive, and native C++", 1000),
-            _ => ("Go: native, Go plugin, Rust through cgo", 4),
-        };
-        let _ = write!(md, "\n## Cost against the number of users ({title})\n\n| op | path | users | ns per call | x native | allocs |\n|---|---|---:|---:|---:|---:|\n");
+        let (_, _, first_size, _, title) = SWEEPS
+            .iter()
+            .find(|s| s.0 == *caller)
+            .copied()
+            .expect("a sweep of SWEEPS");
+        let _ = write!(md, "\n### {title} {{#sweep-{caller}}}\n\n![cost against users, {caller}]({chart})\n\n| op | path | users | ns per call [95%] | x native [95%] | allocs/call |\n|---|---|---:|---:|---:|---:|\n");
         let mut rows: Vec<&Record> = results
             .records
             .iter()
             .filter(|r| r.caller == *caller && r.users.is_some_and(|u| u >= first_size))
             .filter(|r| {
-                *caller != "go"
-                    || results.records.iter().any(|o| {
-                        o.caller == "go"
-                            && o.op == r.op
-                            && o.path == r.path
-                            && o.users.is_some_and(|u| u > 4)
-                    })
+                // Go measures every path on the demo data; only those swept belong here.
+                results.records.iter().any(|o| {
+                    o.caller == r.caller
+                        && o.op == r.op
+                        && o.path == r.path
+                        && o.users.is_some_and(|u| u > 4)
+                })
             })
             .collect();
         rows.sort_by_key(|r| (order(r).0, r.path.clone(), r.users));
@@ -543,31 +407,20 @@ fn markdown(
                 r.op,
                 r.path,
                 r.users.unwrap_or(0),
-                format_ns(r.ns_per_op),
-                cell(r.ratio_to_native, |v| format!("{v:.2}")),
-                cell(r.allocs_per_op, |v| format!("{v}"))
+                findings::time_text(r),
+                ratio_cell(r),
+                r.allocs_per_op.map_or(String::new(), |a| a.to_string())
             );
         }
-        let _ = writeln!(md, "\n![cost against users, {caller}]({chart})");
     }
-    if !charts.is_empty() {
-        md.push_str("\n## Charts\n\n");
-        for (op, file) in charts {
-            let _ = writeln!(md, "![{op}]({file})\n");
-        }
-    }
-    md.push_str("## What this means\n\n");
-    let lines = meaning(results);
-    if lines.is_empty() {
-        md.push_str("Not enough results for a conclusion: run `make bench`.\n");
-    }
-    for line in lines {
-        let _ = writeln!(md, "- {line}");
-    }
+
     if let Some(gateway) = &results.gateway_markdown {
-        // The load test's own report, one heading level down.
-        md.push('\n');
+        md.push_str("\n## The HTTP gateway under load {#gateway}\n\n");
+        // The load test's own report, its headings one level down, its title dropped.
         for line in gateway.lines() {
+            if line.starts_with("# ") {
+                continue;
+            }
             if line.starts_with('#') {
                 md.push('#');
             }
@@ -575,19 +428,108 @@ fn markdown(
             md.push('\n');
         }
     }
-    md.push_str("\n## Flame graphs\n\n");
+
+    md.push_str("\n## Flame graphs {#flame-graphs}\n\n");
     if flamegraphs.is_empty() {
         md.push_str("None yet: `make flamegraph` draws them into results/flamegraphs/.\n");
+    } else {
+        md.push_str("perf (cpu-clock) with DWARF call graphs, drawn by inferno. Each graph is interactive when opened on its own (click to zoom, Ctrl-F to search).\n");
     }
     for name in flamegraphs {
+        let hint = FLAMEGRAPH_HINTS
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("Width is the share of samples, not time order.", |(_, h)| h);
+        let _ = write!(
+            md,
+            "\n### {name} {{#flame-{name}}}\n\n{hint} [Open it on its own](flamegraphs/{name}.svg).\n\n![flame graph {name}](flamegraphs/{name}.svg)\n"
+        );
+    }
+
+    md.push_str("\n## Published figures, measured on other machines {#published}\n\n| what | published (other machine) | here |\n|---|---|---|\n");
+    for (what, published, (op, caller, path)) in PUBLISHED {
+        let here = results
+            .records
+            .iter()
+            .find(|r| {
+                (r.op.as_str(), r.caller.as_str(), r.path.as_str()) == (op, caller, path)
+                    && r.users == (op != "Add").then_some(4)
+            })
+            .map_or("not measured".to_owned(), findings::time_text);
+        let _ = writeln!(md, "| {what} | {published} | {here} |");
+    }
+
+    md.push_str("\n## How the numbers were taken {#method}\n\n| | |\n|---|---|\n");
+    for (key, value) in [
+        ("CPU", m.cpu.clone()),
+        ("cores", m.cores.map(|n| n.to_string())),
+        ("OS", m.os.clone()),
+        ("kernel", m.kernel.clone()),
+        ("started", m.date.clone()),
+        ("pinning", m.pinning.clone()),
+        (
+            "C++",
+            m.cxx
+                .clone()
+                .map(|c| format!("{c}, {}", m.cxxflags.clone().unwrap_or_default())),
+        ),
+        ("C", m.cc.clone()),
+        ("Rust", m.rustc.clone()),
+        ("Go", m.go.clone()),
+    ] {
         let _ = writeln!(
             md,
-            "- [{}](flamegraphs/{name})",
-            name.trim_end_matches(".svg")
+            "| {key} | {} |",
+            value.unwrap_or_else(|| "not recorded".into())
+        );
+    }
+    md.push_str("\nSamples: google benchmark repetitions in random interleaved order; rounds of the Go test binary, each running every benchmark once (ratios within Go pair the rounds); criterion's samples. Intervals: percentile bootstrap of the median, 10000 resamples, seeded from the record's name (so the same samples give the same interval). Instruction counts: callgrind, (Ir(2N) - Ir(N)) / N, exact.\n\n");
+    if results.runs.is_empty() {
+        md.push_str(
+            "The machine's load was not recorded (the harnesses ran outside `make bench`).\n",
+        );
+    } else {
+        md.push_str("| harness | started | seconds | load average before | after | CPU used by others (cores) | stolen | |\n|---|---|---:|---|---|---:|---:|---|\n");
+        for run in &results.runs {
+            let load = |l: [f64; 3]| format!("{:.2} {:.2} {:.2}", l[0], l[1], l[2]);
+            let _ = writeln!(
+                md,
+                "| {} | {} | {:.0} | {} | {} | {:.2} | {:.1}% | {} |",
+                run.harness,
+                run.started,
+                run.seconds,
+                load(run.load_before),
+                load(run.load_after),
+                run.other_cores,
+                run.steal * 100.0,
+                if run.busy() { "**busy**" } else { "" }
+            );
+        }
+        md.push_str("\nThe load average includes the previous harness (one-minute decay); *CPU used by others* is the machine's busy time minus the harness's own, from /proc/stat.\n");
+    }
+
+    md.push_str("\n## All records {#records}\n\n| op | caller | path | users | ns per call [95%] | x native [95%] | n | instructions | allocs/call | source |\n|---|---|---|---:|---:|---:|---:|---:|---:|---|\n");
+    let mut all_records: Vec<&Record> = results.records.iter().collect();
+    all_records.sort_by_key(|r| (order(r), r.source.clone()));
+    for r in all_records {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.op,
+            r.caller,
+            r.path,
+            r.users.map_or(String::new(), |u| u.to_string()),
+            findings::time_text(r),
+            ratio_cell(r),
+            r.samples.len(),
+            r.instructions_per_call
+                .map_or(String::new(), |v| format!("{v:.0}")),
+            r.allocs_per_op.map_or(String::new(), |a| a.to_string()),
+            r.source
         );
     }
     if !results.problems.is_empty() {
-        md.push_str("\n## Not in this report\n\n");
+        md.push_str("\n## Not in this report {#problems}\n\n");
         for problem in &results.problems {
             let _ = writeln!(md, "- {problem}");
         }
@@ -595,112 +537,42 @@ fn markdown(
     md
 }
 
-/// The Markdown above as a standalone HTML page: headings, tables, lists, images and links.
-fn html(markdown: &str) -> String {
-    let mut out = String::from("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Benchmark report</title><style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px}td{text-align:right}td:first-child,td:nth-child(2),td:nth-child(3){text-align:left}code{background:#f3f3f3}</style></head><body>\n");
-    let mut in_table = false;
-    let mut in_list = false;
-    for line in markdown.lines() {
-        if in_table && !line.starts_with('|') {
-            out.push_str("</table>\n");
-            in_table = false;
-        }
-        if in_list && !line.starts_with("- ") {
-            out.push_str("</ul>\n");
-            in_list = false;
-        }
-        if let Some(text) = line.strip_prefix("## ") {
-            let _ = writeln!(out, "<h2>{}</h2>", inline(text));
-        } else if let Some(text) = line.strip_prefix("# ") {
-            let _ = writeln!(out, "<h1>{}</h1>", inline(text));
-        } else if line.starts_with('|') {
-            if line.starts_with("|---") || line.starts_with("|:") {
-                continue;
-            }
-            let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
-            let tag = if in_table { "td" } else { "th" };
-            if !in_table {
-                out.push_str("<table>\n");
-                in_table = true;
-            }
-            out.push_str("<tr>");
-            for c in cells {
-                let _ = write!(out, "<{tag}>{}</{tag}>", inline(c));
-            }
-            out.push_str("</tr>\n");
-        } else if let Some(text) = line.strip_prefix("- ") {
-            if !in_list {
-                out.push_str("<ul>\n");
-                in_list = true;
-            }
-            let _ = writeln!(out, "<li>{}</li>", inline(text));
-        } else if !line.is_empty() {
-            let _ = writeln!(out, "<p>{}</p>", inline(line));
-        }
-    }
-    if in_table {
-        out.push_str("</table>\n");
-    }
-    if in_list {
-        out.push_str("</ul>\n");
-    }
-    out.push_str("</body></html>\n");
-    out
+/// The report as a standalone page, through pulldown-cmark.
+pub fn html(markdown: &str) -> String {
+    use pulldown_cmark::{Options, Parser};
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_HEADING_ATTRIBUTES | Options::ENABLE_STRIKETHROUGH;
+    let mut body = String::new();
+    pulldown_cmark::html::push_html(&mut body, Parser::new_ext(markdown, options));
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Benchmark report</title><style>{STYLE}</style></head><body>\n{body}</body></html>\n"
+    )
 }
 
-/// Escapes HTML, then renders `code`, ![alt](src) and [text](href).
-fn inline(text: &str) -> String {
-    let escaped = text
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    let mut out = String::new();
-    let mut rest = escaped.as_str();
-    while !rest.is_empty() {
-        let image = rest.starts_with("![");
-        if image || rest.starts_with('[') {
-            let open = if image { 2 } else { 1 };
-            if let Some((label, after)) = rest[open..].split_once("](") {
-                if let Some((href, tail)) = after.split_once(')') {
-                    if image {
-                        let _ = write!(out, "<img src=\"{href}\" alt=\"{label}\">");
-                    } else {
-                        let _ = write!(out, "<a href=\"{href}\">{label}</a>");
-                    }
-                    rest = tail;
-                    continue;
-                }
-            }
-        }
-        if let Some(after) = rest.strip_prefix('`') {
-            if let Some((code, tail)) = after.split_once('`') {
-                let _ = write!(out, "<code>{code}</code>");
-                rest = tail;
-                continue;
-            }
-        }
-        let next = rest.char_indices().nth(1).map_or(rest.len(), |(i, _)| i);
-        out.push_str(&rest[..next]);
-        rest = &rest[next..];
-    }
-    out
-}
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;line-height:1.45}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;vertical-align:top}th{background:#f4f4f4;text-align:left}td{text-align:right}table.matrix td{text-align:center}code{background:#f3f3f3;padding:0 2px}img{max-width:100%}blockquote{border-left:4px solid #e15759;margin:1em 0;padding:0 1em;background:#fff0f0}li{margin:.3em 0}";
 
 /// The table the terminal shows at the end of `make bench`.
 pub fn summary(results: &Results) -> String {
     let mut out = format!(
-        "{:<16} {:<6} {:<18} {:>12} {:>9}\n",
-        "op", "caller", "path", "ns/call", "x native"
+        "{:<16} {:<6} {:<18} {:>26} {}\n",
+        "op", "caller", "path", "ns/call [95%]", "x native [95%]"
     );
     for r in matrix(results) {
         let _ = writeln!(
             out,
-            "{:<16} {:<6} {:<18} {:>12.2} {:>9}",
+            "{:<16} {:<6} {:<18} {:>26} {}",
             r.op,
             r.caller,
             r.path,
-            r.ns_per_op,
-            cell(r.ratio_to_native, |v| format!("{v:.2}"))
+            findings::time_text(r),
+            ratio_cell(r)
+        );
+    }
+    for run in results.runs.iter().filter(|r| r.busy()) {
+        let _ = writeln!(
+            out,
+            "warning: the machine was busy during {} ({:.2} cores used by others)",
+            run.harness, run.other_cores
         );
     }
     for problem in &results.problems {

@@ -1,8 +1,10 @@
-//! bench-report on fixture inputs from every harness format: a full set, a corrupt set, and none.
+//! bench-report on fixture inputs in every harness format: a full set, a corrupt set, and none.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
-use bench_report::model::Record;
+use bench_report::model::{Difference, Record};
+use bench_report::stats;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -44,149 +46,262 @@ fn record<'a>(
         .unwrap_or_else(|| panic!("no record {op}/{caller}/{path}/{users:?}"))
 }
 
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}
+
 #[test]
-fn reads_every_format_and_computes_medians_and_ratios() {
+fn reads_every_format_keeps_the_samples_and_computes_intervals() {
     let results = bench_report::gather(&fixture("full"));
     let r = &results.records;
 
     let native = r
         .iter()
-        .find(|r| r.path == "native" && r.source.ends_with("bench_static.json"))
+        .find(|r| r.path == "native" && r.source == "cpp/bench_static.json")
         .unwrap();
     assert_eq!(
-        native.ns_per_op, 0.9,
-        "median of 0.8, 1.0, 0.9; the aggregate row is ignored"
+        native.samples,
+        [0.8, 1.0, 0.9],
+        "every repetition, the aggregate row ignored"
     );
-    assert!(
-        (native.ns_spread.unwrap() - 0.1).abs() < 1e-9,
-        "half the range"
-    );
-    assert_eq!(
-        record(r, "Add", "cpp", "native", None).ns_spread,
-        None,
-        "bench_lto's native ran once"
-    );
+    assert_eq!(native.ns_per_op, 0.9);
+    let interval = native.ns_interval.unwrap();
+    assert!(interval.lo >= 0.8 && interval.hi <= 1.0 && interval.contains(0.9));
+    let lto_native = r
+        .iter()
+        .find(|r| r.path == "native" && r.source == "cpp/bench_lto.json")
+        .unwrap();
+    assert_eq!(lto_native.ns_interval, None, "bench_lto's native ran once");
     let static_add = record(r, "Add", "cpp", "static", None);
     assert_eq!(static_add.instructions_per_call, Some(10.0));
-    assert!((static_add.ratio_to_native.unwrap() - 2.0).abs() < 1e-9);
+    assert!(close(static_add.ratio_to_native.unwrap(), 2.0));
+    assert_eq!(static_add.baseline.as_deref(), Some("native"));
     let lto = record(r, "Add", "cpp", "lto", None);
     assert!(
-        (lto.ratio_to_native.unwrap() - 1.1).abs() < 1e-9,
+        close(lto.ratio_to_native.unwrap(), 1.1),
         "against the lto binary's own native"
     );
-    assert_eq!(lto.instructions_per_call, Some(7.0));
+    assert_eq!(
+        lto.instructions_per_call,
+        Some(7.0),
+        "(Ir(40000) - Ir(20000)) / 20000"
+    );
     assert_eq!(
         record(r, "FindUsers", "cpp", "static", Some(1_000_000)).ns_per_op,
         3.5e6
     );
-    assert_eq!(
-        record(r, "GetUser", "cpp", "static", Some(4)).ratio_to_native,
-        Some(0.5)
-    );
 
-    let go_native = record(r, "Add", "go", "native", None);
-    assert!(
-        (go_native.ns_per_op - 1.7).abs() < 1e-9,
-        "the -2 GOMAXPROCS suffix folds into the same benchmark"
-    );
+    // Go: five rounds, every value of a round scaled alike, so the paired ratio has no spread.
+    let add = record(r, "Add", "go", "native", None);
     assert_eq!(
-        record(r, "GetUser", "go", "cgo-view", Some(4)).ns_per_op,
-        60.0
+        add.samples.len(),
+        5,
+        "the -2 GOMAXPROCS suffix of round 2 folds into the same benchmark"
     );
+    assert!(add.paired && close(add.ns_per_op, 1.7));
     let shared = record(r, "GetUser", "go", "cgo-shared", Some(4));
     assert_eq!(shared.allocs_per_op, Some(0.0));
     assert_eq!(shared.metrics.get("cache-B/user"), Some(&262.0));
-    assert_eq!(
-        shared.ratio_to_native,
-        Some(66.0 / 16.0),
-        "shared paths compare with native-shared"
-    );
-    assert_eq!(
-        record(r, "GetUser", "go", "cgo-owned", Some(4)).ratio_to_native,
-        Some(1.5),
-        "owned paths compare with native-owned"
-    );
-    assert_eq!(
-        record(r, "GetUser", "go", "goplugin-shared", Some(1000)).ratio_to_native,
-        Some(1.05)
-    );
+    assert!(close(shared.ratio_to_native.unwrap(), 66.0 / 16.0));
+    assert_eq!(shared.baseline.as_deref(), Some("native-shared"));
+    let paired = shared.ratio_interval.unwrap();
     assert!(
-        (record(r, "Add", "go", "cgo", None).ratio_to_native.unwrap() - 31.5 / 1.7).abs() < 1e-9
+        (paired.lo - 66.0 / 16.0).abs() < 0.01 && (paired.hi - 66.0 / 16.0).abs() < 0.01,
+        "{paired:?}"
     );
-
-    let rust = record(r, "Add", "rust", "carchive", None);
-    assert_eq!((rust.ns_per_op, rust.ns_spread), (58.0, Some(3.0)));
-    assert!(
-        (record(r, "Add", "rust", "static", None)
+    assert_eq!(
+        record(r, "GetUser", "go", "cgo-owned", Some(4))
+            .baseline
+            .as_deref(),
+        Some("native-owned")
+    );
+    assert!(close(
+        record(r, "GetUser", "go", "goplugin-shared", Some(1000))
             .ratio_to_native
-            .unwrap()
-            - 1.45 / 1.5)
-            .abs()
-            < 1e-9
-    );
+            .unwrap(),
+        1.05
+    ));
+    let handler = record(r, "Handler", "go", "rust-cgo", None);
+    assert_eq!(handler.source, "gateway/handler-bench.txt");
+    assert!(close(handler.ratio_to_native.unwrap(), 3100.0 / 2700.0));
 
-    assert_eq!(results.machine.go.as_deref(), Some("go1.26.8"));
+    // criterion: time / iterations of each sample.
+    let rust = record(r, "Add", "rust", "carchive", None);
+    assert_eq!(rust.samples.len(), 5);
+    assert!(close(rust.ns_per_op, 58.0) && !rust.paired);
+    assert!(close(
+        record(r, "Add", "rust", "static", None)
+            .ratio_to_native
+            .unwrap(),
+        1.45 / 1.5
+    ));
+
+    assert_eq!(
+        results.machine.go.as_deref(),
+        Some("go version go1.26.8 linux/amd64")
+    );
     assert_eq!(results.machine.cxx.as_deref(), Some("Debian Clang 19.1.7"));
+    assert_eq!(results.machine.pinning.as_deref(), Some("cpu 1 (taskset)"));
+    assert_eq!(results.runs.len(), 2);
+    assert!(!results.runs[0].busy() && results.runs[1].busy());
     assert_eq!(results.problems.len(), 1, "{:?}", results.problems);
     assert!(results.problems[0].contains("wrong answer: FindUsers(einstein) found 0"));
 }
 
 #[test]
-fn writes_json_markdown_html_and_charts() {
+fn intervals_can_be_recomputed_from_the_stored_samples() {
+    let dir = scratch_copy("full", "recompute");
+    bench_report::report::write(&bench_report::gather(&dir), &dir).unwrap();
+    let stored = bench_report::compare::load(&dir).unwrap();
+    for r in &stored.records {
+        assert_eq!(r.ns_per_op, stats::median(&r.samples), "{}", r.id());
+        assert_eq!(
+            r.ns_interval,
+            stats::median_interval(&r.id(), &r.samples),
+            "{}",
+            r.id()
+        );
+        if let Some(baseline) = r.baseline.as_ref().filter(|b| **b != r.path) {
+            let native = stored
+                .records
+                .iter()
+                .find(|n| n.path == *baseline && n.same_measurement_as(r))
+                .unwrap();
+            assert_eq!(
+                r.ratio_interval,
+                bench_report::model::ratio_between(r, native)
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_report_leads_with_findings_and_says_what_is_not_measurable() {
     let dir = scratch_copy("full", "write");
     let results = bench_report::gather(&dir);
     let markdown = bench_report::report::write(&results, &dir).unwrap();
+    let findings = markdown.find("## What this run found").unwrap();
+    let matrix = markdown.find("## The matrix").unwrap();
+    assert!(findings < matrix && findings < 1500, "findings first");
+    let first_screen = &markdown[findings..matrix];
+    assert!(first_screen
+        .contains("![Ratio to native per caller and path, with 95% intervals](charts/ratios.svg)"));
+    assert!(first_screen.contains("C++ -> Rust `Add` through the static archive: 1.80 ns against 1.50 ns for a non-inlined C function in the same binary, 1.20x (one sample: no interval); both execute 10 instructions per call"), "{first_screen}");
+    assert!(
+        first_screen.contains("Go -> Rust `Add` through cgo: 31.50 ns [")
+            && first_screen.contains("1.05x [1.05, 1.05]"),
+        "{first_screen}"
+    );
+    assert!(
+        first_screen.contains("Go -> Rust GetUser, the answer as shared Go values: 66.00 ns ["),
+        "{first_screen}"
+    );
+    assert!(
+        first_screen.contains(
+            "GetUser through Rust (shared) is measurably faster than the Go plugin from 100 users"
+        ),
+        "{first_screen}"
+    );
+    assert!(
+        first_screen.contains("median of 2 interleaved rounds"),
+        "{first_screen}"
+    );
+    assert!(first_screen
+        .contains("60 hot reloads of the Rust plugin under load: 0 of 90000 requests failed"));
+    assert!(markdown.contains("The machine was busy** during the go harness"));
+    assert!(markdown.contains("| C++ -> Go c-archive add (Go 1.18) | 1480 ns | not measured |"));
+    assert!(markdown.contains("367 bytes per user once every user has been asked for (1000 users)"));
+    assert!(
+        markdown.contains("| GetUser | cgo-shared | 1000 | 84.00 ns ["),
+        "{markdown}"
+    );
+    assert!(markdown.contains("<table class=\"matrix\">"));
+    assert!(dir.join("charts/users-go.svg").exists() && dir.join("charts/users-cpp.svg").exists());
+    let chart = std::fs::read_to_string(dir.join("charts/ratios.svg")).unwrap();
+    assert!(
+        chart.starts_with("<svg")
+            && chart.contains("go cgo-shared")
+            && chart.contains("4.12x [4.12, 4.13]")
+    );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
-    let first = &json["records"][0];
     for key in [
-        "op",
-        "caller",
-        "path",
-        "users",
-        "ns_per_op",
-        "ns_spread",
+        "samples",
+        "paired",
+        "ns_interval",
         "ratio_to_native",
+        "ratio_interval",
+        "baseline",
         "instructions_per_call",
         "source",
     ] {
-        assert!(first.get(key).is_some(), "results.json records lack {key}");
+        assert!(
+            json["records"][0].get(key).is_some(),
+            "results.json records lack {key}"
+        );
     }
-    assert!(json["machine"]["cpu"].is_string());
+    assert_eq!(json["runs"].as_array().unwrap().len(), 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_ratio_whose_interval_holds_one_is_no_measurable_difference() {
+    let results = bench_report::gather(&fixture("full"));
+    // criterion's rust/c add: 1.5 in every sample against native's 1.4 .. 1.6.
+    let c = record(&results.records, "Add", "rust", "c", None);
+    assert_eq!(c.difference(), Some(Difference::NotMeasurable));
+    let markdown = bench_report::report::write(&results, &scratch_copy("full", "verdict")).unwrap();
     assert!(
-        markdown.contains("| Add | cpp | static | 1.80 |"),
+        markdown.contains("| Add | rust | c |  | 1.50 ns | ≈ 1, no measurable difference ["),
         "{markdown}"
     );
-    assert!(markdown.contains("| C++ -> Go c-archive add (Go 1.18) | 1480 ns | not measured |"));
-    assert!(
-        markdown.contains("C++ -> Rust `Add` through the archive costs 1.80 ns against 1.50 ns")
-    );
-    assert!(markdown.contains("Go -> Rust `Add` costs 31.50 ns and Go -> C 30.00 ns (1.05x): the cgo transition is the whole cost"));
-    assert!(markdown.contains(
-        "and the same 10 instructions per call: calling Rust through the C ABI is a plain C call"
-    ));
-    assert!(markdown.contains("Go -> Rust GetUser, answer as shared Go values: 66.00 ns, 0 allocs/call, 1.10x the bare cgo call (60.00 ns) and 3.30x the Go plugin (20.00 ns, 0 allocs/call)"), "{markdown}");
-    assert!(markdown.contains("Go -> Rust GetUser, answer as owned Go values: 165.00 ns, 2 allocs/call, 1.50x Go native's owned answer (110.00 ns, 2 allocs/call)."));
-    assert!(markdown.contains("367 bytes per user once every user has been asked for (1000 users)"));
-    assert!(markdown.contains("GetUser through Rust (shared) overtakes the Go plugin between 4 and 100 users: 70.00 ns against 210.00 ns at 100 users."), "{markdown}");
-    assert!(
-        markdown.contains("| GetUser | cgo-shared | 1000 | 84.00 ns | 0.08 | 0 |"),
-        "{markdown}"
-    );
-    assert!(dir.join("charts/users-go.svg").exists());
-    assert!(markdown.contains("FindUsers from C++ grows 1166.7x from 1000 to 1000000 users"));
-    assert!(markdown.contains("Through the HTTP gateway the Rust echo plugin served 27000 requests/s (median of the rounds): 0.90x the native Go handler (30000) and 0.93x the Go plugin (29000)"), "{markdown}");
-    assert!(markdown.contains("60 hot reloads of the Rust plugin under load: 0 of 90000 requests failed, 1 plugin file mapped at the end, resident memory 380 KiB larger"));
-    assert!(
-        markdown.contains("\n## Gateway load test\n")
-            && markdown.contains("\n### Rust plugin hot-reloaded 60 times under load\n")
-    );
-    assert!(json["gateway"]["reload"]["reloads"] == 60);
+}
+
+#[test]
+fn the_html_has_every_section_and_no_markdown_left() {
+    let dir = scratch_copy("full", "html");
+    bench_report::report::write(&bench_report::gather(&dir), &dir).unwrap();
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
-    assert!(html.contains("<table>") && html.contains("<img src=\"charts/add.svg\""));
-    let chart = std::fs::read_to_string(dir.join("charts/add.svg")).unwrap();
-    assert!(chart.starts_with("<svg") && chart.contains("cpp static") && chart.contains("1.80 ns"));
-    assert!(dir.join("charts/users.svg").exists());
+    assert!(html.starts_with("<!doctype html>") && html.trim_end().ends_with("</html>"));
+    for id in [
+        "findings",
+        "matrix",
+        "matrix-cpp",
+        "matrix-go",
+        "matrix-rust",
+        "more-findings",
+        "sweeps",
+        "gateway",
+        "flame-graphs",
+        "published",
+        "method",
+        "records",
+        "problems",
+    ] {
+        assert!(html.contains(&format!(" id=\"{id}\"")), "no section {id}");
+    }
+    // Outside code, nothing of the Markdown syntax survives.
+    let text_outside_code: String = html
+        .split("<code>")
+        .map(|part| part.split_once("</code>").map_or(part, |(_, after)| after))
+        .collect();
+    for line in text_outside_code.lines() {
+        for leftover in ["## ", "|---", "![", "](", "**", "{#"] {
+            assert!(
+                !line.contains(leftover),
+                "Markdown {leftover:?} left in: {line}"
+            );
+        }
+        assert!(!line.starts_with("| "), "a table left as text: {line}");
+    }
+    assert!(html.contains("<img src=\"charts/ratios.svg\""));
+    assert!(html.contains("<h3 id=\"sweep-go\">") || html.contains("id=\"sweep-go\""));
+    assert!(
+        html.contains("<h3>Rust plugin hot-reloaded 60 times under load</h3>"),
+        "the load test's headings become HTML"
+    );
+    assert!(html.matches("<table").count() >= 8);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -195,23 +310,16 @@ fn corrupt_inputs_are_reported_not_fatal() {
     let results = bench_report::gather(&fixture("corrupt"));
     assert!(results.records.is_empty());
     let problems = results.problems.join("\n");
-    assert!(
-        problems.contains("bench_static.json is not google benchmark JSON"),
-        "{problems}"
-    );
-    assert!(
-        problems.contains("instructions.json is not valid JSON"),
-        "{problems}"
-    );
-    assert!(
-        problems.contains("Go results: no benchmark lines"),
-        "{problems}"
-    );
-    assert!(problems.contains("Rust results: cannot read"), "{problems}");
-    assert!(
-        problems.contains("gateway/loadtest.json is not the load test's JSON"),
-        "{problems}"
-    );
+    for expected in [
+        "bench_static.json is not google benchmark JSON",
+        "bench_static.1.out is not a cpp-bench callgrind file",
+        "Go results: no benchmark lines",
+        "Rust results: cannot read",
+        "gateway/loadtest.json is not the load test's JSON",
+        "Machine: cannot read",
+    ] {
+        assert!(problems.contains(expected), "{expected}: {problems}");
+    }
 }
 
 #[test]
@@ -220,7 +328,10 @@ fn missing_inputs_are_listed_and_the_rest_reported() {
     std::fs::remove_dir_all(dir.join("go")).unwrap();
     std::fs::remove_dir_all(dir.join("rust")).unwrap();
     let results = bench_report::gather(&dir);
-    assert!(results.records.iter().all(|r| r.caller == "cpp"));
+    assert!(results
+        .records
+        .iter()
+        .all(|r| r.caller == "cpp" || r.op == "Handler"));
     let markdown = bench_report::report::write(&results, &dir).unwrap();
     assert!(markdown.contains("## Not in this report"));
     assert!(markdown.contains("Go results: no ") && markdown.contains("(make bench-go; needs Go)"));
@@ -229,12 +340,68 @@ fn missing_inputs_are_listed_and_the_rest_reported() {
     std::fs::create_dir_all(&empty).unwrap();
     let nothing = bench_report::gather(&empty);
     assert!(
-        nothing.records.is_empty() && nothing.problems.len() == 4,
+        nothing.records.is_empty() && nothing.problems.len() == 5,
         "{:?}",
         nothing.problems
     );
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_dir_all(&empty).unwrap();
+}
+
+#[test]
+fn compare_flags_a_slowdown_and_passes_a_rerun() {
+    let binary = env!("CARGO_BIN_EXE_bench-report");
+    let old = scratch_copy("full", "compare-old");
+    let new = scratch_copy("full", "compare-new");
+    // The new run: the Go rounds again, cgo-shared 30% slower.
+    let go = std::fs::read_to_string(old.join("go/bench.txt")).unwrap();
+    let slower: String = go
+        .lines()
+        .map(|line| {
+            let mut fields: Vec<String> = line.split('\t').map(str::to_owned).collect();
+            if line.starts_with("BenchmarkGetUser/cgo-shared/4") {
+                let ns: f64 = fields[2].trim().trim_end_matches(" ns/op").parse().unwrap();
+                fields[2] = format!("{:.2} ns/op", ns * 1.3);
+            }
+            fields.join("\t") + "\n"
+        })
+        .collect();
+    std::fs::write(new.join("go/bench.txt"), slower).unwrap();
+    for dir in [&old, &new] {
+        bench_report::report::write(&bench_report::gather(dir), dir).unwrap();
+    }
+    let run = |a: &Path, b: &Path, extra: &[&str]| {
+        let output = Command::new(binary)
+            .arg("compare")
+            .args(extra)
+            .args([a, b])
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    let (code, text) = run(&old, &old.join("results.json"), &[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("No significant slowdown beyond 5%"), "{text}");
+    let (code, text) = run(&old, &new, &[]);
+    assert_eq!(code, Some(1), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("GetUser/go/cgo-shared/4 "))
+        .unwrap();
+    assert!(
+        line.contains("+30.0%") && line.contains("SLOWER (regression)"),
+        "{line}"
+    );
+    let (code, _) = run(&old, &new, &["--threshold", "50"]);
+    assert_eq!(code, Some(0), "a 30% slowdown is within a 50% threshold");
+    let (code, text) = run(&old, &old.join("nothing.json"), &[]);
+    assert_eq!(code, Some(2), "{text}");
+    for dir in [old, new] {
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }
 
 #[test]

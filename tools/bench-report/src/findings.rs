@@ -1,0 +1,384 @@
+//! The report's sentences, computed from the numbers: each with its figure and 95% interval, each
+//! only when its numbers exist. A ratio whose interval holds 1.0 is said to show no measurable
+//! difference, whatever its median.
+
+use crate::charts::format_ns;
+use crate::model::{ratio_between, Difference, Record, Results};
+use crate::stats::{median, ratio_interval, Interval};
+
+/// One sentence. Headlines open the report; the rest follow the matrix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub headline: bool,
+    pub text: String,
+}
+
+const METHODS: [&str; 4] = ["GetUser", "GetUserByClaim", "GetUserGroups", "FindUsers"];
+
+/// "12.30 ns [12.10, 12.61]".
+pub fn time_text(record: &Record) -> String {
+    match record.ns_interval {
+        Some(i) if i.lo != i.hi => format!(
+            "{} [{}, {}]",
+            format_ns(record.ns_per_op),
+            format_ns(i.lo),
+            format_ns(i.hi)
+        ),
+        _ => format_ns(record.ns_per_op),
+    }
+}
+
+/// "1.36x [1.30, 1.41]", or "1.02x [0.98, 1.05], no measurable difference".
+pub fn ratio_text(ratio: f64, interval: Option<Interval>) -> String {
+    match interval {
+        None => format!("{ratio:.2}x (one sample: no interval)"),
+        Some(i) if Difference::of(i) == Difference::NotMeasurable => {
+            format!(
+                "{ratio:.2}x [{:.2}, {:.2}], no measurable difference",
+                i.lo, i.hi
+            )
+        }
+        Some(i) => format!("{ratio:.2}x [{:.2}, {:.2}]", i.lo, i.hi),
+    }
+}
+
+/// a against b, measured in the same run: the ratio of their medians and its interval.
+fn versus(a: &Record, b: &Record) -> String {
+    ratio_text(a.ns_per_op / b.ns_per_op, ratio_between(a, b))
+}
+
+fn find<'a>(
+    results: &'a Results,
+    op: &str,
+    caller: &str,
+    path: &str,
+    users: Option<u64>,
+) -> Option<&'a Record> {
+    results
+        .records
+        .iter()
+        .find(|r| r.op == op && r.caller == caller && r.path == path && r.users == users)
+}
+
+/// The record of `path` measured in the same source as `of`, for the same op and data.
+fn sibling<'a>(results: &'a Results, of: &Record, path: &str) -> Option<&'a Record> {
+    results
+        .records
+        .iter()
+        .find(|r| r.path == path && r.same_measurement_as(of))
+}
+
+fn allocs(record: &Record) -> String {
+    record
+        .allocs_per_op
+        .map_or(String::new(), |a| format!(", {a} allocs/call"))
+}
+
+/// Every finding, headlines first.
+pub fn findings(results: &Results) -> Vec<Finding> {
+    let mut all = Vec::new();
+    let mut say = |headline: bool, text: String| all.push(Finding { headline, text });
+    let add = |caller: &str, path: &str| find(results, "Add", caller, path, None);
+
+    if let Some((rust, c)) =
+        add("cpp", "static").and_then(|r| Some((r, sibling(results, r, "native_noinline")?)))
+    {
+        let instructions = match (rust.instructions_per_call, c.instructions_per_call) {
+            (Some(a), Some(b)) if a == b => format!("; both execute {a} instructions per call (callgrind): through the C ABI, Rust is a plain C call"),
+            (Some(a), Some(b)) => format!("; {a} against {b} instructions per call"),
+            _ => String::new(),
+        };
+        say(true, format!(
+            "C++ -> Rust `Add` through the static archive: {} against {} for a non-inlined C function in the same binary, {}{instructions}.",
+            time_text(rust), time_text(c), versus(rust, c)
+        ));
+    }
+    if let Some((lto, inline)) =
+        add("cpp", "lto").and_then(|r| Some((r, sibling(results, r, "native")?)))
+    {
+        let verdict = match (lto.instructions_per_call, inline.instructions_per_call) {
+            (Some(a), Some(b)) if a == b => {
+                format!("inlined into the C++ loop (the same {a} instructions as inline C++)")
+            }
+            (Some(a), Some(b)) => {
+                format!("not inlined ({a} instructions against {b} for inline C++)")
+            }
+            _ => "measured without instruction counts".to_owned(),
+        };
+        say(
+            true,
+            format!(
+                "With cross-language LTO the Rust `Add` is {verdict}: {} against {}, {}.",
+                time_text(lto),
+                time_text(inline),
+                versus(lto, inline)
+            ),
+        );
+    }
+    if let (Some(rust), Some(c)) = (add("go", "cgo"), add("go", "cgo-c")) {
+        say(true, format!(
+            "Go -> Rust `Add` through cgo: {} against {} for Go -> C, {}: the cgo transition is the cost, whichever language answers.",
+            time_text(rust), time_text(c), versus(rust, c)
+        ));
+    }
+    go_findings(results, &mut say);
+    if let Some(gateway) = &results.gateway {
+        gateway_findings(gateway, &mut say);
+    }
+    let handler = |path: &str| find(results, "Handler", "go", path, None);
+    if let (Some(rust), Some(plugin), Some(native)) =
+        (handler("rust-cgo"), handler("goplugin"), handler("native"))
+    {
+        say(false, format!(
+            "One gateway request in process, without the network: the Rust echo plugin {} against {} for the native handler, {}; the Go plugin {}, {}.",
+            time_text(rust), time_text(native), versus(rust, native), time_text(plugin), versus(plugin, native)
+        ));
+    }
+    if let (Some(dynamic), Some(rust)) = (add("cpp", "dynamic"), add("cpp", "static")) {
+        if let (Some(a), Some(b)) = (dynamic.instructions_per_call, rust.instructions_per_call) {
+            say(false, format!("Through the shared library's PLT the call takes {} more instruction(s) ({a} against {b}).", a - b));
+        }
+    }
+    if let (Some(plugin), Some(native)) = (add("go", "goplugin"), add("go", "native")) {
+        say(false, format!(
+            "A Go plugin's `Add` costs {} against {} native ({}): cheaper per call than cgo, but a Go plugin cannot be unloaded.",
+            time_text(plugin), time_text(native), versus(plugin, native)
+        ));
+    }
+    if let Some(carchive) = add("cpp", "carchive") {
+        say(false, format!(
+            "C++ -> Go c-archive add: {} here ({}), against 1480 ns published for Go 1.18, before Go 1.21 kept the M on C threads.",
+            time_text(carchive),
+            results.machine.go.as_deref().unwrap_or("Go version not recorded")
+        ));
+    }
+    if let (Some(go), Some(c)) = (add("rust", "carchive"), add("rust", "c")) {
+        say(false, format!(
+            "Rust -> Go add costs {} against {} for Rust -> C ({}): the Go runtime's callback entry (stack switch, taking and giving back a P) is nearly all of it.",
+            time_text(go), time_text(c), versus(go, c)
+        ));
+    }
+    for op in ["GetUser", "FindUsers"] {
+        let at = |users| find(results, op, "cpp", "static", Some(users));
+        if let (Some(small), Some(large)) = (at(1000), at(1_000_000).or(at(10_000))) {
+            let users = large.users.unwrap_or(0);
+            say(false, format!(
+                "{op} from C++ through the archive: {} at 1000 users, {} at {users} ({:.0}x the data).",
+                time_text(small), time_text(large), users as f64 / 1000.0
+            ));
+        }
+    }
+    all.sort_by_key(|f| !f.headline);
+    all
+}
+
+/// The Go host: each contract against its baseline on the demo data, the memory the shared
+/// answers cost, and where Rust overtakes the Go plugin as the users grow.
+fn go_findings(results: &Results, say: &mut impl FnMut(bool, String)) {
+    let go = |op: &str, path: &str, users: u64| find(results, op, "go", path, Some(users));
+    for op in METHODS {
+        let headline = op == "GetUser";
+        if let (Some(shared), Some(view), Some(plugin)) = (
+            go(op, "cgo-shared", 4),
+            go(op, "cgo-view", 4),
+            go(op, "goplugin-shared", 4),
+        ) {
+            say(headline, format!(
+                "Go -> Rust {op}, the answer as shared Go values: {}{}; against the bare cgo call ({}) {}; against the Go plugin ({}{}) {}. 4 users, keys drawn at random.",
+                time_text(shared), allocs(shared), time_text(view), versus(shared, view),
+                time_text(plugin), allocs(plugin), versus(shared, plugin)
+            ));
+        }
+        if let (Some(owned), Some(native)) = (go(op, "cgo-owned", 4), go(op, "native-owned", 4)) {
+            say(false, format!(
+                "Go -> Rust {op}, the answer as owned Go values: {}{}, against Go native's owned answer ({}{}) {}.",
+                time_text(owned), allocs(owned), time_text(native), allocs(native), versus(owned, native)
+            ));
+        }
+    }
+    let cache = results
+        .records
+        .iter()
+        .filter(|r| r.caller == "go" && r.op == "GetUser" && r.path == "cgo-shared")
+        .filter_map(|r| Some((r.users?, *r.metrics.get("cache-B/user")?)))
+        .max_by_key(|(users, _)| *users);
+    if let Some((users, bytes)) = cache {
+        say(false, format!(
+            "The shared answers cost Go memory: {bytes:.0} bytes per user once every user has been asked for ({users} users)."
+        ));
+    }
+    for op in ["GetUser", "FindUsers"] {
+        let mut sizes: Vec<u64> = results
+            .records
+            .iter()
+            .filter(|r| r.caller == "go" && r.op == op && r.path == "cgo-shared")
+            .filter_map(|r| r.users)
+            .collect();
+        sizes.sort_unstable();
+        // Rust against the Go plugin at each size: the ratio, and whether its interval is below 1.
+        let against = |users: u64| {
+            let (rust, plugin) = (
+                go(op, "cgo-shared", users)?,
+                go(op, "goplugin-shared", users)?,
+            );
+            let difference = ratio_between(rust, plugin).map(Difference::of);
+            Some((rust, plugin, difference))
+        };
+        let Some(first) = sizes
+            .iter()
+            .position(|&u| matches!(against(u), Some((_, _, Some(Difference::Faster)))))
+        else {
+            continue;
+        };
+        let (rust, plugin, _) = against(sizes[first]).expect("found above");
+        let before = match first
+            .checked_sub(1)
+            .and_then(|i| Some((sizes[i], against(sizes[i])?)))
+        {
+            Some((users, (r, p, _))) => format!(
+                "; at {users} users {} against {}, {}",
+                time_text(r),
+                time_text(p),
+                versus(r, p)
+            ),
+            None => " (the smallest size measured)".to_owned(),
+        };
+        say(op == "GetUser", format!(
+            "{op} through Rust (shared) is measurably faster than the Go plugin from {} users: {} against {}, {}{before}.",
+            sizes[first], time_text(rust), time_text(plugin), versus(rust, plugin)
+        ));
+        if let Some((&largest, Some((rust, plugin, _)))) = sizes
+            .last()
+            .filter(|&&largest| largest != sizes[first])
+            .map(|l| (l, against(*l)))
+        {
+            say(
+                false,
+                format!(
+                    "{op} at {largest} users: Rust {} against the Go plugin's {}, {}.",
+                    time_text(rust),
+                    time_text(plugin),
+                    versus(rust, plugin)
+                ),
+            );
+        }
+    }
+}
+
+/// What the gateway load test's JSON says: requests per second and the hot reloads.
+fn gateway_findings(gateway: &serde_json::Value, say: &mut impl FnMut(bool, String)) {
+    let rounds = |route: &str| -> Option<Vec<f64>> {
+        let handler = gateway["handlers"]
+            .as_array()?
+            .iter()
+            .find(|h| h["route"] == route)?;
+        Some(
+            handler["round_rps"]
+                .as_array()?
+                .iter()
+                .filter_map(serde_json::Value::as_f64)
+                .collect(),
+        )
+    };
+    if let (Some(native), Some(goplugin), Some(rust)) =
+        (rounds("/native-echo"), rounds("/go-echo"), rounds("/echo"))
+    {
+        if !native.is_empty() && !goplugin.is_empty() && !rust.is_empty() {
+            // The handlers take turns within each round: the rounds pair.
+            let against = |other: &[f64], name: &str| {
+                let ratio = median(&rust) / median(other);
+                let label = format!("gateway /echo / {name}");
+                ratio_text(ratio, ratio_interval(&label, &rust, other, true))
+            };
+            say(true, format!(
+                "Through the HTTP gateway the Rust echo plugin served {:.0} requests/s (median of {} interleaved rounds): against the native Go handler ({:.0}) {}; against the Go plugin ({:.0}) {}.",
+                median(&rust), rust.len(), median(&native), against(&native, "/native-echo"),
+                median(&goplugin), against(&goplugin, "/go-echo")
+            ));
+        }
+    }
+    let reload = &gateway["reload"];
+    if let (Some(reloads), Some(requests), Some(failures), Some(mapped)) = (
+        reload["reloads"].as_u64(),
+        reload["requests"].as_u64(),
+        reload["failures"].as_u64(),
+        reload["mapped_plugin_files_at_end"].as_u64(),
+    ) {
+        say(true, format!(
+            "{reloads} hot reloads of the Rust plugin under load: {failures} of {requests} requests failed, {mapped} plugin file mapped at the end, resident memory {} KiB larger after the last reload than after the 10th.",
+            reload["rss_growth_kib"].as_i64().unwrap_or(0)
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fill_statistics;
+
+    fn record(op: &str, path: &str, users: u64, samples: &[f64]) -> Record {
+        let key = (op.into(), "go".into(), path.into(), Some(users));
+        Record::measured(key, samples.to_vec(), true, "go/bench.txt".into())
+    }
+
+    #[test]
+    fn no_crossover_is_claimed_on_medians_alone() {
+        // At 32 users Rust's median is lower by 0.01 ns, well inside the noise; at 100 it is
+        // clearly lower.
+        let mut results = Results {
+            records: vec![
+                record(
+                    "GetUser",
+                    "cgo-shared",
+                    32,
+                    &[63.38, 64.5, 62.1, 63.9, 62.8],
+                ),
+                record(
+                    "GetUser",
+                    "goplugin-shared",
+                    32,
+                    &[63.39, 62.4, 64.6, 62.9, 63.8],
+                ),
+                record(
+                    "GetUser",
+                    "cgo-shared",
+                    100,
+                    &[60.0, 61.0, 60.5, 59.8, 60.2],
+                ),
+                record(
+                    "GetUser",
+                    "goplugin-shared",
+                    100,
+                    &[120.0, 121.0, 119.5, 122.0, 120.5],
+                ),
+            ],
+            ..Results::default()
+        };
+        fill_statistics(&mut results.records);
+        let text: Vec<String> = findings(&results).into_iter().map(|f| f.text).collect();
+        let crossover = text
+            .iter()
+            .find(|t| t.contains("measurably faster than the Go plugin"))
+            .expect("a crossover finding");
+        assert!(crossover.contains("from 100 users"), "{crossover}");
+        assert!(crossover.contains("at 32 users"), "{crossover}");
+        assert!(
+            crossover.contains("no measurable difference"),
+            "{crossover}"
+        );
+    }
+
+    #[test]
+    fn ratio_text_says_when_the_interval_holds_one() {
+        let within = Interval { lo: 0.97, hi: 1.04 };
+        assert_eq!(
+            ratio_text(1.01, Some(within)),
+            "1.01x [0.97, 1.04], no measurable difference"
+        );
+        assert_eq!(
+            ratio_text(1.36, Some(Interval { lo: 1.3, hi: 1.41 })),
+            "1.36x [1.30, 1.41]"
+        );
+        assert!(ratio_text(1.5, None).contains("no interval"));
+    }
+}
