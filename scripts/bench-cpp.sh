@@ -3,8 +3,8 @@
 # count each loop's instructions, and checks the LTO loop with objdump. Raw output only (google
 # benchmark JSON with every repetition, callgrind files): bench-report computes the statistics.
 #
-#   scripts/bench-cpp.sh           full run (about 2-3 minutes), results in results/cpp/
-#   QUICK=1 scripts/bench-cpp.sh   3 short repetitions, sweeps up to 10^4 users
+#   scripts/bench-cpp.sh           5 rounds (about 2-3 minutes), results in results/cpp/
+#   QUICK=1 scripts/bench-cpp.sh   3 short rounds, sweeps up to 10^4 users
 #   scripts/bench-cpp.sh --check   what `make test` runs: every benchmark once (a binary exits 1 on a
 #                                  wrong answer or data it cannot load), the LTO inlining verified,
 #                                  bench-report run over the output; in a scratch folder, no time asserted
@@ -17,15 +17,17 @@ mode=full
 build=cpp-bench/build
 read -r -a flavours <<<"$(make --no-print-directory -s -C cpp-bench flavours)"
 
-# Repetitions run in random interleaved order (google benchmark's advice against run-to-run
-# variance: many short repetitions rather than a few long ones).
+# Rounds: every binary runs once per round, so each sample (a round's median) comes from a process
+# of its own; within a round, repetitions run in random interleaved order (google benchmark's advice
+# against run-to-run variance). Repetitions inside one process never see what changes between
+# processes (code and heap placement): bench-report compares rounds.
 interleaved=(--benchmark_enable_random_interleaving=true)
 case $mode in
-  full)  out=results/cpp; data=results/data; sweep_max=1000000
-         bench_args=(--benchmark_repetitions=9 --benchmark_min_time=0.1 "${interleaved[@]}") ;;
-  quick) out=results/cpp; data=results/data; sweep_max=10000
-         bench_args=(--benchmark_repetitions=3 --benchmark_min_time=0.01 "${interleaved[@]}") ;;
-check) scratch=$(mktemp -d); out=$scratch/cpp; data=$scratch/data; sweep_max=10000
+  full)  out=results/cpp; data=results/data; sweep_max=1000000; rounds=5
+         bench_args=(--benchmark_repetitions=2 --benchmark_min_time=0.1 "${interleaved[@]}") ;;
+  quick) out=results/cpp; data=results/data; sweep_max=10000; rounds=3
+         bench_args=(--benchmark_repetitions=1 --benchmark_min_time=0.01) ;;
+  check) scratch=$(mktemp -d); out=$scratch/cpp; data=$scratch/data; sweep_max=10000; rounds=1
          bench_args=(--benchmark_min_time=0.0001)
          trap 'rm -rf "$scratch"' EXIT ;;
 esac
@@ -43,14 +45,17 @@ if command -v taskset >/dev/null && ((cpu > 0)); then pin=(taskset -c "$cpu"); p
 # The machine itself is recorded once, by `bench-report run` (results/machine.json).
 context=(--benchmark_context=pinning="$pinning")
 
-n=0
-for flavour in "${flavours[@]}"; do
-  n=$((n + 1))
-  echo "cpp-bench: [$n/${#flavours[@]}] bench_$flavour ($mode)"
-  "${pin[@]}" "$build/bench_$flavour" --data_dir="$data" --sweep_max="$sweep_max" "${bench_args[@]}" \
-    "${context[@]}" --benchmark_out="$out/bench_$flavour.json" --benchmark_out_format=json \
-    --benchmark_display_aggregates_only=true >"$out/bench_$flavour.txt" 2>"$out/bench_$flavour.err" ||
-    { cat "$out/bench_$flavour.err" >&2; exit 1; }
+[[ $mode == check ]] || rm -rf "$out"/bench_*
+for ((round = 1; round <= rounds; round++)); do
+  for flavour in "${flavours[@]}"; do
+    echo "cpp-bench: round $round of $rounds: bench_$flavour ($mode)"
+    mkdir -p "$out/bench_$flavour"
+    file=$out/bench_$flavour/round-$round
+    "${pin[@]}" "$build/bench_$flavour" --data_dir="$data" --sweep_max="$sweep_max" "${bench_args[@]}" \
+      "${context[@]}" --benchmark_out="$file.json" --benchmark_out_format=json \
+      --benchmark_display_aggregates_only=true >"$file.txt" 2>"$file.err" ||
+      { cat "$file.err" >&2; exit 1; }
+  done
 done
 
 # Instructions per loop iteration: bench-report reads two callgrind runs of N and 2N iterations

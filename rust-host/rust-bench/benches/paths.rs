@@ -8,7 +8,6 @@
 
 use std::hint::black_box;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use rp_host::{sys, Plugin};
@@ -307,10 +306,6 @@ fn sweep(c: &mut Criterion) {
         assert_eq!(statics.find_users(EINSTEIN, &mut found), 1);
 
         let mut group = c.benchmark_group("GetUser");
-        group
-            .sample_size(20)
-            .warm_up_time(Duration::from_millis(300));
-        group.measurement_time(Duration::from_secs(1));
         group.bench_function(format!("rust/native/{users}"), |b| {
             b.iter(|| store.get_user(black_box(id.0), black_box(id.1)).is_some())
         });
@@ -319,10 +314,6 @@ fn sweep(c: &mut Criterion) {
         });
         group.finish();
         let mut group = c.benchmark_group("FindUsers");
-        group
-            .sample_size(20)
-            .warm_up_time(Duration::from_millis(300));
-        group.measurement_time(Duration::from_secs(1));
         group.bench_function(format!("rust/native/{users}"), |b| {
             let mut count = 0;
             b.iter(|| {

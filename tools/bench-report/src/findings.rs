@@ -83,8 +83,11 @@ pub fn findings(results: &Results) -> Vec<Finding> {
     if let Some((rust, c)) =
         add("cpp", "static").and_then(|r| Some((r, sibling(results, r, "native_noinline")?)))
     {
+        let same_time =
+            ratio_between(rust, c).map(Difference::of) == Some(Difference::NotMeasurable);
         let instructions = match (rust.instructions_per_call, c.instructions_per_call) {
-            (Some(a), Some(b)) if a == b => format!("; both execute {a} instructions per call (callgrind): through the C ABI, Rust is a plain C call"),
+            (Some(a), Some(b)) if a == b && same_time => format!("; both execute {a} instructions per call (callgrind): through the C ABI, Rust is a plain C call"),
+            (Some(a), Some(b)) if a == b => format!("; both execute {a} instructions per call (callgrind), so the difference in time is where the code landed or the machine, not the boundary"),
             (Some(a), Some(b)) => format!("; {a} against {b} instructions per call"),
             _ => String::new(),
         };

@@ -2,10 +2,10 @@
 //!
 //! Inputs, the harnesses' raw outputs under a results folder (all optional: what is missing is
 //! listed in the report):
-//! - `cpp/bench_*.json`: google benchmark JSON from cpp-bench, every repetition, and
-//!   `cpp/callgrind/*.out`, callgrind's files;
+//! - `cpp/bench_*/round-N.json`: google benchmark JSON from cpp-bench, every repetition of every
+//!   round (a round is one run of the binary), and `cpp/callgrind/*.out`, callgrind's files;
 //! - `go/bench.txt`: `go test -bench` output from go-interop, in rounds;
-//! - `rust/criterion/`: criterion's output folder from rust-host (its samples);
+//! - `rust/criterion/round-N/`: criterion's output folder from rust-host, one per round;
 //! - `gateway/loadtest.{json,md}`: the gateway load test (go-interop/gateway/cmd/loadtest), and
 //!   `gateway/handler-bench.txt`, each handler in process (`go test -bench Handler`, in rounds);
 //! - `machine.json` and `runs/*.json`: written by `bench-report run` around each harness.
@@ -37,13 +37,14 @@ pub fn gather(dir: &Path) -> Results {
         machines.push(parsed.machine);
     };
 
-    let mut cpp_files: Vec<_> = std::fs::read_dir(dir.join("cpp"))
+    // cpp/bench_<path>/: one folder of rounds per binary.
+    let mut cpp_dirs: Vec<_> = std::fs::read_dir(dir.join("cpp"))
         .map(|entries| {
             entries
                 .flatten()
                 .map(|e| e.path())
                 .filter(|p| {
-                    p.extension().is_some_and(|e| e == "json")
+                    p.is_dir()
                         && p.file_name()
                             .and_then(|n| n.to_str())
                             .is_some_and(|n| n.starts_with("bench_"))
@@ -51,18 +52,21 @@ pub fn gather(dir: &Path) -> Results {
                 .collect()
         })
         .unwrap_or_default();
-    cpp_files.sort();
-    if cpp_files.is_empty() {
+    cpp_dirs.sort();
+    if cpp_dirs.is_empty() {
         results.problems.push(format!(
             "C++ results: none in {} (make bench-cpp)",
             dir.join("cpp").display()
         ));
     }
     let source = |path: &Path| path.strip_prefix(dir).unwrap_or(path).display().to_string();
-    for file in &cpp_files {
-        absorb(parse::google_benchmark(file, &source(file)), &mut results);
+    for binary in &cpp_dirs {
+        absorb(
+            parse::google_benchmark(binary, &source(binary)),
+            &mut results,
+        );
     }
-    if !cpp_files.is_empty() {
+    if !cpp_dirs.is_empty() {
         parse::attach_instructions(
             &dir.join("cpp/callgrind"),
             &mut results.records,

@@ -50,77 +50,135 @@ fn context_string(context: &Value, key: &str) -> Option<String> {
     context.get(key).and_then(Value::as_str).map(str::to_owned)
 }
 
-/// A google benchmark JSON file (cpp-bench's `bench_<path>.json`).
-pub fn google_benchmark(path: &Path, source: &str) -> Parsed {
-    let mut parsed = Parsed::default();
-    let Some(text) = read(path, "C++ results", &mut parsed.problems) else {
-        return parsed;
-    };
-    let document: Value = match serde_json::from_str(&text) {
-        Ok(v) => v,
+/// Benchmark name -> the times of one round (one process), in the order first seen.
+#[derive(Default)]
+struct Round {
+    order: Vec<String>,
+    times: BTreeMap<String, Vec<f64>>,
+}
+
+impl Round {
+    fn push(&mut self, name: &str, time: f64) {
+        if !self.times.contains_key(name) {
+            self.order.push(name.to_owned());
+        }
+        self.times.entry(name.to_owned()).or_default().push(time);
+    }
+}
+
+/// One record per benchmark, its samples the median of each round's times in round order. Every
+/// round is a process of its own running every benchmark, so the rounds pair (`paired`) and their
+/// spread includes what changes between processes (code and heap placement), which repetitions
+/// inside one process never see.
+fn records_from_rounds(rounds: &[Round], source: &str) -> Vec<Record> {
+    let mut order: Vec<&String> = Vec::new();
+    for round in rounds {
+        for name in &round.order {
+            if !order.contains(&name) {
+                order.push(name);
+            }
+        }
+    }
+    order
+        .into_iter()
+        .filter_map(|name| {
+            let key = split_name(name)?;
+            let samples: Vec<f64> = rounds
+                .iter()
+                .filter_map(|round| round.times.get(name).map(|times| median(times)))
+                .collect();
+            Some(Record::measured(key, samples, true, source.to_owned()))
+        })
+        .collect()
+}
+
+/// The round files of a folder ("round-1.json", "round-2", ...), in round order.
+fn round_files(dir: &Path, problems: &mut Vec<String>, what: &str) -> Vec<std::path::PathBuf> {
+    let mut found: Vec<(u32, std::path::PathBuf)> = match fs::read_dir(dir) {
+        Ok(entries) => entries
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                let number = name.strip_prefix("round-")?;
+                let number = number.strip_suffix(".json").unwrap_or(number);
+                Some((number.parse().ok()?, e.path()))
+            })
+            .collect(),
         Err(e) => {
-            parsed.problems.push(format!(
-                "C++ results: {} is not google benchmark JSON: {e}",
-                path.display()
-            ));
-            return parsed;
+            problems.push(format!("{what}: cannot read {}: {e}", dir.display()));
+            return Vec::new();
         }
     };
-    let context = &document["context"];
-    parsed.machine = Machine {
-        pinning: context_string(context, "pinning"),
-        cxx: context_string(context, "cxx"),
-        cxxflags: context_string(context, "cxxflags"),
-        ..Machine::default()
-    };
-    let mut times: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    let mut order = Vec::new();
-    for bench in document["benchmarks"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-    {
-        if bench["run_type"] == "aggregate" {
-            continue;
-        }
-        let Some(name) = bench["run_name"].as_str().or(bench["name"].as_str()) else {
-            continue;
-        };
-        if bench["error_occurred"].as_bool() == Some(true) {
-            let message = bench["error_message"].as_str().unwrap_or("error");
-            parsed
-                .problems
-                .push(format!("{name} ({}): {message}", path.display()));
-            continue;
-        }
-        let scale = match bench["time_unit"].as_str().unwrap_or("ns") {
-            "us" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            _ => 1.0,
-        };
-        let Some(time) = bench["real_time"].as_f64() else {
-            continue;
-        };
-        if !times.contains_key(name) {
-            order.push(name.to_owned());
-        }
-        times.entry(name.to_owned()).or_default().push(time * scale);
+    found.sort();
+    if found.is_empty() {
+        problems.push(format!("{what}: no round-N in {}", dir.display()));
     }
-    for name in order {
-        let Some(key) = split_name(&name) else {
+    found.into_iter().map(|(_, path)| path).collect()
+}
+
+/// One cpp-bench binary's rounds (`cpp/bench_<path>/round-N.json`), google benchmark JSON with
+/// every repetition.
+pub fn google_benchmark(dir: &Path, source: &str) -> Parsed {
+    let mut parsed = Parsed::default();
+    let mut rounds = Vec::new();
+    for path in round_files(dir, &mut parsed.problems, "C++ results") {
+        let Some(text) = read(&path, "C++ results", &mut parsed.problems) else {
             continue;
         };
-        // Repetitions run in random order (--benchmark_enable_random_interleaving): not rounds.
-        let samples = times.remove(&name).unwrap_or_default();
-        parsed
-            .records
-            .push(Record::measured(key, samples, false, source.to_owned()));
+        let document: Value = match serde_json::from_str(&text) {
+            Ok(v) => v,
+            Err(e) => {
+                parsed.problems.push(format!(
+                    "C++ results: {} is not google benchmark JSON: {e}",
+                    path.display()
+                ));
+                continue;
+            }
+        };
+        let context = &document["context"];
+        parsed.machine = Machine {
+            pinning: context_string(context, "pinning"),
+            cxx: context_string(context, "cxx"),
+            cxxflags: context_string(context, "cxxflags"),
+            ..Machine::default()
+        };
+        let mut round = Round::default();
+        for bench in document["benchmarks"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            if bench["run_type"] == "aggregate" {
+                continue;
+            }
+            let Some(name) = bench["run_name"].as_str().or(bench["name"].as_str()) else {
+                continue;
+            };
+            if bench["error_occurred"].as_bool() == Some(true) {
+                let message = bench["error_message"].as_str().unwrap_or("error");
+                let problem = format!("{name} ({}): {message}", dir.display());
+                if !parsed.problems.contains(&problem) {
+                    parsed.problems.push(problem);
+                }
+                continue;
+            }
+            let scale = match bench["time_unit"].as_str().unwrap_or("ns") {
+                "us" => 1e3,
+                "ms" => 1e6,
+                "s" => 1e9,
+                _ => 1.0,
+            };
+            if let Some(time) = bench["real_time"].as_f64() {
+                round.push(name, time * scale);
+            }
+        }
+        rounds.push(round);
     }
+    parsed.records = records_from_rounds(&rounds, source);
     if parsed.records.is_empty() && parsed.problems.is_empty() {
         parsed
             .problems
-            .push(format!("C++ results: no benchmarks in {}", path.display()));
+            .push(format!("C++ results: no benchmarks in {}", dir.display()));
     }
     parsed
 }
@@ -293,67 +351,27 @@ pub fn go_test(path: &Path, source: &str) -> Parsed {
     parsed
 }
 
-/// criterion's output folder (rust-host's, copied to results/rust/criterion): every
-/// `*/*/new/{benchmark,sample}.json`. A sample's time per iteration is one sample here; criterion's
-/// own estimates are not used, so every harness goes through the same statistics.
+/// criterion's output folders, one per round (results/rust/criterion/round-N, copied from
+/// rust-host's target/criterion after each run of the bench binary): every
+/// `*/*/new/{benchmark,sample}.json`. A sample's time per iteration is one time of the round;
+/// criterion's own estimates are not used, so every harness goes through the same statistics.
 pub fn criterion(dir: &Path, source: &str) -> Parsed {
     let mut parsed = Parsed::default();
-    let mut found = Vec::new();
-    collect_benchmark_files(dir, &mut found, &mut parsed.problems);
-    found.sort();
-    for benchmark_file in found {
-        let new_dir = benchmark_file.parent().expect("a file has a folder");
-        let read_json = |path: &Path| -> Result<Value, String> {
-            let text = fs::read_to_string(path).map_err(|e| e.to_string())?;
-            serde_json::from_str(&text).map_err(|e| e.to_string())
-        };
-        let (benchmark, sample) = match (
-            read_json(&benchmark_file),
-            read_json(&new_dir.join("sample.json")),
-        ) {
-            (Ok(b), Ok(s)) => (b, s),
-            (Err(e), _) | (_, Err(e)) => {
-                parsed.problems.push(format!(
-                    "Rust results: cannot read {}: {e}",
-                    new_dir.display()
-                ));
-                continue;
+    let mut rounds = Vec::new();
+    for round_dir in round_files(dir, &mut parsed.problems, "Rust results") {
+        let mut found = Vec::new();
+        collect_benchmark_files(&round_dir, &mut found, &mut parsed.problems);
+        found.sort();
+        let mut round = Round::default();
+        for benchmark_file in found {
+            match criterion_benchmark(&benchmark_file) {
+                Ok((name, times)) => times.into_iter().for_each(|t| round.push(&name, t)),
+                Err(e) => parsed.problems.push(format!("Rust results: {e}")),
             }
-        };
-        let numbers = |key: &str| -> Vec<f64> {
-            sample[key]
-                .as_array()
-                .map(|a| a.iter().filter_map(Value::as_f64).collect())
-                .unwrap_or_default()
-        };
-        let (iterations, times) = (numbers("iters"), numbers("times"));
-        let samples: Vec<f64> = iterations
-            .iter()
-            .zip(&times)
-            .filter(|(n, _)| **n > 0.0)
-            .map(|(n, t)| t / n)
-            .collect();
-        let Some(name) = benchmark["full_id"].as_str() else {
-            parsed
-                .problems
-                .push(format!("Rust results: {} lacks full_id", new_dir.display()));
-            continue;
-        };
-        if samples.is_empty() || iterations.len() != times.len() {
-            parsed.problems.push(format!(
-                "Rust results: {} has no samples",
-                new_dir.display()
-            ));
-            continue;
         }
-        let Some(key) = split_name(name) else {
-            continue;
-        };
-        // Samples follow one another within a benchmark: not rounds shared with the others.
-        parsed
-            .records
-            .push(Record::measured(key, samples, false, source.to_owned()));
+        rounds.push(round);
     }
+    parsed.records = records_from_rounds(&rounds, source);
     if parsed.records.is_empty() && parsed.problems.is_empty() {
         parsed.problems.push(format!(
             "Rust results: no criterion results under {}",
@@ -361,6 +379,38 @@ pub fn criterion(dir: &Path, source: &str) -> Parsed {
         ));
     }
     parsed
+}
+
+/// One criterion benchmark's name and times per iteration, from its `new/` folder.
+fn criterion_benchmark(benchmark_file: &Path) -> Result<(String, Vec<f64>), String> {
+    let new_dir = benchmark_file.parent().expect("a file has a folder");
+    let read_json = |path: &Path| -> Result<Value, String> {
+        let text = fs::read_to_string(path).map_err(|e| e.to_string())?;
+        serde_json::from_str(&text).map_err(|e| e.to_string())
+    };
+    let (benchmark, sample) = read_json(benchmark_file)
+        .and_then(|b| Ok((b, read_json(&new_dir.join("sample.json"))?)))
+        .map_err(|e| format!("cannot read {}: {e}", new_dir.display()))?;
+    let numbers = |key: &str| -> Vec<f64> {
+        sample[key]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_f64).collect())
+            .unwrap_or_default()
+    };
+    let (iterations, times) = (numbers("iters"), numbers("times"));
+    let name = benchmark["full_id"]
+        .as_str()
+        .ok_or_else(|| format!("{} lacks full_id", new_dir.display()))?;
+    if iterations.is_empty() || iterations.len() != times.len() {
+        return Err(format!("{} has no samples", new_dir.display()));
+    }
+    let per_iteration = iterations
+        .iter()
+        .zip(&times)
+        .filter(|(n, _)| **n > 0.0)
+        .map(|(n, t)| t / n)
+        .collect();
+    Ok((name.to_owned(), per_iteration))
 }
 
 fn collect_benchmark_files(
