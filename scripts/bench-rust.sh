@@ -3,12 +3,12 @@
 # a C add and a Go c-archive add, and GetUser/FindUsers over 10^3 .. 10^6 users; pinned to one CPU.
 # The bench binary runs once per round (a process each, like the other harnesses' rounds), and each
 # round's criterion folder is kept in results/rust/criterion/round-N/, which bench-report reads.
-#   scripts/bench-rust.sh          5 rounds of 20 samples in 1 s per benchmark (about 4 minutes)
+#   scripts/bench-rust.sh          5 rounds of 20 samples in 0.5 s per benchmark (about 3 minutes)
 #   QUICK=1 scripts/bench-rust.sh  3 rounds of 10 samples in 0.3 s, sweep to 10^4
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=5 sweep_max=1000000 args=(--noplot --warm-up-time 0.3 --measurement-time 1 --sample-size 20)
+rounds=5 sweep_max=1000000 args=(--noplot --warm-up-time 0.2 --measurement-time 0.5 --sample-size 20)
 [[ ${QUICK:-0} == 1 ]] && rounds=3 sweep_max=10000 args=(--noplot --warm-up-time 0.1 --measurement-time 0.3 --sample-size 10)
 # The size sweep's data: the files gen-users makes.
 data=$PWD/results/data

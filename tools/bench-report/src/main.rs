@@ -10,7 +10,7 @@ usage: bench-report report [RESULTS_DIR]
        bench-report compare [--threshold PERCENT] OLD NEW
            compare two runs (results folders or results.json files) row by row: medians, the
            change with its 95% interval, Mann-Whitney p; exit 1 when a row is significantly
-           slower by more than PERCENT (default 5)
+           slower and its change's interval lies beyond +PERCENT (default 5)
        bench-report run RESULTS_DIR HARNESS -- COMMAND [ARGS...]
            run one harness, recording the machine (RESULTS_DIR/machine.json) and its load
            before and after (RESULTS_DIR/runs/HARNESS.json); exits with the harness's status
