@@ -9,7 +9,8 @@ const COLORS: [&str; 6] = [
     "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#b07aa1",
 ];
 
-fn escape(text: &str) -> String {
+/// Text made safe inside SVG or HTML markup.
+pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -298,8 +298,8 @@ fn matrix_table(records: &[&Record], caller: &str) -> Option<String> {
                         html,
                         "<td style=\"background:{}\">{}<br><small>{}</small></td>",
                         ratio_colour(r),
-                        escape(&ratio_cell(r)),
-                        escape(&findings::time_text(r))
+                        charts::escape(&ratio_cell(r)),
+                        charts::escape(&findings::time_text(r))
                     );
                 }
             }
@@ -308,12 +308,6 @@ fn matrix_table(records: &[&Record], caller: &str) -> Option<String> {
     }
     html.push_str("</table>\n");
     Some(html)
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 fn markdown(
