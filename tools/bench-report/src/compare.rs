@@ -86,14 +86,11 @@ pub fn load(path: &Path) -> Result<Results, String> {
     } else {
         path.to_owned()
     };
-    let text = std::fs::read_to_string(&file).map_err(|e| {
+    crate::read_json(&file).map_err(|e| {
         format!(
-            "cannot read {}: {e} (make bench writes it; make report rebuilds it from the raw results)",
-            file.display()
+            "{e} (make bench writes a results.json; make report rebuilds it from the raw results)"
         )
-    })?;
-    serde_json::from_str(&text)
-        .map_err(|e| format!("{} is not a bench-report results.json: {e}", file.display()))
+    })
 }
 
 /// Pairs the rows of two runs by name and source, and tests each.
