@@ -37,6 +37,7 @@ build: build-rust c-host cpp-bench
 
 build-rust:
 	$(CARGO) build --release --workspace
+	scripts/build-wasm.sh
 
 build-rust-lto:
 	scripts/build-rust-lto.sh

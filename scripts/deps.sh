@@ -58,6 +58,11 @@ if ! command -v cargo >/dev/null; then
   echo "deps: cargo is missing: install Rust with rustup (https://rustup.rs), then run make again" >&2
   exit 1
 fi
+# The Wasm sandbox tier: the plugins compiled to wasm32 (scripts/build-wasm.sh).
+if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
+  echo "deps: adding rustup target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
 for component in clippy rustfmt; do
   if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
     echo "deps: adding rustup component $component"

@@ -7,5 +7,8 @@ cd "$(dirname "$0")/.."
 
 cargo fmt --all --check || { echo "rust: run 'cargo fmt --all' to fix the formatting above" >&2; exit 1; }
 cargo clippy --workspace --all-targets --release -- -D warnings
+# The same crates as Wasm guests (scripts/build-wasm.sh), whose code differs by cfg.
+cargo clippy --release --target wasm32-unknown-unknown \
+  -p rustplugin -p echo-plugin -p legacy-base64-plugin -p faulty-plugin -- -D warnings
 cargo test --workspace --release
 cargo bench -q -p rust-bench --bench paths -- --test

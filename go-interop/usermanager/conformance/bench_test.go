@@ -15,6 +15,7 @@ import (
 	"rustplugin/go-interop/add/cadd"
 	"rustplugin/go-interop/usermanager"
 	"rustplugin/go-interop/usermanager/rustcgo"
+	"rustplugin/go-interop/usermanager/wasm"
 )
 
 // The benchmarks' own flags, after -args: which data sets, and where the generated ones live.
@@ -71,6 +72,19 @@ func BenchmarkAdd(b *testing.B) {
 	b.Run("cgo-nocallback", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			sinkInt = rustcgo.AddNoCallback(x, y)
+		}
+	})
+	b.Run("wasm", func(b *testing.B) {
+		m, err := wasm.OpenDemo(userManagerWasm, wasm.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer m.Close()
+		for i := 0; i < b.N; i++ {
+			sinkInt, _ = m.Add(x, y)
+		}
+		if sinkInt != x+y {
+			b.Fatalf("wasm Add(%d, %d) = %d", x, y, sinkInt)
 		}
 	})
 }
@@ -184,7 +198,7 @@ func generatedIn(tb testing.TB, dir string, n int) string {
 
 // paths are the benchmarked paths in report order; "cgo-view" is the bare cgo call, whose answer
 // stays in Rust memory.
-var paths = []string{"native-shared", "native-owned", "goplugin-shared", "goplugin-owned", "cgo-shared", "cgo-owned", "cgo-view"}
+var paths = []string{"native-shared", "native-owned", "goplugin-shared", "goplugin-owned", "cgo-shared", "cgo-owned", "cgo-view", "wasm-shared", "wasm-owned"}
 
 // benchMethod times one method on every path and data set, asking for the drawn keys in turn:
 // call through usermanager.Manager, view as the bare cgo call.

@@ -12,6 +12,7 @@ import (
 	"rustplugin/go-interop/usermanager"
 	"rustplugin/go-interop/usermanager/native"
 	"rustplugin/go-interop/usermanager/rustcgo"
+	"rustplugin/go-interop/usermanager/wasm"
 )
 
 // Paths from this package's folder (go test runs in it).
@@ -19,6 +20,8 @@ var (
 	repoRoot      = filepath.Join("..", "..", "..")
 	demoUsersPath = filepath.Join(repoRoot, "rust-plugin", "rustplugin", "data", "demo-users.json")
 	genUsers      = filepath.Join(repoRoot, "target", "release", "gen-users")
+	// userManagerWasm is the user manager scripts/build-wasm.sh builds.
+	userManagerWasm = filepath.Join(repoRoot, "target", "wasm32-unknown-unknown", "release", "rustplugin.wasm")
 )
 
 // goPluginPath is the Go plugin scripts/go-common.sh builds; GOPLUGIN_SO overrides it.
@@ -51,14 +54,17 @@ type implementation struct {
 	open func(path string) (usermanager.Manager, error)
 }
 
-// bases: Go native, the Go plugin and the Rust plugin through cgo, as they answer (the shared
-// contract).
+// bases: Go native, the Go plugin, the Rust plugin through cgo and in Wasm (wazero), as they
+// answer (the shared contract).
 func bases(tb testing.TB) []implementation {
 	p := thePlugin(tb)
 	return []implementation{
 		{"native", func(path string) (usermanager.Manager, error) { return native.New(path) }},
 		{"goplugin", p.NewManager},
 		{"cgo", func(path string) (usermanager.Manager, error) { return rustcgo.Open(path) }},
+		{"wasm", func(path string) (usermanager.Manager, error) {
+			return wasm.Open(userManagerWasm, path, wasm.Options{MemoryLimitBytes: 4 << 30})
+		}},
 	}
 }
 

@@ -17,4 +17,8 @@
 pub mod abi;
 mod plugin;
 
-pub use plugin::{Descriptor, HttpPlugin, PluginError, Request, Response};
+#[cfg(target_arch = "wasm32")]
+pub use plugin::wasm;
+pub use plugin::{sleep, Descriptor, HttpPlugin, PluginError, Request, Response};
+#[doc(hidden)]
+pub use rp_ffi_core as __rp_ffi_core;

@@ -15,6 +15,18 @@ use rp_ffi_core::string::{null, out_param, rp_str, ArgError};
 
 use crate::abi::*;
 
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+/// Sleeps for `duration` (a plugin's own delay): the thread's sleep in process; in the Wasm
+/// sandbox the host's, which its deadline cuts short.
+pub fn sleep(duration: std::time::Duration) {
+    #[cfg(target_arch = "wasm32")]
+    rp_ffi_core::wasm::guest::sleep_ms(duration.as_millis().min(u32::MAX as u128) as u32);
+    #[cfg(not(target_arch = "wasm32"))]
+    std::thread::sleep(duration);
+}
+
 /// An HTTP plugin. One value is one instance: the host creates it, calls [`init`](Self::init)
 /// once, [`handle`](Self::handle) for each request (from several threads at once), then
 /// [`close`](Self::close), then drops it.
@@ -164,6 +176,9 @@ enum RequestSource<'a> {
         host: &'a Host,
         raw: *const rp_http_request,
     },
+    /// A Wasm host's request, laid out in the guest's input buffer (see [`wasm`]).
+    #[cfg(target_arch = "wasm32")]
+    Encoded(wasm::EncodedRequest<'a>),
     /// A 1.1 host's whole request, checked when the call began.
     Data {
         method: &'a [u8],
@@ -250,6 +265,8 @@ impl<'a> Request<'a> {
         match self.source {
             RequestSource::Host { host, raw } => Self::required(raw, "get_method", host.get_method),
             RequestSource::Data { method, .. } => Ok(method),
+            #[cfg(target_arch = "wasm32")]
+            RequestSource::Encoded(ref encoded) => Ok(encoded.method),
         }
     }
 
@@ -258,6 +275,8 @@ impl<'a> Request<'a> {
         match self.source {
             RequestSource::Host { host, raw } => Self::required(raw, "get_path", host.get_path),
             RequestSource::Data { path, .. } => Ok(path),
+            #[cfg(target_arch = "wasm32")]
+            RequestSource::Encoded(ref encoded) => Ok(encoded.path),
         }
     }
 
@@ -266,6 +285,8 @@ impl<'a> Request<'a> {
         match self.source {
             RequestSource::Host { host, raw } => Self::required(raw, "get_body", host.get_body),
             RequestSource::Data { body, .. } => Ok(body),
+            #[cfg(target_arch = "wasm32")]
+            RequestSource::Encoded(ref encoded) => Ok(encoded.body),
         }
     }
 
@@ -284,6 +305,8 @@ impl<'a> Request<'a> {
                     unsafe { (header.name.bytes("").ok()?, header.value.bytes("").ok()?) };
                 key.eq_ignore_ascii_case(name.as_bytes()).then_some(value)
             })),
+            #[cfg(target_arch = "wasm32")]
+            RequestSource::Encoded(ref encoded) => Ok(encoded.header(name)),
         }
     }
 }
@@ -762,7 +785,11 @@ impl Descriptor {
 #[macro_export]
 macro_rules! export_http_plugin {
     ($plugin:ty) => {
+        #[cfg(target_arch = "wasm32")]
+        $crate::export_wasm_http_plugin!($plugin);
+
         /// The plugin's descriptor: see `rp_http_plugin.h`.
+        #[cfg(not(target_arch = "wasm32"))]
         #[no_mangle]
         pub extern "C" fn rp_http_plugin_get_descriptor(
         ) -> *const $crate::abi::rp_http_plugin_descriptor {

@@ -17,14 +17,19 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
+#[cfg(unix)]
 use std::io::Read as _;
+#[cfg(unix)]
 use std::os::unix::fs::{FileTypeExt as _, OpenOptionsExt as _};
+#[cfg(unix)]
 use std::path::Path;
 
 use base64::Engine as _;
 use memchr::memmem;
 use rustc_hash::FxBuildHasher;
 use serde::Deserialize;
+
+use rp_ffi_core::string::utf8;
 
 use crate::error::{quoted, Error};
 
@@ -172,7 +177,7 @@ impl HashIndex {
             }
             let chain = &self.chains[slot.chain as usize];
             let first = self.entries[chain.first as usize].0 as usize;
-            if slot.tag == tag && chain.field.of(&users[first]) == key {
+            if slot.tag == tag && same_bytes(chain.field.of(&users[first]), key) {
                 return Ok(slot.chain as usize);
             }
             position = (position + 1) & self.mask;
@@ -199,6 +204,26 @@ impl HashIndex {
             entry = next;
             Some(user as usize)
         })
+    }
+}
+
+/// `a == b`. Natively that is a call to `bcmp`; Wasm has no such instruction, and the byte loop it
+/// compiles to costs about as much as the rest of a lookup under wazero, so there the bytes are
+/// compared eight at a time.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let word = |chunk: &[u8]| u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        a.len() == b.len()
+            && a.chunks_exact(8)
+                .zip(b.chunks_exact(8))
+                .all(|(x, y)| word(x) == word(y))
+            && a.chunks_exact(8).remainder() == b.chunks_exact(8).remainder()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        a == b
     }
 }
 
@@ -241,6 +266,7 @@ impl UserStore {
     }
 
     /// Reads and indexes a reva JSON user file of at most [`DEFAULT_MAX_FILE_BYTES`].
+    #[cfg(unix)]
     pub fn from_file(path: &Path) -> Result<UserStore, Error> {
         UserStore::from_file_limited(path, DEFAULT_MAX_FILE_BYTES)
     }
@@ -252,6 +278,7 @@ impl UserStore {
     /// without a writer included). A larger file is refused ([`Error::TooLarge`]) without reading
     /// it, and a file that grows past the limit while it is read is refused too: at most
     /// `max_bytes + 1` bytes are ever read.
+    #[cfg(unix)]
     pub fn from_file_limited(path: &Path, max_bytes: u64) -> Result<UserStore, Error> {
         let io = |e: std::io::Error| Error::Io {
             path: quoted(&path.to_string_lossy()),
@@ -367,7 +394,23 @@ impl UserStore {
     pub fn get_user_index(&self, opaque_id: &[u8], idp: &[u8]) -> Option<usize> {
         self.by_id_or_username
             .users_with(&self.users, opaque_id)
-            .find(|&i| idp.is_empty() || self.users[i].idp.as_bytes() == idp)
+            .find(|&i| idp.is_empty() || same_bytes(self.users[i].idp.as_bytes(), idp))
+    }
+
+    /// [`get_user_index`](Self::get_user_index), or the error to report: not found, or an argument
+    /// that is not UTF-8. UTF-8 is checked only when nothing matched: a match means the arguments
+    /// equal stored strings, which are UTF-8.
+    pub fn lookup_user(&self, opaque_id: &[u8], idp: &[u8]) -> Result<usize, Error> {
+        self.get_user_index(opaque_id, idp)
+            .ok_or_else(|| user_not_found(opaque_id, idp))
+    }
+
+    /// [`get_user_by_claim_index`](Self::get_user_by_claim_index) for the claim named `claim`, or
+    /// the error to report: an unknown claim, not found, or an argument that is not UTF-8.
+    pub fn lookup_user_by_claim(&self, claim: &[u8], value: &[u8]) -> Result<usize, Error> {
+        let parsed = Claim::from_bytes(claim).ok_or_else(|| unknown_claim(claim))?;
+        self.get_user_by_claim_index(parsed, value)
+            .ok_or_else(|| claim_not_found(parsed, value))
     }
 
     /// reva's `GetUser`.
@@ -442,6 +485,35 @@ fn search_fields(user: &User) -> impl Iterator<Item = &str> {
         user.opaque_id.as_str(),
     ]
     .into_iter()
+}
+
+// The failure paths of the lookups, out of line so that their success paths stay short.
+
+#[cold]
+#[inline(never)]
+fn user_not_found(opaque_id: &[u8], idp: &[u8]) -> Error {
+    match (utf8(opaque_id, "opaque_id"), utf8(idp, "idp")) {
+        (Ok(opaque_id), Ok(idp)) => Error::NotFound(format!(
+            "no user with opaque id or username {} at idp {}",
+            quoted(opaque_id),
+            quoted(idp)
+        )),
+        (Err(e), _) | (_, Err(e)) => e.into(),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn unknown_claim(claim: &[u8]) -> Error {
+    utf8(claim, "claim").map_or_else(Error::from, |c| Error::UnknownClaim(quoted(c)))
+}
+
+#[cold]
+#[inline(never)]
+fn claim_not_found(claim: Claim, value: &[u8]) -> Error {
+    utf8(value, "value").map_or_else(Error::from, |v| {
+        Error::NotFound(format!("no user with {claim:?} claim {}", quoted(v)))
+    })
 }
 
 /// Lower-cases as Go's `strings.ToLower` does: rune by rune with Unicode's *simple* lower-case

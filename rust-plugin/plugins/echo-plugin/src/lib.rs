@@ -48,7 +48,7 @@ impl HttpPlugin for Echo {
                         String::from_utf8_lossy(delay)
                     ))
                 })?;
-            std::thread::sleep(Duration::from_millis(millis));
+            rp_http_plugin::sleep(Duration::from_millis(millis));
         }
         let content_type = request
             .header("Content-Type")?

@@ -11,16 +11,21 @@
 #![allow(non_camel_case_types)] // C names, as the header spells them.
 
 pub mod add;
+// The user manager's C API reads files by path and hands out pointers: on wasm32, `crate::wasm`
+// serves the same store through the Wasm guest ABI instead.
+#[cfg(not(target_arch = "wasm32"))]
 pub mod descriptor;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod user_manager;
 
 pub use rp_ffi_core::boundary;
 pub use rp_ffi_core::string::{invalid, null, out_param, rp_str, rp_str_list, utf8};
 
-use crate::error::{Error, Status};
-
 /// [`rp_ffi_core::boundary::guard`] with this crate's error type.
 #[inline(always)]
-pub(crate) fn guard(body: impl FnOnce() -> Result<(), Error>) -> Status {
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn guard(
+    body: impl FnOnce() -> Result<(), crate::error::Error>,
+) -> crate::error::Status {
     boundary::guard(body)
 }

@@ -5,9 +5,9 @@ use std::mem::MaybeUninit;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use super::{guard, invalid, null, out_param, rp_str, rp_str_list, utf8};
-use crate::error::{quoted, Error, Status};
-use crate::store::{Claim, UserStore};
+use super::{guard, invalid, null, out_param, rp_str, rp_str_list};
+use crate::error::{Error, Status};
+use crate::store::UserStore;
 
 /// A user, as borrowed views into the manager that returned it. Every field lives as long as that
 /// manager; do not free any of them.
@@ -285,7 +285,7 @@ pub unsafe extern "C" fn rp_user_manager_get_user(
                 out_param(user, "user")?,
             )
         };
-        let index = find_user(manager, opaque_id, idp)?;
+        let index = manager.store.lookup_user(opaque_id, idp)?;
         user.write(&manager.users[index]);
         Ok(())
     })
@@ -320,47 +320,9 @@ pub unsafe extern "C" fn rp_user_manager_get_user_groups(
                 out_param(groups, "groups")?,
             )
         };
-        let index = find_user(manager, opaque_id, idp)?;
+        let index = manager.store.lookup_user(opaque_id, idp)?;
         groups.write(manager.users[index].groups);
         Ok(())
-    })
-}
-
-/// The index of reva's GetUser answer. UTF-8 is checked only when nothing matched: a match means
-/// the arguments equal stored strings, which are UTF-8.
-fn find_user(manager: &rp_user_manager, opaque_id: &[u8], idp: &[u8]) -> Result<usize, Error> {
-    manager
-        .store
-        .get_user_index(opaque_id, idp)
-        .ok_or_else(|| user_not_found(opaque_id, idp))
-}
-
-// The failure paths, out of line so that the lookups' success paths stay short.
-
-#[cold]
-#[inline(never)]
-fn user_not_found(opaque_id: &[u8], idp: &[u8]) -> Error {
-    match (utf8(opaque_id, "opaque_id"), utf8(idp, "idp")) {
-        (Ok(opaque_id), Ok(idp)) => Error::NotFound(format!(
-            "no user with opaque id or username {} at idp {}",
-            quoted(opaque_id),
-            quoted(idp)
-        )),
-        (Err(e), _) | (_, Err(e)) => e.into(),
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn unknown_claim(claim: &[u8]) -> Error {
-    utf8(claim, "claim").map_or_else(Error::from, |c| Error::UnknownClaim(quoted(c)))
-}
-
-#[cold]
-#[inline(never)]
-fn claim_not_found(claim: Claim, value: &[u8]) -> Error {
-    utf8(value, "value").map_or_else(Error::from, |v| {
-        Error::NotFound(format!("no user with {claim:?} claim {}", quoted(v)))
     })
 }
 
@@ -396,11 +358,7 @@ pub unsafe extern "C" fn rp_user_manager_get_user_by_claim(
                 out_param(user, "user")?,
             )
         };
-        let claim = Claim::from_bytes(claim_name).ok_or_else(|| unknown_claim(claim_name))?;
-        let index = manager
-            .store
-            .get_user_by_claim_index(claim, value)
-            .ok_or_else(|| claim_not_found(claim, value))?;
+        let index = manager.store.lookup_user_by_claim(claim_name, value)?;
         user.write(&manager.users[index]);
         Ok(())
     })

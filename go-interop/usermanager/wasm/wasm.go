@@ -1,0 +1,359 @@
+// Package wasm is the Rust user manager compiled to Wasm (rustplugin.wasm, built by
+// scripts/build-wasm.sh) and run in wazero: the same store as the cgo path, from the same source,
+// without cgo and in a sandbox.
+//
+// A lookup is one call into the guest that returns the user's index; each user is copied into Go
+// values once, the first time it is asked for, and every later answer returns that copy (the
+// shared contract; usermanager.Owned gives the owned one), exactly as package rustcgo does. Calls
+// from several goroutines run in parallel on a pool of instances (wasmplugin), each holding its
+// own copy of the store: memory grows with the instances a workload keeps busy.
+package wasm
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync/atomic"
+	"syscall"
+
+	"rustplugin/go-interop/usermanager"
+	"rustplugin/go-interop/wasmplugin"
+)
+
+// The exports of a "user-manager" module, in the order of the constants below.
+var exports = []wasmplugin.Export{
+	wasmplugin.I32("rp_um_load", 1),
+	wasmplugin.I32("rp_um_load_demo", 0),
+	wasmplugin.I32("rp_um_get_user", 2),
+	wasmplugin.I32("rp_um_get_user_by_claim", 2),
+	wasmplugin.I32("rp_um_find_users", 1),
+	wasmplugin.I32("rp_um_user", 1),
+	{Name: "Add", Params: []wasmplugin.ValueType{wasmplugin.I64Type, wasmplugin.I64Type}, Results: []wasmplugin.ValueType{wasmplugin.I64Type}},
+}
+
+const (
+	opLoad = iota
+	opLoadDemo
+	opGetUser
+	opGetUserByClaim
+	opFindUsers
+	opUser
+	opAdd
+)
+
+// MaxDataBytes bounds a user file, as the C API's default (RP_DEFAULT_MAX_FILE_BYTES) does.
+const MaxDataBytes = 1 << 30
+
+// Options configure a Manager; see wasmplugin.Options (Init is the Manager's own).
+type Options = wasmplugin.Options
+
+// Manager is the Rust user manager in Wasm. Any number of goroutines may use it at once.
+type Manager struct {
+	module *wasmplugin.Module
+	// shared[i] is user i as Go values, built on first use.
+	shared []atomic.Pointer[usermanager.User]
+	closed atomic.Bool
+}
+
+// Error is a status the plugin returned (rp_common.h's codes) with its message.
+type Error = wasmplugin.CallError
+
+// OpenDemo runs the module at modulePath on the built-in demo users.
+func OpenDemo(modulePath string, options Options) (*Manager, error) {
+	return open(modulePath, nil, options)
+}
+
+// Open runs the module at modulePath on the reva JSON user file at dataPath (a regular file of
+// at most MaxDataBytes). Every instance loads it; the bytes are kept for the instances to come.
+func Open(modulePath, dataPath string, options Options) (*Manager, error) {
+	data, err := readData(dataPath)
+	if err != nil {
+		return nil, err
+	}
+	return open(modulePath, data, options)
+}
+
+func readData(path string) ([]byte, error) {
+	file, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", usermanager.ErrIO, err)
+	}
+	defer file.Close()
+	if info, err := file.Stat(); err != nil || !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: %s is not a regular file", usermanager.ErrIO, path)
+	}
+	data, err := io.ReadAll(io.LimitReader(file, MaxDataBytes+1))
+	if err == nil && len(data) > MaxDataBytes {
+		err = fmt.Errorf("over the limit of %d bytes", MaxDataBytes)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", usermanager.ErrIO, path, err)
+	}
+	return data, nil
+}
+
+func open(modulePath string, data []byte, options Options) (*Manager, error) {
+	ctx := context.Background()
+	options.Init = func(ctx context.Context, in *wasmplugin.Instance) error {
+		if data == nil {
+			_, err := in.Call(ctx, opLoadDemo)
+			return mapError(err)
+		}
+		input, err := in.Input(ctx, len(data))
+		if err != nil {
+			return err
+		}
+		copy(input, data)
+		_, err = in.Call(ctx, opLoad, uint64(len(data)))
+		return mapError(err)
+	}
+	module, err := wasmplugin.Load(ctx, modulePath, "user-manager", exports, options)
+	if err != nil {
+		return nil, err
+	}
+	m := &Manager{module: module}
+	// The first instance loads the data: its errors are the caller's, and its count sizes shared.
+	in, err := module.Get(ctx)
+	if err != nil {
+		_ = module.Close(ctx)
+		return nil, unwrapInit(err)
+	}
+	count, err := in.Call(ctx, opFindUsers, 0)
+	module.Put(in, err)
+	if err != nil {
+		_ = module.Close(ctx)
+		return nil, mapError(err)
+	}
+	m.shared = make([]atomic.Pointer[usermanager.User], count)
+	return m, nil
+}
+
+// unwrapInit returns the data's error when the first instance refused it, so that callers can
+// errors.Is it with usermanager.ErrParse.
+func unwrapInit(err error) error {
+	var status *statusError
+	if errors.As(err, &status) {
+		return status
+	}
+	return err
+}
+
+// statusError is a CallError that also matches the usermanager sentinel of its status.
+type statusError struct{ *wasmplugin.CallError }
+
+// Is maps the C statuses (rp_common.h) to the usermanager sentinel errors.
+func (e *statusError) Is(target error) bool {
+	switch e.Status {
+	case wasmplugin.StatusNotFound:
+		return target == usermanager.ErrNotFound
+	case wasmplugin.StatusUnknownClaim:
+		return target == usermanager.ErrUnknownClaim
+	case wasmplugin.StatusInvalidUTF8:
+		return target == usermanager.ErrInvalidUTF8
+	case wasmplugin.StatusInvalidArgument, wasmplugin.StatusBufferTooSmall, wasmplugin.StatusTooLarge:
+		return target == usermanager.ErrInvalidArgument
+	case wasmplugin.StatusIO, wasmplugin.StatusNotAFile:
+		return target == usermanager.ErrIO
+	case wasmplugin.StatusParse:
+		return target == usermanager.ErrParse
+	}
+	return false
+}
+
+func (e *statusError) Unwrap() error { return e.CallError }
+
+func mapError(err error) error {
+	var call *wasmplugin.CallError
+	if errors.As(err, &call) {
+		return &statusError{call}
+	}
+	return err
+}
+
+// Close closes the module: later calls return usermanager.ErrClosed. The Go values of the shared
+// contract stay valid.
+func (m *Manager) Close() {
+	m.closed.Store(true)
+	_ = m.module.Close(context.Background())
+}
+
+// UserCount is the number of users.
+func (m *Manager) UserCount() int { return len(m.shared) }
+
+// Module is the wasmplugin module behind the manager (its instances and faults, for tests).
+func (m *Manager) Module() *wasmplugin.Module { return m.module }
+
+// call runs op on an instance with its n arguments (a, then b) laid end to end in the input
+// buffer, and returns the instance, which the caller gives back.
+func (m *Manager) call(op int, n int, a, b string) (int64, *wasmplugin.Instance, error) {
+	if m.closed.Load() {
+		return 0, nil, usermanager.ErrClosed
+	}
+	ctx := context.Background()
+	in, err := m.module.Get(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	input, err := in.Input(ctx, len(a)+len(b))
+	if err != nil {
+		m.module.Put(in, err)
+		return 0, nil, err
+	}
+	copy(input[copy(input, a):], b)
+	var value int64
+	if n == 1 {
+		value, err = in.Call(ctx, op, uint64(len(a)))
+	} else {
+		value, err = in.Call(ctx, op, uint64(len(a)), uint64(len(b)))
+	}
+	return value, in, mapError(err)
+}
+
+// user returns the shared Go copy of user index, reading it from in (which the caller holds) the
+// first time.
+func (m *Manager) user(in *wasmplugin.Instance, index int64) (*usermanager.User, error) {
+	slot := &m.shared[index]
+	if user := slot.Load(); user != nil {
+		return user, nil
+	}
+	if _, err := in.Call(context.Background(), opUser, uint64(index)); err != nil {
+		return nil, mapError(err)
+	}
+	user, err := decodeUser(in.Result())
+	if err != nil {
+		return nil, err
+	}
+	if !slot.CompareAndSwap(nil, user) {
+		user = slot.Load()
+	}
+	return user, nil
+}
+
+// lookup runs a lookup that answers an index and returns the shared user.
+func (m *Manager) lookup(op int, a, b string) (*usermanager.User, error) {
+	index, in, err := m.call(op, 2, a, b)
+	if in == nil {
+		return nil, err
+	}
+	var user *usermanager.User
+	if err == nil {
+		user, err = m.user(in, index)
+	}
+	m.module.Put(in, err)
+	return user, err
+}
+
+// GetUser implements usermanager.Manager under the shared contract.
+func (m *Manager) GetUser(id usermanager.UserID) (*usermanager.User, error) {
+	return m.lookup(opGetUser, id.OpaqueID, id.Idp)
+}
+
+// GetUserByClaim implements usermanager.Manager under the shared contract.
+func (m *Manager) GetUserByClaim(claim, value string) (*usermanager.User, error) {
+	return m.lookup(opGetUserByClaim, claim, value)
+}
+
+// GetUserGroups implements usermanager.Manager under the shared contract: the groups of the
+// shared user, which the caller must not modify.
+func (m *Manager) GetUserGroups(id usermanager.UserID) ([]string, error) {
+	user, err := m.GetUser(id)
+	if err != nil {
+		return nil, err
+	}
+	return user.Groups, nil
+}
+
+// FindUsers implements usermanager.Manager under the shared contract: the list is the caller's,
+// the users in it are shared.
+func (m *Manager) FindUsers(query string) ([]*usermanager.User, error) {
+	count, in, err := m.call(opFindUsers, 1, query, "")
+	if in == nil {
+		return nil, err
+	}
+	var users []*usermanager.User
+	if err == nil {
+		indices := in.Result()
+		if int64(len(indices)) != 4*count {
+			err = fmt.Errorf("%w: the plugin returned %d bytes for %d matches", usermanager.ErrInvalidArgument, len(indices), count)
+		}
+		// Decode the indices first: reading a user replaces the result.
+		found := make([]int64, count)
+		for i := range found {
+			if err == nil {
+				found[i] = int64(binary.LittleEndian.Uint32(indices[4*i:]))
+				if found[i] >= int64(len(m.shared)) {
+					err = fmt.Errorf("%w: the plugin returned user %d of %d", usermanager.ErrInvalidArgument, found[i], len(m.shared))
+				}
+			}
+		}
+		users = make([]*usermanager.User, count)
+		for i := range users {
+			if err == nil {
+				users[i], err = m.user(in, found[i])
+			}
+		}
+	}
+	m.module.Put(in, err)
+	if err != nil {
+		return nil, err
+	}
+	return users, nil
+}
+
+// Add calls the module's Add.
+func (m *Manager) Add(a, b int64) (int64, error) {
+	if m.closed.Load() {
+		return 0, usermanager.ErrClosed
+	}
+	ctx := context.Background()
+	in, err := m.module.Get(ctx)
+	if err != nil {
+		return 0, err
+	}
+	sum, err := in.CallRaw(ctx, opAdd, uint64(a), uint64(b))
+	m.module.Put(in, err)
+	return int64(sum), err
+}
+
+// decodeUser reads a user as rustplugin's wasm module lays it out: little-endian u32 count of
+// strings, their lengths, their bytes (opaque id, idp, username, mail, display name, uid, gid,
+// then the groups). One allocation holds every string.
+func decodeUser(result []byte) (*usermanager.User, error) {
+	bad := fmt.Errorf("%w: a malformed user record of %d bytes", usermanager.ErrInvalidArgument, len(result))
+	if len(result) < 4 {
+		return nil, bad
+	}
+	count := int(binary.LittleEndian.Uint32(result))
+	if count < 7 || count > (len(result)-4)/4 {
+		return nil, bad
+	}
+	at := 4 + 4*count
+	text := string(result[at:])
+	strs := make([]string, count)
+	offset := 0
+	for i := range strs {
+		n := int(binary.LittleEndian.Uint32(result[4+4*i:]))
+		if n > len(text)-offset {
+			return nil, bad
+		}
+		strs[i] = text[offset : offset+n]
+		offset += n
+	}
+	if offset != len(text) {
+		return nil, bad
+	}
+	return &usermanager.User{
+		ID:          usermanager.UserID{OpaqueID: strs[0], Idp: strs[1]},
+		Username:    strs[2],
+		Mail:        strs[3],
+		DisplayName: strs[4],
+		UID:         strs[5],
+		GID:         strs[6],
+		Groups:      append([]string{}, strs[7:]...),
+	}, nil
+}
+
+var _ usermanager.Manager = (*Manager)(nil)
