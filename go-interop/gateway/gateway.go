@@ -1,5 +1,6 @@
-// Package gateway is an HTTP gateway that serves Rust plugins (include/rp_http_plugin.h) loaded by
-// path, and hot-reloads them: a new .so is loaded, checked and initialised while the current one
+// Package gateway is an HTTP gateway that serves Rust plugins loaded by path, in process
+// (include/rp_http_plugin.h) or in a Wasm sandbox (the same plugins built for wasm32, run by
+// wazero: see wasm.go), and hot-reloads them: a new .so is loaded, checked and initialised while the current one
 // keeps serving, swapped in atomically, and the old one is closed and dlclose'd once its last
 // request has finished. It also serves a Go plugin (the seeds' way) and a native Go handler, the
 // two baselines of the load test.
@@ -33,6 +34,7 @@ import (
 	"bufio"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -47,7 +49,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
+
+	"rustplugin/go-interop/wasmplugin"
 )
 
 // ABIVersion is the HTTP plugin ABI this gateway is built against (rp_http_plugin.h): it serves
@@ -69,6 +74,12 @@ const (
 	DefaultMaxInFlight = 64
 	// DefaultMaxBodyBytes bounds a request body: a larger one is answered 413.
 	DefaultMaxBodyBytes = 16 << 20
+	// DefaultWasmTimeout bounds a request inside a Wasm plugin: past it the instance is stopped
+	// and discarded, and the request answered 504.
+	DefaultWasmTimeout = 10 * time.Second
+	// DefaultWasmMemoryBytes bounds each Wasm instance's memory: an allocation past it ends the
+	// request with 500 and discards the instance.
+	DefaultWasmMemoryBytes = 64 << 20
 )
 
 // Options configure a Gateway. A zero field takes its default.
@@ -87,6 +98,11 @@ type Options struct {
 	MaxInFlight int
 	// MaxBodyBytes bounds a request body (DefaultMaxBodyBytes); a larger one is answered 413.
 	MaxBodyBytes int64
+	// WasmTimeout bounds a request in a Wasm plugin (DefaultWasmTimeout).
+	WasmTimeout time.Duration
+	// WasmMemoryBytes bounds the memory of each Wasm instance (DefaultWasmMemoryBytes). A route
+	// runs up to MaxInFlight instances, made as requests need them.
+	WasmMemoryBytes uint64
 	// Logger receives every load, swap, refusal and unload (discarded when nil).
 	Logger *log.Logger
 }
@@ -124,7 +140,8 @@ type generation struct {
 	route   string
 	source  string
 	copy    string
-	plugin  *C.rp_http_plugin_handle // C memory
+	plugin  *C.rp_http_plugin_handle // C memory; nil for a Wasm plugin
+	wasm    *wasmplugin.Module       // a Wasm plugin's module; nil in process
 	// serves: the plugin has ABI 1.1's serve (one call per request); else handle and callbacks.
 	serves  bool
 	name    string
@@ -153,6 +170,8 @@ func New(options Options) (*Gateway, error) {
 	options.MaxPluginBytes = cmp.Or(options.MaxPluginBytes, DefaultMaxPluginBytes)
 	options.MaxInFlight = cmp.Or(options.MaxInFlight, DefaultMaxInFlight)
 	options.MaxBodyBytes = cmp.Or(options.MaxBodyBytes, DefaultMaxBodyBytes)
+	options.WasmTimeout = cmp.Or(options.WasmTimeout, DefaultWasmTimeout)
+	options.WasmMemoryBytes = cmp.Or(options.WasmMemoryBytes, DefaultWasmMemoryBytes)
 	if options.Logger == nil {
 		options.Logger = log.New(io.Discard, "", 0)
 	}
@@ -357,37 +376,43 @@ func (g *Gateway) load(r *route, source string) (*generation, error) {
 	if err := copyBounded(resolved, copyPath, g.options.MaxPluginBytes); err != nil {
 		return nil, err
 	}
-	cPath := C.CString(copyPath)
-	defer C.free(unsafe.Pointer(cPath))
-	cConfig := C.CString(r.config)
-	defer C.free(unsafe.Pointer(cConfig))
-	message := (*C.char)(C.malloc(errorCapacity))
-	defer C.free(unsafe.Pointer(message))
-	plugin := (*C.rp_http_plugin_handle)(C.calloc(1, C.sizeof_rp_http_plugin_handle))
-	if status := C.gw_load(cPath, cConfig, plugin, message, errorCapacity); status != C.RP_OK {
-		C.free(unsafe.Pointer(plugin))
+	gen := &generation{gateway: g, id: id, route: r.path, source: source, copy: copyPath, unloaded: make(chan struct{})}
+	if isWasm(copyPath) {
+		err = g.loadWasm(gen, r.config)
+	} else {
+		err = loadInProcess(gen, r.config)
+	}
+	if err != nil {
 		_ = os.Remove(copyPath)
 		// The message names the private copy; the user knows the file by its source path.
-		return nil, fmt.Errorf("%s: %s", C.GoString(C.rp_status_str(status)),
-			strings.ReplaceAll(C.GoString(message), copyPath, source))
-	}
-	gen := &generation{
-		gateway:  g,
-		id:       id,
-		route:    r.path,
-		source:   source,
-		copy:     copyPath,
-		plugin:   plugin,
-		serves:   C.rp_http_plugin_serves(plugin.api) != 0,
-		name:     C.GoString(plugin.api.plugin_name),
-		version:  C.GoString(plugin.api.plugin_version),
-		unloaded: make(chan struct{}),
+		return nil, errors.New(strings.ReplaceAll(err.Error(), copyPath, source))
 	}
 	gen.refs.Store(1)
 	g.mu.Lock()
 	g.live[id] = gen
 	g.mu.Unlock()
 	return gen, nil
+}
+
+// loadInProcess loads gen's copy with the C loader (which checks it before dlopen) and
+// initialises an instance.
+func loadInProcess(gen *generation, config string) error {
+	cPath := C.CString(gen.copy)
+	defer C.free(unsafe.Pointer(cPath))
+	cConfig := C.CString(config)
+	defer C.free(unsafe.Pointer(cConfig))
+	message := (*C.char)(C.malloc(errorCapacity))
+	defer C.free(unsafe.Pointer(message))
+	plugin := (*C.rp_http_plugin_handle)(C.calloc(1, C.sizeof_rp_http_plugin_handle))
+	if status := C.gw_load(cPath, cConfig, plugin, message, errorCapacity); status != C.RP_OK {
+		C.free(unsafe.Pointer(plugin))
+		return fmt.Errorf("%s: %s", C.GoString(C.rp_status_str(status)), C.GoString(message))
+	}
+	gen.plugin = plugin
+	gen.serves = C.rp_http_plugin_serves(plugin.api) != 0
+	gen.name = C.GoString(plugin.api.plugin_name)
+	gen.version = C.GoString(plugin.api.plugin_version)
+	return nil
 }
 
 // ErrOutsidePluginDirs: a plugin file outside the configured plugin directories was named.
@@ -476,15 +501,20 @@ func (gen *generation) release() {
 	}
 }
 
-// unload closes, destroys and dlclose's the generation, and removes its copy.
+// unload closes, destroys and dlclose's the generation (a Wasm one: closes its module), and
+// removes its copy.
 func (gen *generation) unload() {
-	message := (*C.char)(C.malloc(errorCapacity))
-	defer C.free(unsafe.Pointer(message))
-	if status := C.rp_http_plugin_unload(gen.plugin, message, errorCapacity); status != C.RP_OK {
-		gen.gateway.logger.Printf("%s: generation %d: %s", gen.route, gen.id, C.GoString(message))
+	if gen.wasm != nil {
+		gen.unloadWasm()
+	} else {
+		message := (*C.char)(C.malloc(errorCapacity))
+		defer C.free(unsafe.Pointer(message))
+		if status := C.rp_http_plugin_unload(gen.plugin, message, errorCapacity); status != C.RP_OK {
+			gen.gateway.logger.Printf("%s: generation %d: %s", gen.route, gen.id, C.GoString(message))
+		}
+		C.free(unsafe.Pointer(gen.plugin))
+		gen.plugin = nil
 	}
-	C.free(unsafe.Pointer(gen.plugin))
-	gen.plugin = nil
 	_ = os.Remove(gen.copy)
 	g := gen.gateway
 	g.mu.Lock()
@@ -506,6 +536,10 @@ func (r *route) serve(w http.ResponseWriter, request goRequest) {
 		return
 	}
 	defer gen.release()
+	if gen.wasm != nil {
+		gen.serveWasm(w, request)
+		return
+	}
 	if gen.serves {
 		gen.serveWhole(w, request)
 		return
@@ -558,7 +592,7 @@ func (gen *generation) serveWhole(w http.ResponseWriter, request goRequest) {
 	} else {
 		out = x.out[:size]
 	}
-	if err := writeResponse(w, out); err != nil {
+	if err := writeResponse(w, out, binary.NativeEndian); err != nil {
 		text := fmt.Sprintf("plugin %s %s returned an unusable response: %v", gen.name, gen.version, err)
 		gen.gateway.logger.Printf("%s: %s", gen.route, text)
 		http.Error(w, text, http.StatusInternalServerError)

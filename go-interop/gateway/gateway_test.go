@@ -28,6 +28,12 @@ var (
 	notAPlugin   = filepath.Join(repoRoot, "c-host", "build", "libnot-a-plugin.so")
 	helloC       = filepath.Join(repoRoot, "c-host", "build", "libhello-c.so")
 	goEchoPlugin = filepath.Join("..", "build", "goechoplugin.so")
+	// The same plugins built for wasm32 (scripts/build-wasm.sh).
+	wasmDir         = filepath.Join(repoRoot, "target", "wasm32-unknown-unknown", "release")
+	echoWasm        = filepath.Join(wasmDir, "echo_plugin.wasm")
+	legacyWasm      = filepath.Join(wasmDir, "legacy_base64_plugin.wasm")
+	faultyWasm      = filepath.Join(wasmDir, "faulty_plugin.wasm")
+	userManagerWasm = filepath.Join(wasmDir, "rustplugin.wasm")
 )
 
 // reloadsUnderLoad is how many reloads TestReloadsUnderConcurrentRequests makes.
@@ -52,7 +58,7 @@ func (s *testServer) admin(t *testing.T, method, path string) answer {
 // newTestGateway makes a gateway whose plugin directories are the build's and scratch.
 func newTestGateway(t testing.TB, scratch string) *Gateway {
 	t.Helper()
-	g, err := New(Options{TempDir: t.TempDir(), PluginDirs: []string{filepath.Dir(echoPlugin), filepath.Dir(helloC), scratch}})
+	g, err := New(Options{TempDir: t.TempDir(), PluginDirs: []string{filepath.Dir(echoPlugin), filepath.Dir(helloC), wasmDir, scratch}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +76,8 @@ func server(t *testing.T) (*Gateway, *testServer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range [][3]string{{"/echo", echoPlugin, "from-test"}, {"/legacy", legacyPlugin, ""}, {"/faulty", faultyPlugin, ""}} {
+	for _, p := range [][3]string{{"/echo", echoPlugin, "from-test"}, {"/legacy", legacyPlugin, ""}, {"/faulty", faultyPlugin, ""},
+		{"/wasm-echo", echoWasm, "from-test"}, {"/wasm-legacy", legacyWasm, ""}, {"/wasm-faulty", faultyWasm, ""}} {
 		if err := g.AddPlugin(p[0], p[1], p[2]); err != nil {
 			t.Fatalf("%v (run `make build` first)", err)
 		}
@@ -261,7 +268,7 @@ func TestRefusedReloadsKeepTheCurrentPluginServing(t *testing.T) {
 			t.Errorf("refused reload changed the mapped files: %v -> %v", mappedBefore, mapped)
 		}
 	}
-	if entries, _ := os.ReadDir(g.dir); len(entries) != 4 {
+	if entries, _ := os.ReadDir(g.dir); len(entries) != 7 { // the six routes' copies and one reload's
 		t.Errorf("refused copies left behind: %v", entries)
 	}
 	if a := s.admin(t, "POST", "/admin/reload?route=/nothing"); a.status != 404 {
@@ -353,6 +360,12 @@ func TestGoPluginServesAndCannotBeReloaded(t *testing.T) {
 
 // Requests keep flowing, without a single failure, through reloadsUnderLoad swaps.
 func TestReloadsUnderConcurrentRequests(t *testing.T) {
+	for _, route := range []string{"/echo", "/wasm-echo"} {
+		t.Run(route, func(t *testing.T) { testReloadsUnderConcurrentRequests(t, route) })
+	}
+}
+
+func testReloadsUnderConcurrentRequests(t *testing.T, route string) {
 	g, s := server(t)
 	stop := make(chan struct{})
 	var served, failed atomic.Int64
@@ -368,7 +381,7 @@ func TestReloadsUnderConcurrentRequests(t *testing.T) {
 				default:
 				}
 				body := fmt.Sprintf("request %d", i)
-				a, err := request("POST", s.URL+"/echo", body)
+				a, err := request("POST", s.URL+route, body)
 				if err != nil || a.status != 200 || a.body != body {
 					failed.Add(1)
 				}
@@ -377,7 +390,7 @@ func TestReloadsUnderConcurrentRequests(t *testing.T) {
 		}()
 	}
 	for i := 0; i < reloadsUnderLoad; i++ {
-		if _, err := g.Reload("/echo", ""); err != nil {
+		if _, err := g.Reload(route, ""); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -387,16 +400,16 @@ func TestReloadsUnderConcurrentRequests(t *testing.T) {
 	if failed.Load() != 0 || served.Load() < reloadsUnderLoad {
 		t.Fatalf("%d of %d requests failed", failed.Load(), served.Load())
 	}
-	last := currentGeneration(t, g, "/echo")
+	last := currentGeneration(t, g, route)
 	for _, gen := range g.Status().Generations {
-		if gen.Route == "/echo" && gen.ID != last.ID {
+		if gen.Route == route && gen.ID != last.ID {
 			g.WaitUnloaded(gen.ID)
 		}
 	}
 	if mapped := MappedFiles(g.dir); len(mapped) != 3 {
 		t.Fatalf("after %d reloads: mapped %v", reloadsUnderLoad, mapped)
 	}
-	t.Logf("%d requests, %d reloads, 0 failures", served.Load(), reloadsUnderLoad)
+	t.Logf("%s: %d requests, %d reloads, 0 failures", route, served.Load(), reloadsUnderLoad)
 }
 
 func TestClosedGatewayAnswers503AndRefusesReloads(t *testing.T) {
@@ -486,7 +499,7 @@ func TestUnusableServedResponsesAreRefused(t *testing.T) {
 	}
 	good := encode(201, "made", "Content-Type", "text/plain", "X-Twice", "1", "X-Twice", "2")
 	w := httptest.NewRecorder()
-	if err := writeResponse(w, good); err != nil || w.Code != 201 || w.Body.String() != "made" ||
+	if err := writeResponse(w, good, binary.NativeEndian); err != nil || w.Code != 201 || w.Body.String() != "made" ||
 		w.Header().Get("Content-Type") != "text/plain" || len(w.Header().Values("X-Twice")) != 2 {
 		t.Fatalf("a good response: %v, %d %q %v", err, w.Code, w.Body, w.Header())
 	}
@@ -500,7 +513,7 @@ func TestUnusableServedResponsesAreRefused(t *testing.T) {
 		"too many headers": append(encode(200, "")[:8], binary.NativeEndian.AppendUint64(nil, 1<<40)...),
 	} {
 		w := httptest.NewRecorder()
-		if err := writeResponse(w, out); !errors.Is(err, errBadResponse) || len(w.Header()) != 0 || w.Body.Len() != 0 {
+		if err := writeResponse(w, out, binary.NativeEndian); !errors.Is(err, errBadResponse) || len(w.Header()) != 0 || w.Body.Len() != 0 {
 			t.Errorf("%s: %v, headers %v, body %q sent", name, err, w.Header(), w.Body)
 		}
 	}

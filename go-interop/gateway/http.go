@@ -177,11 +177,12 @@ func (x *exchange) encode(r *http.Request) int {
 // errBadResponse: what a 1.1 plugin returned cannot be sent.
 var errBadResponse = errors.New("invalid response")
 
-// writeResponse sends a response laid out by gw_serve (status, header count, body length, the
-// header lengths, then the header bytes and the body), after checking all of it: nothing is sent
-// when a part is invalid, so the caller can still answer 500.
-func writeResponse(w http.ResponseWriter, out []byte) error {
-	word := func(i int) uint64 { return binary.NativeEndian.Uint64(out[8*i:]) }
+// writeResponse sends a response laid out by gw_serve or a Wasm plugin (64-bit words in order:
+// status, header count, body length, the header lengths; then the header bytes and the body),
+// after checking all of it: nothing is sent when a part is invalid, so the caller can still
+// answer 500.
+func writeResponse(w http.ResponseWriter, out []byte, order binary.ByteOrder) error {
+	word := func(i int) uint64 { return order.Uint64(out[8*i:]) }
 	if len(out) < 24 {
 		return fmt.Errorf("%w: %d bytes", errBadResponse, len(out))
 	}

@@ -87,9 +87,16 @@ type Options struct {
 	// (measured: BenchmarkAdd wasm-deadline vs wasm). Without it a call runs to its end, and only
 	// the sleep_ms import honours the context.
 	Interruptible bool
+	// ReserveMemory allocates each instance's memory at its limit up front, so that growing it
+	// never copies it (wazero otherwise reallocates linear memory as it grows, and an instance
+	// that grows to its limit copies it over and over). For small limits: the reservation counts
+	// in the Go heap whether it is used or not.
+	ReserveMemory bool
 	// Init prepares each new instance (an HTTP plugin's configuration, the user manager's data);
 	// an error discards the instance.
 	Init func(ctx context.Context, in *Instance) error
+	// Finish runs on each idle instance when the module closes (an HTTP plugin's close).
+	Finish func(ctx context.Context, in *Instance)
 }
 
 // Errors callers match with errors.Is.
@@ -276,7 +283,8 @@ func Compile(ctx context.Context, module []byte, kind string, exports []Export, 
 	options.MemoryLimitBytes = min(cmp.Or(options.MemoryLimitBytes, DefaultMemoryLimitBytes), 1<<32)
 	options.MaxInstances = cmp.Or(options.MaxInstances, runtime.GOMAXPROCS(0))
 	pages := uint32((options.MemoryLimitBytes + 65535) / 65536)
-	config := wazero.NewRuntimeConfig().WithMemoryLimitPages(pages).WithCloseOnContextDone(options.Interruptible)
+	config := wazero.NewRuntimeConfig().WithMemoryLimitPages(pages).WithCloseOnContextDone(options.Interruptible).
+		WithMemoryCapacityFromMax(options.ReserveMemory)
 	m := &Module{
 		Info:    info,
 		options: options,
@@ -331,10 +339,21 @@ func sameTypes(a, b []api.ValueType) bool { return bytes.Equal(a, b) }
 // Instances is the number of instances alive (idle or in a call).
 func (m *Module) Instances() int { return len(m.slots) }
 
-// Close discards every instance and frees the compiled code. Calls in flight end with a Fault
-// (ErrDeadline); later ones get ErrClosed.
+// Close runs Finish on every idle instance, then discards every instance and frees the compiled
+// code. Calls in flight end with a Fault (ErrDeadline); later ones get ErrClosed.
 func (m *Module) Close(ctx context.Context) error {
-	m.closed.Store(true)
+	if m.closed.Swap(true) {
+		return nil
+	}
+	idle := []*Instance{m.hot.Swap(nil)}
+	for len(m.idle) > 0 {
+		idle = append(idle, <-m.idle)
+	}
+	for _, in := range idle {
+		if in != nil && m.options.Finish != nil {
+			m.options.Finish(ctx, in)
+		}
+	}
 	return m.runtime.Close(ctx)
 }
 
@@ -376,6 +395,9 @@ func (m *Module) Get(ctx context.Context) (*Instance, error) {
 
 // Put gives in back after a call that returned err: an instance that faulted is discarded.
 func (m *Module) Put(in *Instance, err error) {
+	if errors.Is(err, ErrFault) {
+		m.Faults.Add(1)
+	}
 	if errors.Is(err, ErrFault) || m.closed.Load() {
 		m.discard(in)
 		return
@@ -392,11 +414,29 @@ func (m *Module) Put(in *Instance, err error) {
 	m.idle <- in
 }
 
+// discard closes in, and makes its replacement in the background when the module is open, so
+// that the call after a fault finds an instance ready (its slot passes to the replacement).
 func (m *Module) discard(in *Instance) {
 	m.byModule.Delete(in.module)
 	_ = in.module.Close(context.Background())
-	<-m.slots
+	if m.closed.Load() {
+		<-m.slots
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), replaceTimeout)
+		defer cancel()
+		replacement, err := m.instantiate(ctx)
+		if err != nil {
+			<-m.slots // the next Get tries again, and reports the error
+			return
+		}
+		m.Put(replacement, nil)
+	}()
 }
+
+// replaceTimeout bounds the making of an instance that replaces a discarded one.
+const replaceTimeout = 10 * time.Second
 
 func (m *Module) instantiate(ctx context.Context) (*Instance, error) {
 	module, err := m.runtime.InstantiateModule(ctx, m.code, wazero.NewModuleConfig().WithName("").WithStartFunctions())
