@@ -34,6 +34,7 @@ flamegraphs=(
   "cpp-dynamic|C++ -> Rust GetUser, shared library|cpp-bench/build/bench_dynamic --benchmark_filter=^GetUser/cpp/dynamic/4\$ --benchmark_min_time=$seconds"
   "cpp-dlopen|C++ -> Rust GetUser, dlopen|cpp-bench/build/bench_dlopen --benchmark_filter=^GetUser/cpp/dlopen/4\$ --benchmark_min_time=$seconds"
   "go-rust|Go -> Rust GetUser through cgo, the answer as shared Go values|$go_test_binary -test.run=^\$ -test.bench=^BenchmarkGetUser\$/^cgo-shared\$ -test.benchtime=${seconds}s"
+  "go-wasm|Go -> Rust GetUser in the Wasm sandbox (wazero), the answer as shared Go values|$go_test_binary -test.run=^\$ -test.bench=^BenchmarkGetUser\$/^wasm-shared\$ -test.benchtime=${seconds}s"
   "cpp-go|C++ -> Go c-archive add|cpp-bench/build/bench_carchive --benchmark_filter=^Add/cpp/carchive\$ --benchmark_min_time=$seconds"
   "rust-go|Rust -> Go c-archive add|$rust_bench_binary --bench Add/rust/carchive --profile-time $seconds"
   "gateway-rust|Go gateway -> Rust echo plugin in process: one cgo call into serve (HTTP plugin ABI 1.1)|$gateway_test_binary -test.run=^\$ -test.bench=^BenchmarkHandler\$/^rust-cgo\$ -test.benchtime=${seconds}s"
@@ -50,7 +51,7 @@ for entry in "${flamegraphs[@]}"; do
   echo "flamegraph: [$n/${#flamegraphs[@]}] $name: $title"
   # go test runs in the package folder, where the Go plugin and data paths are relative.
   workdir=.
-  [[ $name == go-rust ]] && workdir=go-interop/usermanager/conformance
+  [[ $name == go-rust || $name == go-wasm ]] && workdir=go-interop/usermanager/conformance
   [[ $name == gateway-rust ]] && workdir=go-interop/gateway
   (cd "$workdir" && perf record -q -e cpu-clock -F 999 --call-graph dwarf -o "$scratch/$name.data" "${argv[@]}" >/dev/null 2>&1)
   perf script --no-inline -i "$scratch/$name.data" >"$scratch/$name.perf" 2>/dev/null

@@ -8,19 +8,23 @@ import (
 )
 
 // BenchmarkHandler: one echo request through each handler in process, without the network, so
-// the difference is the handler's own cost: the Rust plugin's cgo call and host callbacks against
-// the Go plugin's interface calls and the native handler.
+// the difference is the handler's own cost: the Rust plugin's cgo call, or its Wasm instance and
+// the copies into and out of its memory, against the Go plugin's interface calls and the native
+// handler.
 func BenchmarkHandler(b *testing.B) {
 	g := newTestGateway(b, b.TempDir())
 	defer g.Close()
 	if err := g.AddPlugin("/echo", echoPlugin, ""); err != nil {
 		b.Fatal(err)
 	}
+	if err := g.AddPlugin("/wasm-echo", echoWasm, ""); err != nil {
+		b.Fatal(err)
+	}
 	if err := g.AddGoPlugin("/go-echo", goEchoPlugin); err != nil {
 		b.Fatal(err)
 	}
 	body := bytes.Repeat([]byte("x"), 64)
-	for _, route := range []struct{ name, path string }{{"native", "/native-echo"}, {"goplugin", "/go-echo"}, {"rust-cgo", "/echo"}} {
+	for _, route := range []struct{ name, path string }{{"native", "/native-echo"}, {"goplugin", "/go-echo"}, {"rust-cgo", "/echo"}, {"rust-wasm", "/wasm-echo"}} {
 		b.Run(route.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

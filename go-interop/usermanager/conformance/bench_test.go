@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"rustplugin/go-interop/add/cadd"
 	"rustplugin/go-interop/usermanager"
@@ -74,19 +75,24 @@ func BenchmarkAdd(b *testing.B) {
 			sinkInt = rustcgo.AddNoCallback(x, y)
 		}
 	})
-	b.Run("wasm", func(b *testing.B) {
-		m, err := wasm.OpenDemo(userManagerWasm, wasm.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer m.Close()
-		for i := 0; i < b.N; i++ {
-			sinkInt, _ = m.Add(x, y)
-		}
-		if sinkInt != x+y {
-			b.Fatalf("wasm Add(%d, %d) = %d", x, y, sinkInt)
-		}
-	})
+	for _, path := range []struct {
+		name    string
+		options wasm.Options
+	}{{"wasm", wasm.Options{}}, {"wasm-deadline", wasm.Options{CallTimeout: time.Second}}} {
+		b.Run(path.name, func(b *testing.B) {
+			m, err := wasm.OpenDemo(userManagerWasm, path.options)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer m.Close()
+			for i := 0; i < b.N; i++ {
+				sinkInt, _ = m.Add(x, y)
+			}
+			if sinkInt != x+y {
+				b.Fatalf("%s Add(%d, %d) = %d", path.name, x, y, sinkInt)
+			}
+		})
+	}
 }
 
 // keyCount keys are drawn per data set; the loops take them in turn (a power of two: i & mask).

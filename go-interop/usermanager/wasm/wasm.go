@@ -18,6 +18,7 @@ import (
 	"os"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"rustplugin/go-interop/usermanager"
 	"rustplugin/go-interop/wasmplugin"
@@ -47,15 +48,34 @@ const (
 // MaxDataBytes bounds a user file, as the C API's default (RP_DEFAULT_MAX_FILE_BYTES) does.
 const MaxDataBytes = 1 << 30
 
-// Options configure a Manager; see wasmplugin.Options (Init is the Manager's own).
-type Options = wasmplugin.Options
+// Options configure a Manager. A zero field takes wasmplugin's default.
+type Options struct {
+	// MemoryLimitBytes bounds each instance's memory (each holds the whole store).
+	MemoryLimitBytes uint64
+	// MaxInstances bounds the instances, hence the calls running at once.
+	MaxInstances int
+	// CallTimeout, when not 0, is each call's deadline: the module is compiled interruptible and a
+	// call past it ends with a wasmplugin.ErrDeadline fault. It costs about 0.5 us a call (wazero
+	// watches each call's context with a goroutine); the user manager's calls are bounded, so the
+	// default is none.
+	CallTimeout time.Duration
+}
 
 // Manager is the Rust user manager in Wasm. Any number of goroutines may use it at once.
 type Manager struct {
 	module *wasmplugin.Module
 	// shared[i] is user i as Go values, built on first use.
-	shared []atomic.Pointer[usermanager.User]
-	closed atomic.Bool
+	shared  []atomic.Pointer[usermanager.User]
+	closed  atomic.Bool
+	timeout time.Duration
+}
+
+// context is a call's context: with the call's deadline when there is one.
+func (m *Manager) context() (context.Context, context.CancelFunc) {
+	if m.timeout > 0 {
+		return context.WithTimeout(context.Background(), m.timeout)
+	}
+	return context.Background(), func() {}
 }
 
 // Error is a status the plugin returned (rp_common.h's codes) with its message.
@@ -97,7 +117,7 @@ func readData(path string) ([]byte, error) {
 
 func open(modulePath string, data []byte, options Options) (*Manager, error) {
 	ctx := context.Background()
-	options.Init = func(ctx context.Context, in *wasmplugin.Instance) error {
+	init := func(ctx context.Context, in *wasmplugin.Instance) error {
 		if data == nil {
 			_, err := in.Call(ctx, opLoadDemo)
 			return mapError(err)
@@ -110,11 +130,16 @@ func open(modulePath string, data []byte, options Options) (*Manager, error) {
 		_, err = in.Call(ctx, opLoad, uint64(len(data)))
 		return mapError(err)
 	}
-	module, err := wasmplugin.Load(ctx, modulePath, "user-manager", exports, options)
+	module, err := wasmplugin.Load(ctx, modulePath, "user-manager", exports, wasmplugin.Options{
+		MemoryLimitBytes: options.MemoryLimitBytes,
+		MaxInstances:     options.MaxInstances,
+		Interruptible:    options.CallTimeout > 0,
+		Init:             init,
+	})
 	if err != nil {
 		return nil, err
 	}
-	m := &Manager{module: module}
+	m := &Manager{module: module, timeout: options.CallTimeout}
 	// The first instance loads the data: its errors are the caller's, and its count sizes shared.
 	in, err := module.Get(ctx)
 	if err != nil {
@@ -188,11 +213,10 @@ func (m *Manager) Module() *wasmplugin.Module { return m.module }
 
 // call runs op on an instance with its n arguments (a, then b) laid end to end in the input
 // buffer, and returns the instance, which the caller gives back.
-func (m *Manager) call(op int, n int, a, b string) (int64, *wasmplugin.Instance, error) {
+func (m *Manager) call(ctx context.Context, op int, n int, a, b string) (int64, *wasmplugin.Instance, error) {
 	if m.closed.Load() {
 		return 0, nil, usermanager.ErrClosed
 	}
-	ctx := context.Background()
 	in, err := m.module.Get(ctx)
 	if err != nil {
 		return 0, nil, err
@@ -214,12 +238,12 @@ func (m *Manager) call(op int, n int, a, b string) (int64, *wasmplugin.Instance,
 
 // user returns the shared Go copy of user index, reading it from in (which the caller holds) the
 // first time.
-func (m *Manager) user(in *wasmplugin.Instance, index int64) (*usermanager.User, error) {
+func (m *Manager) user(ctx context.Context, in *wasmplugin.Instance, index int64) (*usermanager.User, error) {
 	slot := &m.shared[index]
 	if user := slot.Load(); user != nil {
 		return user, nil
 	}
-	if _, err := in.Call(context.Background(), opUser, uint64(index)); err != nil {
+	if _, err := in.Call(ctx, opUser, uint64(index)); err != nil {
 		return nil, mapError(err)
 	}
 	user, err := decodeUser(in.Result())
@@ -234,13 +258,15 @@ func (m *Manager) user(in *wasmplugin.Instance, index int64) (*usermanager.User,
 
 // lookup runs a lookup that answers an index and returns the shared user.
 func (m *Manager) lookup(op int, a, b string) (*usermanager.User, error) {
-	index, in, err := m.call(op, 2, a, b)
+	ctx, cancel := m.context()
+	defer cancel()
+	index, in, err := m.call(ctx, op, 2, a, b)
 	if in == nil {
 		return nil, err
 	}
 	var user *usermanager.User
 	if err == nil {
-		user, err = m.user(in, index)
+		user, err = m.user(ctx, in, index)
 	}
 	m.module.Put(in, err)
 	return user, err
@@ -269,7 +295,9 @@ func (m *Manager) GetUserGroups(id usermanager.UserID) ([]string, error) {
 // FindUsers implements usermanager.Manager under the shared contract: the list is the caller's,
 // the users in it are shared.
 func (m *Manager) FindUsers(query string) ([]*usermanager.User, error) {
-	count, in, err := m.call(opFindUsers, 1, query, "")
+	ctx, cancel := m.context()
+	defer cancel()
+	count, in, err := m.call(ctx, opFindUsers, 1, query, "")
 	if in == nil {
 		return nil, err
 	}
@@ -292,7 +320,7 @@ func (m *Manager) FindUsers(query string) ([]*usermanager.User, error) {
 		users = make([]*usermanager.User, count)
 		for i := range users {
 			if err == nil {
-				users[i], err = m.user(in, found[i])
+				users[i], err = m.user(ctx, in, found[i])
 			}
 		}
 	}
@@ -308,7 +336,8 @@ func (m *Manager) Add(a, b int64) (int64, error) {
 	if m.closed.Load() {
 		return 0, usermanager.ErrClosed
 	}
-	ctx := context.Background()
+	ctx, cancel := m.context()
+	defer cancel()
 	in, err := m.module.Get(ctx)
 	if err != nil {
 		return 0, err

@@ -129,6 +129,19 @@ pub fn findings(results: &Results) -> Vec<Finding> {
         gateway_findings(gateway, &mut say);
     }
     let handler = |path: &str| find(results, "Handler", "go", path, None);
+    if let (Some(wasm), Some(cgo)) = (add("go", "wasm"), add("go", "cgo")) {
+        say(false, format!(
+            "Go -> Rust `Add` in the Wasm sandbox: {} against {} through cgo, {}; with a deadline on the call (wazero watches its context) {}.",
+            time_text(wasm), time_text(cgo), versus(wasm, cgo),
+            add("go", "wasm-deadline").map_or_else(|| "not measured".to_owned(), |d| format!("{}, {}", time_text(d), versus(d, cgo)))
+        ));
+    }
+    if let (Some(wasm), Some(native)) = (handler("rust-wasm"), handler("native")) {
+        say(false, format!(
+            "One gateway request in process through the Rust echo plugin in Wasm: {} against {} for the native handler, {}.",
+            time_text(wasm), time_text(native), versus(wasm, native)
+        ));
+    }
     if let (Some(rust), Some(plugin), Some(native)) =
         (handler("rust-cgo"), handler("goplugin"), handler("native"))
     {
@@ -190,6 +203,12 @@ fn go_findings(results: &Results, say: &mut impl FnMut(bool, String)) {
                 "Go -> Rust {op}, the answer as shared Go values: {}{}; against the bare cgo call ({}) {}; against the Go plugin ({}{}) {}. 4 users, keys drawn at random.",
                 time_text(shared), allocs(shared), time_text(view), versus(shared, view),
                 time_text(plugin), allocs(plugin), versus(shared, plugin)
+            ));
+        }
+        if let (Some(wasm), Some(cgo)) = (go(op, "wasm-shared", 4), go(op, "cgo-shared", 4)) {
+            say(headline, format!(
+                "Go -> Rust {op} in the Wasm sandbox (wazero, no cgo), the answer as shared Go values: {}{}; against the same call through cgo ({}) {}.",
+                time_text(wasm), allocs(wasm), time_text(cgo), versus(wasm, cgo)
             ));
         }
         if let (Some(owned), Some(native)) = (go(op, "cgo-owned", 4), go(op, "native-owned", 4)) {
@@ -297,6 +316,16 @@ fn gateway_findings(gateway: &serde_json::Value, say: &mut impl FnMut(bool, Stri
                 "Through the HTTP gateway the Rust echo plugin served {:.0} requests/s (median of {} interleaved rounds): against the native Go handler ({:.0}) {}; against the Go plugin ({:.0}) {}.",
                 median(&rust), rust.len(), median(&native), against(&native, "/native-echo"),
                 median(&goplugin), against(&goplugin, "/go-echo")
+            ));
+        }
+    }
+    if let (Some(native), Some(wasm)) = (rounds("/native-echo"), rounds("/wasm-echo")) {
+        if !native.is_empty() && !wasm.is_empty() {
+            let ratio = median(&wasm) / median(&native);
+            say(true, format!(
+                "Through the HTTP gateway the Rust echo plugin in the Wasm sandbox served {:.0} requests/s against {:.0} for the native Go handler: {}.",
+                median(&wasm), median(&native),
+                ratio_text(ratio, ratio_interval("gateway /wasm-echo / /native-echo", &wasm, &native, true))
             ));
         }
     }

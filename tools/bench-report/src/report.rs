@@ -126,11 +126,12 @@ const SWEEPS: [(&str, &[&str], u64, &str, &str); 3] = [
 ];
 
 /// How to read each flame graph, by the file name flamegraph.sh gives it.
-const FLAMEGRAPH_HINTS: [(&str, &str); 7] = [
+const FLAMEGRAPH_HINTS: [(&str, &str); 8] = [
     ("cpp-static", "Width is the share of samples, not time order: the wide `rp_user_manager_get_user` tower is the Rust lookup itself; the C ABI wrapper around it is a sliver."),
     ("cpp-dynamic", "As the static graph, plus a `@plt` frame: the one extra jump of a shared library."),
     ("cpp-dlopen", "As the static graph: a call through a function pointer costs the same as a direct one."),
     ("go-rust", "The `runtime.cgocall` / `entersyscall` / `exitsyscall` frames are cgo's transition; compare their width with the Rust frames under `_cgo_`."),
+    ("go-wasm", "No cgo frames: wazero's `callWithStack` enters the compiled guest directly; the guest's own frames show as `[unknown]` / JIT code under it (perf has no symbols for wazero's code), beside the pool, the copy into guest memory and the Go side's cache of shared users."),
     ("cpp-go", "Almost all of it is the Go runtime's callback entry (`crosscall2`, `cgocallback`, `needm`), not `GoAdd`."),
     ("rust-go", "The same Go callback entry as C++ -> Go, seen from Rust: the add itself does not show."),
     ("gateway-rust", "The gateway serving the Rust echo plugin: `net/http` dominates; `_Cfunc_gw_serve` (the one cgo call) is a thin slice, `cgocallback` should be absent."),

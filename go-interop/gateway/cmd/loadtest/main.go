@@ -1,7 +1,8 @@
 // Command loadtest drives the gateway over loopback and measures it, in two phases:
 //
 //  1. Compare: the same echo request against the native Go handler (/native-echo), the Go plugin
-//     (/go-echo, the seeds' way) and the Rust plugin through cgo (/echo), in interleaved rounds,
+//     (/go-echo, the seeds' way), the Rust plugin through cgo (/echo) and in the Wasm sandbox
+//     (/wasm-echo), in interleaved rounds,
 //     with requests per second and latency percentiles for each.
 //  2. Reload: the Rust plugin under the same load while it is hot-reloaded -reloads times; every
 //     answer is checked, and the gateway's resident memory and mapped plugin files are sampled
@@ -40,6 +41,7 @@ import (
 type config struct {
 	Gateway     string        `json:"-"`
 	EchoPlugin  string        `json:"echo_plugin"`
+	EchoWasm    string        `json:"echo_wasm"`
 	GoPlugin    string        `json:"go_plugin"`
 	Rounds      int           `json:"rounds"`
 	RoundTime   time.Duration `json:"round_time_ns"`
@@ -101,6 +103,7 @@ func main() {
 	out := flag.String("out", "results/gateway", "directory for loadtest.json and loadtest.md")
 	flag.StringVar(&c.Gateway, "gateway", "go-interop/build/gateway", "the gateway binary (go build ./cmd/gateway)")
 	flag.StringVar(&c.EchoPlugin, "echo", "target/release/libecho_plugin.so", "the Rust echo plugin")
+	flag.StringVar(&c.EchoWasm, "echo-wasm", "target/wasm32-unknown-unknown/release/echo_plugin.wasm", "the Rust echo plugin built for Wasm")
 	flag.StringVar(&c.GoPlugin, "goplugin", "go-interop/build/goechoplugin.so", "the Go echo plugin")
 	flag.IntVar(&c.Rounds, "rounds", 5, "interleaved rounds per handler in the comparison")
 	flag.DurationVar(&c.RoundTime, "round", time.Second, "length of one handler's round")
@@ -140,6 +143,7 @@ func run(c config, logger *log.Logger) (*report, error) {
 		{Handler: "Go native handler", Route: "/native-echo"},
 		{Handler: "Go plugin (plugin.Open)", Route: "/go-echo"},
 		{Handler: "Rust plugin (cgo)", Route: "/echo"},
+		{Handler: "Rust plugin (Wasm, wazero)", Route: "/wasm-echo"},
 	}
 	latencies := make([][]time.Duration, len(handlers))
 	logger.Printf("phase 1: %d interleaved rounds of %v per handler, %d connections, %d-byte bodies",
@@ -330,7 +334,7 @@ func startGateway(c config, logger *log.Logger) (*gateway, error) {
 	}
 	token := hex.EncodeToString(secret)
 	socket := filepath.Join(os.TempDir(), fmt.Sprintf("rp-loadtest-admin-%d.sock", os.Getpid()))
-	args := []string{"-listen", "127.0.0.1:0", "-plugin", "/echo=" + c.EchoPlugin, "-goplugin", "/go-echo=" + c.GoPlugin,
+	args := []string{"-listen", "127.0.0.1:0", "-plugin", "/echo=" + c.EchoPlugin, "-plugin", "/wasm-echo=" + c.EchoWasm, "-goplugin", "/go-echo=" + c.GoPlugin,
 		"-admin", "unix:" + socket}
 	name := c.Gateway
 	if c.GatewayCPU != "" {
