@@ -63,6 +63,11 @@ if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unkno
   echo "deps: adding rustup target wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown
 fi
+# Go is optional; when it is here, its modules (wazero) come from the module proxy now, not halfway
+# through a test.
+if command -v go >/dev/null; then
+  (cd "$(dirname "$0")/../go-interop" && go mod download)
+fi
 for component in clippy rustfmt; do
   if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
     echo "deps: adding rustup component $component"

@@ -113,6 +113,15 @@ impl Drop for StaticUsers {
     }
 }
 
+/// The user manager built for Wasm (scripts/build-wasm.sh) under wasmtime, on the demo users. Its
+/// lookups answer the user's index, as the static path answers a pointer.
+fn wasm_users() -> rp_wasm_host::UserManager {
+    let module = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/wasm32-unknown-unknown/release/rustplugin.wasm");
+    rp_wasm_host::UserManager::demo(&module, rp_wasm_host::Limits::default())
+        .expect("rustplugin.wasm (run `make build-rust`)")
+}
+
 fn add(c: &mut Criterion) {
     let plugin = plugin();
     // SAFETY (all unsafe calls below): C functions of two integers that cannot fail.
@@ -132,6 +141,11 @@ fn add(c: &mut Criterion) {
     });
     group.bench_function("rust/c", |b| {
         b.iter(|| unsafe { c_add::native_add(black_box(1), black_box(2)) })
+    });
+    let mut wasm = wasm_users();
+    assert_eq!(wasm.add(40, 2), Ok(42));
+    group.bench_function("rust/wasm", |b| {
+        b.iter(|| wasm.add(black_box(1), black_box(2)))
     });
     #[cfg(has_go)]
     {
@@ -214,6 +228,14 @@ fn user_manager(c: &mut Criterion) {
                 .get_user(black_box(EINSTEIN_ID), black_box(EINSTEIN_IDP))
                 .is_ok()
         })
+    });
+    let mut wasm = wasm_users();
+    let index = wasm
+        .get_user(EINSTEIN_ID, EINSTEIN_IDP)
+        .expect("einstein in wasm");
+    assert_eq!(wasm.user(index).expect("a user").username, EINSTEIN);
+    group.bench_function("rust/wasm/4", |b| {
+        b.iter(|| wasm.get_user(black_box(EINSTEIN_ID), black_box(EINSTEIN_IDP)))
     });
     group.finish();
 

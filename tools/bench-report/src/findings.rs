@@ -136,6 +136,22 @@ pub fn findings(results: &Results) -> Vec<Finding> {
             add("go", "wasm-deadline").map_or_else(|| "not measured".to_owned(), |d| format!("{}, {}", time_text(d), versus(d, cgo)))
         ));
     }
+    if let (Some(wasm), Some(dlopen)) = (add("rust", "wasm"), add("rust", "dlopen")) {
+        let get_user = |path: &str| find(results, "GetUser", "rust", path, Some(4));
+        let users = match (get_user("wasm"), get_user("dlopen")) {
+            (Some(w), Some(d)) => format!(
+                "; GetUser {} against {}, {}",
+                time_text(w),
+                time_text(d),
+                versus(w, d)
+            ),
+            _ => String::new(),
+        };
+        say(false, format!(
+            "Rust -> Rust in the Wasm sandbox (wasmtime, an epoch deadline on every call): `Add` {} against {} through libloading, {}{users}.",
+            time_text(wasm), time_text(dlopen), versus(wasm, dlopen)
+        ));
+    }
     if let (Some(wasm), Some(native)) = (handler("rust-wasm"), handler("native")) {
         say(false, format!(
             "One gateway request in process through the Rust echo plugin in Wasm: {} against {} for the native handler, {}.",
