@@ -360,7 +360,7 @@ fn markdown(
             let _ = write!(md, "### {title} {{#matrix-{caller}}}\n\n{table}\n");
         }
     }
-    md.push_str("Paths: `native` the caller's own language (inline for C++ `Add`), `native_noinline` a C function in its own file, `static`/`dynamic`/`dlopen`/`lto` the Rust plugin linked as an archive, as a shared library, loaded at run time, or with cross-language LTO; `native-shared`/`native-owned` Go's own code (reva's) returning its stored user or a copy, `goplugin-shared`/`-owned` the same code as a Go plugin, `cgo-shared`/`cgo-owned` Rust through cgo answering Go values (built once per user) or copies of them, `cgo-view` the bare cgo call leaving the answer in Rust, `cgo-c` a C function through cgo; `goplugin` a Go plugin; `carchive` a Go c-archive; `c` a C function.\n");
+    md.push_str("Paths: `native` the caller's own language (inline for C++ `Add`), `native_noinline` a C function in its own file, `static`/`dynamic`/`dlopen`/`lto` the Rust plugin linked as an archive, as a shared library, loaded at run time, or with cross-language LTO; `native-shared`/`native-owned` Go's own code (reva's) returning its stored user or a copy, `goplugin-shared`/`-owned` the same code as a Go plugin, `cgo-shared`/`cgo-owned` Rust through cgo answering Go values (built once per user) or copies of them, `cgo-view` the bare cgo call leaving the answer in Rust, `cgo-c` a C function through cgo; `wasm-shared`/`wasm-owned`/`wasm` the same Rust built for Wasm, from Go in wazero (`wasm-deadline`: with a deadline on each call), from Rust in wasmtime; `goplugin` a Go plugin; `carchive` a Go c-archive; `c` a C function.\n");
 
     let more: Vec<_> = all.iter().filter(|f| !f.headline).collect();
     if !more.is_empty() {
