@@ -191,6 +191,9 @@ func (e *statusError) Is(target error) bool {
 func (e *statusError) Unwrap() error { return e.CallError }
 
 func mapError(err error) error {
+	if err == nil {
+		return nil // before errors.As, whose target would escape: an allocation per call
+	}
 	var call *wasmplugin.CallError
 	if errors.As(err, &call) {
 		return &statusError{call}
