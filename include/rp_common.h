@@ -78,6 +78,21 @@
  */
 #define RP_TOO_LARGE 12
 
+/**
+ * The plugin's server process died (a crash, or killed for not answering) while the call was in it: what the call did is unknown. The host restarts the server (rp_process.h).
+ */
+#define RP_PROCESS_DIED 13
+
+/**
+ * The call did not finish before its deadline; its slot stays with the server until it answers (rp_process.h).
+ */
+#define RP_DEADLINE 14
+
+/**
+ * No plugin server could take the call before its deadline: it is restarting after a crash, or cannot start; the message says why (rp_process.h).
+ */
+#define RP_UNAVAILABLE 15
+
 
 /**
  * Status codes of the C ABI. `0` is success; every other value names one kind of failure.
@@ -143,6 +158,9 @@ static inline const char *rp_status_str(rp_status status) {
     case RP_PLUGIN_FAILED: return "RP_PLUGIN_FAILED";
     case RP_NOT_A_FILE: return "RP_NOT_A_FILE";
     case RP_TOO_LARGE: return "RP_TOO_LARGE";
+    case RP_PROCESS_DIED: return "RP_PROCESS_DIED";
+    case RP_DEADLINE: return "RP_DEADLINE";
+    case RP_UNAVAILABLE: return "RP_UNAVAILABLE";
     default: return "RP_UNKNOWN_STATUS";
   }
 }

@@ -18,7 +18,8 @@ sources=("#include \"rustplugin.h\"
 $main" "#include \"rp_http_plugin.h\"
 #include \"rustplugin.h\"
 $main" '#include "rp_common.h"
-int main(void) { return (int)rp_cstr("x").len - 1; }')
+int main(void) { return (int)rp_cstr("x").len - 1; }' '#include "rp_process.h"
+int main(void) { rp_process_reply reply = {0, 0, 0, 0}; rp_process_reply_release(&reply); return RP_PROCESS_OP_ADD - 1; }')
 
 compilers=(gcc:c:c99 g++:c++:c++17)
 command -v clang-19 >/dev/null && compilers+=(clang-19:c:c99 clang-19:c++:c++17)
@@ -31,16 +32,22 @@ for entry in "${compilers[@]}"; do
 done
 command -v clang-19 >/dev/null || echo "header: clang-19 not installed, checked with gcc/g++ only (make deps installs it)"
 
-# Functions declared at file scope (not the static inline helpers, not struct fields).
-declared=$(grep -E '^[A-Za-z][^(#]*[ *][A-Za-z_][A-Za-z0-9_]*\(' "$header" | grep -v '^static' |
-  sed -E 's/^[^(]*[ *]([A-Za-z_][A-Za-z0-9_]*)\(.*/\1/' | sort)
-exported=$(nm -D --defined-only "$library" | awk '{print $3}' | sort)
-if [[ "$declared" != "$exported" ]]; then
-  echo "header: the exports of $library differ from the header's functions:" >&2
-  diff <(echo "$declared") <(echo "$exported") >&2 || true
-  exit 1
-fi
-echo "header: $library exports exactly the $(wc -l <<<"$exported") functions of $header"
+# A library exports exactly the functions its header declares at file scope (not the static inline
+# helpers, not struct fields).
+check_exports() {
+  local header=$1 library=$2 declared exported
+  declared=$(grep -E '^[A-Za-z][^(#]*[ *][A-Za-z_][A-Za-z0-9_]*\(' "$header" | grep -v '^static' |
+    sed -E 's/^[^(]*[ *]([A-Za-z_][A-Za-z0-9_]*)\(.*/\1/' | sort)
+  exported=$(nm -D --defined-only "$library" | awk '{print $3}' | sort)
+  if [[ "$declared" != "$exported" ]]; then
+    echo "header: the exports of $library differ from the header's functions:" >&2
+    diff <(echo "$declared") <(echo "$exported") >&2 || true
+    exit 1
+  fi
+  echo "header: $library exports exactly the $(wc -l <<<"$exported") functions of $header"
+}
+check_exports "$header" "$library"
+check_exports include/rp_process.h "${RUST_LIB:-target/release}/librp_process.so"
 
 for plugin in echo_plugin legacy_base64_plugin faulty_plugin; do
   library=${RUST_LIB:-target/release}/lib$plugin.so

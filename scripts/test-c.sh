@@ -28,6 +28,9 @@ echo "== unload: dlopen/use/dlclose x100"
 echo "== HTTP plugins: load, init, handle, close, unload, reload, faults (AddressSanitizer + UBSan)"
 "$build/test_http_plugins" "$rust_lib" "$build"
 
+echo "== out of process: the C client of rp_process.h, faults in the server, deadlines"
+"$build/test_process" "$rust_lib"
+
 echo "== the three hosts print the same answers"
 for flavour in static dynamic dlopen; do
   "$build/host-$flavour" >"$scratch/$flavour.out"

@@ -9,6 +9,7 @@
 //! crates that export functions (cbindgen parses this crate as a dependency).
 
 pub mod boundary;
+pub mod record;
 pub mod status;
 pub mod string;
 pub mod wasm;

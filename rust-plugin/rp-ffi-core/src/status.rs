@@ -33,6 +33,9 @@ status_codes! {
     "A plugin's own code reported a failure (an HTTP plugin's init, handle or close); the message says why." RP_PLUGIN_FAILED = 10;
     "A file was refused before it was read: it is not a regular file (a FIFO, a device, a directory, a socket)." RP_NOT_A_FILE = 11;
     "An input is over its size limit (a file to load, a plugin to check); nothing of it was used." RP_TOO_LARGE = 12;
+    "The plugin's server process died (a crash, or killed for not answering) while the call was in it: what the call did is unknown. The host restarts the server (rp_process.h)." RP_PROCESS_DIED = 13;
+    "The call did not finish before its deadline; its slot stays with the server until it answers (rp_process.h)." RP_DEADLINE = 14;
+    "No plugin server could take the call before its deadline: it is restarting after a crash, or cannot start; the message says why (rp_process.h)." RP_UNAVAILABLE = 15;
 }
 
 /// The name of a status code (`c"RP_NOT_FOUND"`), or `c"RP_UNKNOWN_STATUS"`.
@@ -82,15 +85,15 @@ mod tests {
         assert_eq!(status_name(-1), c"RP_UNKNOWN_STATUS");
         let defines = c_defines();
         assert!(defines.contains("#define RP_OK 0\n") && defines.contains("#define RP_PANIC 8\n"));
-        assert!(defines.contains("#define RP_TOO_LARGE 12\n"));
-        // One define and one case per status, 0 ..= 12 without gaps.
-        assert_eq!(defines.matches("#define").count(), 13);
+        assert!(defines.contains("#define RP_UNAVAILABLE 15\n"));
+        // One define and one case per status, 0 ..= 15 without gaps.
+        assert_eq!(defines.matches("#define").count(), 16);
         assert!(ALL
             .iter()
             .enumerate()
             .all(|(i, (value, _, _))| *value == i as Status));
         let function = c_status_str_function();
         assert!(function.contains("    case RP_PANIC: return \"RP_PANIC\";\n"));
-        assert_eq!(function.matches("case ").count(), 13);
+        assert_eq!(function.matches("case ").count(), 16);
     }
 }

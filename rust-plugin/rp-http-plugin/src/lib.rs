@@ -15,6 +15,7 @@
 //! load side by side without seeing each other's symbols.
 
 pub mod abi;
+pub mod layout;
 mod plugin;
 
 #[cfg(target_arch = "wasm32")]

@@ -178,7 +178,7 @@ enum RequestSource<'a> {
     },
     /// A Wasm host's request, laid out in the guest's input buffer (see [`wasm`]).
     #[cfg(target_arch = "wasm32")]
-    Encoded(wasm::EncodedRequest<'a>),
+    Encoded(crate::layout::EncodedRequest<'a>),
     /// A 1.1 host's whole request, checked when the call began.
     Data {
         method: &'a [u8],

@@ -123,16 +123,9 @@ fn encode_user(user: &User, bytes: &mut Vec<u8>) {
         user.uid.as_deref().unwrap_or_default(),
         user.gid.as_deref().unwrap_or_default(),
     ];
-    let strings = || {
-        fields
-            .into_iter()
-            .chain(user.groups.iter().map(String::as_str))
-    };
-    bytes.extend_from_slice(&(strings().count() as u32).to_le_bytes());
-    for s in strings() {
-        bytes.extend_from_slice(&(s.len() as u32).to_le_bytes());
-    }
-    for s in strings() {
-        bytes.extend_from_slice(s.as_bytes());
-    }
+    let strings = fields
+        .into_iter()
+        .chain(user.groups.iter().map(String::as_str))
+        .map(str::as_bytes);
+    rp_ffi_core::record::encode(strings, bytes);
 }

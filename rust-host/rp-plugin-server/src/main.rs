@@ -1,0 +1,250 @@
+//! `rp-plugin-server`: serves one of the project's C-ABI plugins (a user manager or an HTTP
+//! plugin) to one host, over the shared memory region the host hands it as file descriptor 3
+//! (`rp_process::protocol`). A host starts it (`rp_process_start`, `rp_process::Client`, the Go
+//! gateway's `-process-plugin`); it is not meant to be run by hand.
+//!
+//! The server checks the host's protocol version, limits its own address space (`--memory-limit`),
+//! loads the plugin with the project's C loader (which checks the file before `dlopen`), says
+//! what it loaded, and then serves each slot of the region on a thread of its own until the host
+//! asks it to stop. When it refuses (another protocol, a plugin it cannot load) it says why in the
+//! region and on standard error, and exits with status 3. A fault in the plugin kills this process,
+//! which is the point: the host survives and starts another.
+
+mod http;
+mod user_manager;
+
+use std::ffi::CString;
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+use std::thread;
+
+use rp_ffi_core::status::{Status, RP_TOO_LARGE};
+use rp_process::protocol::{self, server_state, slot_state, PluginInfo, Region};
+
+/// The C loader's API (`c-host/loader/rp_loader.h`) and the plugin headers it includes.
+#[allow(
+    non_camel_case_types,
+    non_upper_case_globals,
+    non_snake_case,
+    dead_code,
+    clippy::all
+)]
+mod sys {
+    include!(concat!(env!("OUT_DIR"), "/loader_sys.rs"));
+}
+
+/// A loaded plugin, serving requests from any slot thread.
+trait Service: Sync {
+    /// Serves `op` on `request`, appending the response (or the error message) to `out`.
+    fn serve(&self, op: u32, request: &[u8], out: &mut Vec<u8>) -> Status;
+}
+
+const USAGE: &str =
+    "usage: rp-plugin-server --kind user-manager|http --plugin FILE.so [--config TEXT] \
+[--memory-limit BYTES]\n\nServes one plugin to the host that started it, over the shared memory at \
+file descriptor 3 (see rp_process.h). Hosts start it: rp_process_start (C), rp_process::Client \
+(Rust), gateway -process-plugin (Go).";
+
+/// Capacity of the C loader's error messages.
+pub(crate) const ERROR_CAPACITY: usize = 1024;
+
+struct Arguments {
+    kind: String,
+    plugin: PathBuf,
+    config: String,
+    memory_limit: u64,
+}
+
+fn arguments() -> Result<Arguments, String> {
+    let mut args = std::env::args_os().skip(1);
+    let (mut kind, mut plugin, mut config, mut memory_limit) = (None, None, String::new(), 0);
+    while let Some(flag) = args.next() {
+        let mut value = || {
+            args.next()
+                .ok_or_else(|| format!("{} needs a value", flag.to_string_lossy()))
+        };
+        match flag.to_str() {
+            Some("--kind") => kind = Some(value()?.to_string_lossy().into_owned()),
+            Some("--plugin") => plugin = Some(PathBuf::from(value()?)),
+            Some("--config") => {
+                config = value()?
+                    .into_string()
+                    .map_err(|_| "--config is not UTF-8".to_string())?
+            }
+            Some("--memory-limit") => {
+                memory_limit = value()?
+                    .to_str()
+                    .and_then(|v| v.parse().ok())
+                    .ok_or("--memory-limit wants a number of bytes")?
+            }
+            Some("--help" | "-h") => return Err(String::new()),
+            _ => return Err(format!("unknown argument {}", flag.to_string_lossy())),
+        }
+    }
+    Ok(Arguments {
+        kind: kind.ok_or("--kind is missing")?,
+        plugin: plugin.ok_or("--plugin is missing")?,
+        config,
+        memory_limit,
+    })
+}
+
+fn main() -> ExitCode {
+    let arguments = match arguments() {
+        Ok(arguments) => arguments,
+        Err(problem) => {
+            if !problem.is_empty() {
+                eprintln!("rp-plugin-server: {problem}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    // SAFETY: F_GETFD only asks whether fd 3 is open.
+    if unsafe { libc::fcntl(protocol::REGION_FD, libc::F_GETFD) } < 0 {
+        eprintln!("rp-plugin-server: file descriptor 3 is not open: a host starts this server with its shared region there\n\n{USAGE}");
+        return ExitCode::from(2);
+    }
+    // SAFETY: fd 3 is open (checked) and this process owns it from here on.
+    let region = match Region::open(unsafe { OwnedFd::from_raw_fd(protocol::REGION_FD) }) {
+        Ok(region) => region,
+        Err(error) => {
+            eprintln!("rp-plugin-server: file descriptor 3: {error}: a host starts this server with its shared region there\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    // A bug in this server must not leave a slot unanswered: it dies, and its host restarts it.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("rp-plugin-server: {info}");
+        std::process::abort();
+    }));
+    let service = match start(&region, &arguments) {
+        Ok((service, info)) => {
+            region.publish(server_state::READY, &info, "");
+            service
+        }
+        Err(message) => {
+            eprintln!("rp-plugin-server: {message}");
+            region.publish(server_state::REFUSED, &PluginInfo::default(), &message);
+            return ExitCode::from(3);
+        }
+    };
+    thread::scope(|scope| {
+        for index in 0..region.slot_count() {
+            let (region, service) = (&region, &*service);
+            thread::Builder::new()
+                .name(format!("slot-{index}"))
+                .spawn_scoped(scope, move || serve_slot(region, index, service))
+                .expect("a slot thread");
+        }
+    });
+    drop(service); // closes and unloads the plugin
+    ExitCode::SUCCESS
+}
+
+/// Checks the host's version, applies the memory limit, loads the plugin.
+fn start(region: &Region, arguments: &Arguments) -> Result<(Box<dyn Service>, PluginInfo), String> {
+    let header = region.header();
+    let host = (
+        header.host_major.load(Ordering::Acquire),
+        header.host_minor.load(Ordering::Acquire),
+    );
+    if host.0 != protocol::PROTOCOL_MAJOR {
+        return Err(format!(
+            "the host speaks plugin server protocol {}.{}, this server {}.{}: use the rp-plugin-server \
+             built with the host",
+            host.0,
+            host.1,
+            protocol::PROTOCOL_MAJOR,
+            protocol::PROTOCOL_MINOR
+        ));
+    }
+    if arguments.memory_limit > 0 {
+        limit_memory(arguments.memory_limit)?;
+    }
+    let path = CString::new(arguments.plugin.as_os_str().as_bytes())
+        .map_err(|_| "the plugin path holds a NUL byte".to_string())?;
+    match arguments.kind.as_str() {
+        "user-manager" => {
+            let (service, info) = user_manager::UserManager::load(&path, &arguments.config)?;
+            Ok((Box::new(service), info))
+        }
+        "http" => {
+            let (service, info) = http::Http::load(&path, &arguments.config)?;
+            Ok((Box::new(service), info))
+        }
+        other => Err(format!("--kind {other}: want user-manager or http")),
+    }
+}
+
+/// Limits the address space to `bytes` (`RLIMIT_AS`), and malloc to one arena so that the
+/// threads' arenas (64 MiB of address space each) do not use the limit up.
+fn limit_memory(bytes: u64) -> Result<(), String> {
+    // SAFETY: mallopt with a valid parameter.
+    unsafe { libc::mallopt(libc::M_ARENA_MAX, 1) };
+    let limit = libc::rlimit {
+        rlim_cur: bytes,
+        rlim_max: bytes,
+    };
+    // SAFETY: setrlimit with a valid struct.
+    if unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) } != 0 {
+        return Err(format!(
+            "cannot limit the memory to {bytes} bytes: {}",
+            std::io::Error::last_os_error()
+        ));
+    }
+    Ok(())
+}
+
+/// Serves slot `index` until the host stores SHUTDOWN into it.
+fn serve_slot(region: &Region, index: u32, service: &dyn Service) {
+    let slot = region.slot(index);
+    let control = slot.control;
+    let mut out = Vec::new();
+    loop {
+        let state = protocol::wait_while(
+            &control.state,
+            |s| s == slot_state::IDLE || s == slot_state::RESPONSE,
+            &control.server_waiting,
+            None,
+        );
+        if state != Some(slot_state::REQUEST) {
+            return;
+        }
+        let len = (control.len.load(Ordering::Acquire) as usize).min(slot.capacity());
+        let op = control.op.load(Ordering::Acquire);
+        out.clear();
+        // SAFETY: the slot is in REQUEST: this thread owns its data until it stores RESPONSE,
+        // and the request slice is dead before the response is written.
+        let mut status = service.serve(op, unsafe { &slot.data()[..len] }, &mut out);
+        if out.len() > slot.capacity() {
+            let message = format!(
+                "a response of {} bytes is over the {} bytes of a slot",
+                out.len(),
+                slot.capacity()
+            );
+            out.clear();
+            out.extend_from_slice(message.as_bytes());
+            status = RP_TOO_LARGE;
+        }
+        // SAFETY: as above; `out` fits (checked).
+        unsafe { slot.data()[..out.len()].copy_from_slice(&out) };
+        control.status.store(status, Ordering::Relaxed);
+        control.len.store(out.len() as u32, Ordering::Relaxed);
+        protocol::hand_over(&control.state, slot_state::RESPONSE, &control.host_waiting);
+        if out.capacity() > 1 << 20 {
+            out = Vec::new();
+        }
+    }
+}
+
+/// The message of a failed C call: `error`'s NUL-terminated text.
+pub(crate) fn message(error: &[std::ffi::c_char]) -> String {
+    // SAFETY: the loader NUL-terminates its messages within the buffer (capacity > 0).
+    unsafe { std::ffi::CStr::from_ptr(error.as_ptr()) }
+        .to_string_lossy()
+        .into_owned()
+}

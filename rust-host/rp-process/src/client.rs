@@ -1,0 +1,844 @@
+//! The host's side: starts a plugin server, supervises it, and makes calls to it.
+//!
+//! # Supervision
+//! One thread per [`Client`] starts the server, then watches it (its pidfd, and the slots whose
+//! calls passed their deadline). When the server dies (a segfault, an abort, a stack overflow,
+//! out of memory under its limit), the calls in it fail with [`Error::Died`], and a new server
+//! is started: at once after the first crash, then after a backoff that doubles with each crash
+//! that follows within [`STABLE`] of a start (`backoff_min` up to `backoff_max`). Meanwhile calls
+//! **wait** for the new server, up to their own deadline ([`Error::Unavailable`] past it): a crash
+//! costs the calls that were in the server, not the ones after it.
+//!
+//! A call past its deadline returns [`Error::Deadline`]; its slot stays with the server. When
+//! the server has not answered it `hang_grace` later, the server is taken as stuck: it is killed
+//! (and restarted like after a crash).
+
+use std::fmt;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt as _;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use rp_ffi_core::status::{
+    Status, RP_ABI_MISMATCH, RP_DEADLINE, RP_INVALID_ARGUMENT, RP_INVALID_UTF8, RP_PROCESS_DIED,
+    RP_TOO_LARGE, RP_UNAVAILABLE,
+};
+
+use crate::protocol::{self, server_state, slot_state, PluginInfo, Region};
+
+/// A server that lived this long before it died had no part in a crash loop: the backoff
+/// starts again from zero.
+pub const STABLE: Duration = Duration::from_secs(1);
+
+/// What the server loads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A user manager plugin (`rustplugin.h`); the configuration is a users file ("" for the demo).
+    UserManager,
+    /// An HTTP plugin (`rp_http_plugin.h`); the configuration is what its `init` receives.
+    Http,
+}
+
+impl Kind {
+    /// The server's `--kind` argument.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::UserManager => "user-manager",
+            Kind::Http => "http",
+        }
+    }
+}
+
+/// How to start and supervise a server.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The `rp-plugin-server` executable.
+    pub server: PathBuf,
+    /// The plugin's shared library.
+    pub plugin: PathBuf,
+    pub kind: Kind,
+    pub config: String,
+    /// Calls in the server at once (its threads); more wait for a slot.
+    pub slots: u32,
+    /// The largest request and response, in bytes.
+    pub slot_bytes: u32,
+    /// The server's address-space limit (`RLIMIT_AS`, shared region included); 0 for none.
+    pub memory_limit: u64,
+    /// Time for a server to start and load its plugin.
+    pub start_timeout: Duration,
+    /// Time a server gets, after a call's deadline, to answer it before it is killed.
+    pub hang_grace: Duration,
+    pub backoff_min: Duration,
+    pub backoff_max: Duration,
+}
+
+impl Config {
+    /// A configuration with the defaults: 4 slots of 1 MiB, no memory limit, 5 s to start, 1 s
+    /// of grace, backoff 10 ms to 2 s.
+    pub fn new(server: impl Into<PathBuf>, plugin: impl Into<PathBuf>, kind: Kind) -> Config {
+        Config {
+            server: server.into(),
+            plugin: plugin.into(),
+            kind,
+            config: String::new(),
+            slots: 4,
+            slot_bytes: 1 << 20,
+            memory_limit: 0,
+            start_timeout: Duration::from_secs(5),
+            hang_grace: Duration::from_secs(1),
+            backoff_min: Duration::from_millis(10),
+            backoff_max: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Why a call or a start failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// The server could not be started, or refused (another protocol version, a plugin it
+    /// cannot load): the message says which.
+    Start { status: Status, message: String },
+    /// The server died with the call in it.
+    Died(String),
+    /// The call did not finish before its deadline.
+    Deadline,
+    /// No server took the call before its deadline; the last failure to start or the crash.
+    Unavailable(String),
+    /// The request is larger than a slot.
+    TooLarge { len: usize, capacity: usize },
+    /// The client is closed.
+    Closed,
+    /// An argument of the C API was unusable.
+    Argument { status: Status, message: String },
+}
+
+impl Error {
+    /// The C status of the error.
+    pub fn status(&self) -> Status {
+        match self {
+            Error::Start { status, .. } | Error::Argument { status, .. } => *status,
+            Error::Died(_) => RP_PROCESS_DIED,
+            Error::Deadline => RP_DEADLINE,
+            Error::Unavailable(_) => RP_UNAVAILABLE,
+            Error::TooLarge { .. } => RP_TOO_LARGE,
+            Error::Closed => RP_INVALID_ARGUMENT,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Start { message, .. } | Error::Argument { message, .. } => f.write_str(message),
+            Error::Died(cause) => write!(f, "the plugin server died during the call: {cause}"),
+            Error::Deadline => f.write_str("the call did not finish before its deadline"),
+            Error::Unavailable(why) => write!(
+                f,
+                "no plugin server took the call before its deadline: {why}"
+            ),
+            Error::TooLarge { len, capacity } => {
+                write!(
+                    f,
+                    "a request of {len} bytes is over the {capacity} bytes of a slot"
+                )
+            }
+            Error::Closed => f.write_str("the client is closed"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<rp_ffi_core::ArgError> for Error {
+    fn from(error: rp_ffi_core::ArgError) -> Self {
+        match error {
+            rp_ffi_core::ArgError::Invalid(message) => Error::Argument {
+                status: RP_INVALID_ARGUMENT,
+                message,
+            },
+            rp_ffi_core::ArgError::Utf8 {
+                argument,
+                valid_up_to,
+            } => Error::Argument {
+                status: RP_INVALID_UTF8,
+                message: format!("`{argument}` is not UTF-8 after byte {valid_up_to}"),
+            },
+        }
+    }
+}
+
+/// A running server, as the supervisor started it.
+struct Server {
+    region: Region,
+    pid: u32,
+    pidfd: OwnedFd,
+    info: PluginInfo,
+    /// Slots no call holds.
+    free: Mutex<Vec<u32>>,
+    freed: Condvar,
+    /// Slots whose call passed its deadline, and when.
+    abandoned: Mutex<Vec<(u32, Instant)>>,
+    /// Set before the supervisor marks the slots DEAD.
+    dead: AtomicBool,
+    death: OnceLock<String>,
+}
+
+impl Server {
+    fn acquire(&self, deadline: Instant) -> Result<u32, Error> {
+        let mut free = lock(&self.free);
+        loop {
+            if self.dead.load(Ordering::Acquire) {
+                return Err(Error::Died(self.death()));
+            }
+            if let Some(index) = free.pop() {
+                return Ok(index);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(Error::Deadline);
+            }
+            free = self
+                .freed
+                .wait_timeout(free, left)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
+    }
+
+    fn release(&self, index: u32) {
+        lock(&self.free).push(index);
+        self.freed.notify_one();
+    }
+
+    fn death(&self) -> String {
+        self.death
+            .get()
+            .cloned()
+            .unwrap_or_else(|| "it exited".into())
+    }
+
+    /// Marks the server dead with `cause`: every call in it fails, every call waiting for a slot.
+    fn mark_dead(&self, cause: String) {
+        let _ = self.death.set(cause);
+        self.dead.store(true, Ordering::SeqCst);
+        for index in 0..self.region.slot_count() {
+            let control = self.region.slot(index).control;
+            if control
+                .state
+                .compare_exchange(
+                    slot_state::REQUEST,
+                    slot_state::DEAD,
+                    Ordering::SeqCst,
+                    Ordering::SeqCst,
+                )
+                .is_ok()
+            {
+                protocol::futex_wake(&control.state);
+            }
+        }
+        let _free = lock(&self.free);
+        self.freed.notify_all();
+    }
+
+    fn kill(&self) {
+        // SAFETY: a pidfd of our child that is not reaped yet (the supervisor reaps it after the
+        // pidfd says it exited, and only then drops the Server's last use here), so the signal
+        // can only reach that process.
+        unsafe {
+            libc::syscall(
+                libc::SYS_pidfd_send_signal,
+                self.pidfd.as_raw_fd(),
+                libc::SIGKILL,
+                0,
+                0,
+            )
+        };
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding one of these locks leaves consistent data (pushes and pops).
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+struct State {
+    server: Option<Arc<Server>>,
+    closing: bool,
+    restarts: u64,
+    last_failure: String,
+}
+
+struct Shared {
+    config: Config,
+    state: Mutex<State>,
+    changed: Condvar,
+    /// An eventfd that wakes the supervisor (a call abandoned, the client closing).
+    wake: OwnedFd,
+}
+
+impl Shared {
+    fn poke(&self) {
+        let one: u64 = 1;
+        // SAFETY: writes 8 bytes to an eventfd we own; a full counter cannot happen (u64).
+        unsafe { libc::write(self.wake.as_raw_fd(), (&one as *const u64).cast(), 8) };
+    }
+}
+
+/// A supervised plugin server and the calls to it.
+///
+/// # Thread-safety
+/// `Client` is `Send` and `Sync`: any number of threads may call at once (up to `slots` in the
+/// server, the others waiting for a slot).
+pub struct Client {
+    shared: Arc<Shared>,
+    supervisor: Option<JoinHandle<()>>,
+    info: PluginInfo,
+}
+
+/// An answer, in the server's slot until it is dropped.
+pub struct Reply {
+    server: Arc<Server>,
+    index: u32,
+    /// The call's status (`RP_OK`, or the plugin's).
+    pub status: Status,
+    len: usize,
+}
+
+impl Reply {
+    /// The response (on failure: the plugin's message).
+    pub fn data(&self) -> &[u8] {
+        // SAFETY: the slot is RESPONSE and out of the free list until this reply drops: nobody
+        // writes it (the server only writes a slot in REQUEST); len was checked to fit.
+        unsafe { &self.server.region.slot(self.index).data()[..self.len] }
+    }
+}
+
+impl Drop for Reply {
+    fn drop(&mut self) {
+        self.server.release(self.index);
+    }
+}
+
+impl Client {
+    /// Starts the server and waits until it serves, or says why it cannot.
+    pub fn start(config: Config) -> Result<Client, Error> {
+        if config.slots == 0 || config.slot_bytes == 0 {
+            return Err(Error::Start {
+                status: RP_INVALID_ARGUMENT,
+                message: "a client needs at least one slot of at least one byte".into(),
+            });
+        }
+        // SAFETY: creates an eventfd; checked below.
+        let wake = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+        if wake < 0 {
+            return Err(start_error(io::Error::last_os_error(), "eventfd"));
+        }
+        let shared = Arc::new(Shared {
+            config,
+            state: Mutex::new(State {
+                server: None,
+                closing: false,
+                restarts: 0,
+                last_failure: String::new(),
+            }),
+            changed: Condvar::new(),
+            // SAFETY: a new fd, owned by nothing else.
+            wake: unsafe { OwnedFd::from_raw_fd(wake) },
+        });
+        let (started, first) = mpsc::channel();
+        // The servers are started from this thread, which lives as long as the client: their
+        // parent-death signal fires when the thread that forked them ends.
+        let supervisor = {
+            let shared = Arc::clone(&shared);
+            thread::Builder::new()
+                .name("rp-process-supervisor".into())
+                .spawn(move || supervise(&shared, started))
+                .map_err(|e| start_error(e, "a supervisor thread"))?
+        };
+        match first.recv() {
+            Ok(Ok(info)) => Ok(Client {
+                shared,
+                supervisor: Some(supervisor),
+                info,
+            }),
+            Ok(Err(error)) => {
+                let _ = supervisor.join();
+                Err(error)
+            }
+            Err(_) => {
+                let _ = supervisor.join();
+                Err(Error::Start {
+                    status: RP_UNAVAILABLE,
+                    message: "the supervisor thread ended".into(),
+                })
+            }
+        }
+    }
+
+    /// What the first server loaded.
+    pub fn info(&self) -> &PluginInfo {
+        &self.info
+    }
+
+    /// Servers started after a crash or a kill.
+    pub fn restarts(&self) -> u64 {
+        lock(&self.shared.state).restarts
+    }
+
+    /// The current server's process id (0 while none runs).
+    pub fn pid(&self) -> u32 {
+        lock(&self.shared.state)
+            .server
+            .as_ref()
+            .map_or(0, |s| s.pid)
+    }
+
+    /// The largest request a call takes.
+    pub fn capacity(&self) -> usize {
+        self.shared.config.slot_bytes.div_ceil(64) as usize * 64
+    }
+
+    /// Calls `op` with `request`, within `timeout`.
+    pub fn call(&self, op: u32, request: &[u8], timeout: Duration) -> Result<Reply, Error> {
+        let deadline = Instant::now() + timeout;
+        let server = self.server(deadline)?;
+        let index = server.acquire(deadline)?;
+        let slot = server.region.slot(index);
+        if request.len() > slot.capacity() {
+            server.release(index);
+            return Err(Error::TooLarge {
+                len: request.len(),
+                capacity: slot.capacity(),
+            });
+        }
+        // SAFETY: this call took the slot from the free list: the server does not touch it
+        // until it sees REQUEST.
+        unsafe { slot.data()[..request.len()].copy_from_slice(request) };
+        let control = slot.control;
+        control.op.store(op, Ordering::Relaxed);
+        control.len.store(request.len() as u32, Ordering::Relaxed);
+        protocol::hand_over(&control.state, slot_state::REQUEST, &control.server_waiting);
+        // The supervisor may have marked the slots before this one was posted.
+        if server.dead.load(Ordering::SeqCst) {
+            let _ = control.state.compare_exchange(
+                slot_state::REQUEST,
+                slot_state::DEAD,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            );
+        }
+        let state = protocol::wait_while(
+            &control.state,
+            |s| s == slot_state::REQUEST,
+            &control.host_waiting,
+            Some(deadline),
+        );
+        match state {
+            Some(slot_state::RESPONSE) => {
+                let len = control.len.load(Ordering::Acquire) as usize;
+                let status = control.status.load(Ordering::Acquire);
+                if len > slot.capacity() {
+                    server.kill();
+                    return Err(Error::Died(format!(
+                        "it answered {len} bytes in a slot of {}: killed",
+                        slot.capacity()
+                    )));
+                }
+                Ok(Reply {
+                    server,
+                    index,
+                    status,
+                    len,
+                })
+            }
+            Some(slot_state::DEAD) => Err(Error::Died(server.death())),
+            Some(other) => {
+                server.kill();
+                Err(Error::Died(format!(
+                    "it set slot {index} to state {other}: killed"
+                )))
+            }
+            None => {
+                lock(&server.abandoned).push((index, Instant::now()));
+                self.shared.poke();
+                Err(Error::Deadline)
+            }
+        }
+    }
+
+    /// The current server, waiting for one until `deadline`.
+    fn server(&self, deadline: Instant) -> Result<Arc<Server>, Error> {
+        let mut state = lock(&self.shared.state);
+        loop {
+            if state.closing {
+                return Err(Error::Closed);
+            }
+            if let Some(server) = &state.server {
+                return Ok(Arc::clone(server));
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(Error::Unavailable(state.last_failure.clone()));
+            }
+            state = self
+                .shared
+                .changed
+                .wait_timeout(state, left)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
+    }
+}
+
+impl Drop for Client {
+    /// Stops the server (it closes its plugin and exits; killed if it takes over 2 s).
+    fn drop(&mut self) {
+        lock(&self.shared.state).closing = true;
+        self.shared.changed.notify_all();
+        self.shared.poke();
+        if let Some(supervisor) = self.supervisor.take() {
+            let _ = supervisor.join();
+        }
+    }
+}
+
+fn start_error(error: io::Error, what: &str) -> Error {
+    Error::Start {
+        status: RP_UNAVAILABLE,
+        message: format!("cannot create {what}: {error}"),
+    }
+}
+
+/// How long to wait before the next start after `failures` crashes in a row.
+fn backoff(failures: u32, config: &Config) -> Duration {
+    match failures {
+        0 | 1 => Duration::ZERO,
+        n => config
+            .backoff_min
+            .saturating_mul(1 << (n - 2).min(20))
+            .min(config.backoff_max),
+    }
+}
+
+fn supervise(shared: &Shared, started: mpsc::Sender<Result<PluginInfo, Error>>) {
+    let mut first = Some(started);
+    let mut failures = 0u32;
+    loop {
+        match start(&shared.config) {
+            Ok(server) => {
+                let server = Arc::new(server);
+                if let Some(first) = first.take() {
+                    let _ = first.send(Ok(server.info.clone()));
+                }
+                let began = Instant::now();
+                {
+                    let mut state = lock(&shared.state);
+                    if state.closing {
+                        drop(state);
+                        stop(&server);
+                        return;
+                    }
+                    state.server = Some(Arc::clone(&server));
+                }
+                shared.changed.notify_all();
+                let Some(cause) = watch(shared, &server) else {
+                    return;
+                };
+                failures = if began.elapsed() >= STABLE {
+                    1
+                } else {
+                    failures + 1
+                };
+                let mut state = lock(&shared.state);
+                state.restarts += 1;
+                state.last_failure = format!("the plugin server died: {cause}");
+            }
+            Err(error) => {
+                if let Some(first) = first.take() {
+                    let _ = first.send(Err(error));
+                    return;
+                }
+                failures += 1;
+                lock(&shared.state).last_failure = error.to_string();
+            }
+        }
+        let wait = backoff(failures, &shared.config);
+        let state = lock(&shared.state);
+        let (state, _) = shared
+            .changed
+            .wait_timeout_while(state, wait, |s| !s.closing)
+            .unwrap_or_else(|e| e.into_inner());
+        if state.closing {
+            return;
+        }
+    }
+}
+
+/// Watches a running server until it dies (the cause) or the client closes (`None`, the server
+/// stopped).
+fn watch(shared: &Shared, server: &Server) -> Option<String> {
+    let grace = shared.config.hang_grace;
+    let mut killed: Option<String> = None;
+    loop {
+        // The next time an abandoned slot runs out of grace (-1: none is abandoned).
+        let timeout_ms = {
+            let mut abandoned = lock(&server.abandoned);
+            abandoned.retain(|&(index, since)| {
+                let answered = server
+                    .region
+                    .slot(index)
+                    .control
+                    .state
+                    .load(Ordering::Acquire)
+                    == slot_state::RESPONSE;
+                if answered {
+                    server.release(index);
+                } else if since.elapsed() >= grace && killed.is_none() {
+                    killed = Some(format!(
+                        "killed by its host: a call was still running {} ms past its deadline",
+                        grace.as_millis()
+                    ));
+                    server.kill();
+                }
+                !answered
+            });
+            abandoned
+                .iter()
+                .map(|&(_, since)| grace.saturating_sub(since.elapsed()).as_millis() as i32 + 1)
+                .min()
+                .unwrap_or(-1)
+        };
+        let mut fds = [
+            libc::pollfd {
+                fd: server.pidfd.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: shared.wake.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        // SAFETY: two valid pollfds.
+        unsafe { libc::poll(fds.as_mut_ptr(), 2, timeout_ms) };
+        if fds[1].revents != 0 {
+            let mut count = 0u64;
+            // SAFETY: reads the eventfd's 8-byte counter (non-blocking), resetting it.
+            unsafe { libc::read(shared.wake.as_raw_fd(), (&mut count as *mut u64).cast(), 8) };
+        }
+        if fds[0].revents != 0 {
+            let status = reap(server.pid);
+            let cause = killed.unwrap_or_else(|| describe(status));
+            {
+                let mut state = lock(&shared.state);
+                if state
+                    .server
+                    .as_ref()
+                    .is_some_and(|s| std::ptr::eq(&**s, server))
+                {
+                    state.server = None;
+                }
+            }
+            server.mark_dead(cause.clone());
+            return Some(cause);
+        }
+        if lock(&shared.state).closing {
+            lock(&shared.state).server = None;
+            stop(server);
+            return None;
+        }
+    }
+}
+
+/// Asks the server to stop, waits up to 2 s for it, then kills it; reaps it either way.
+fn stop(server: &Server) {
+    for index in 0..server.region.slot_count() {
+        let control = server.region.slot(index).control;
+        protocol::hand_over(
+            &control.state,
+            slot_state::SHUTDOWN,
+            &control.server_waiting,
+        );
+    }
+    if !wait_exit(&server.pidfd, Duration::from_secs(2)) {
+        server.kill();
+    }
+    reap(server.pid);
+    server.mark_dead("it was stopped".into());
+}
+
+/// Waits up to `timeout` for the process of `pidfd` to exit.
+fn wait_exit(pidfd: &OwnedFd, timeout: Duration) -> bool {
+    let mut fd = libc::pollfd {
+        fd: pidfd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd.
+    unsafe { libc::poll(&mut fd, 1, timeout.as_millis().min(i32::MAX as u128) as i32) > 0 }
+}
+
+/// Reaps our child `pid` (blocking) and returns its wait status.
+fn reap(pid: u32) -> i32 {
+    let mut status = 0;
+    // SAFETY: waits for our own child; the status is written to a local.
+    while unsafe { libc::waitpid(pid as i32, &mut status, 0) } < 0 {
+        if io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+            break;
+        }
+    }
+    status
+}
+
+/// "killed by SIGSEGV", "exited with status 3".
+fn describe(status: i32) -> String {
+    if libc::WIFSIGNALED(status) {
+        let signal = libc::WTERMSIG(status);
+        // SAFETY: strsignal returns a static or thread-local string for any number.
+        let name = unsafe { std::ffi::CStr::from_ptr(libc::strsignal(signal)) };
+        format!("killed by signal {signal} ({})", name.to_string_lossy())
+    } else {
+        format!("exited with status {}", libc::WEXITSTATUS(status))
+    }
+}
+
+/// Starts a server and waits for its handshake.
+fn start(config: &Config) -> Result<Server, Error> {
+    let region = Region::create(config.slots, config.slot_bytes)
+        .map_err(|e| start_error(e, "the shared region"))?;
+    let fd = region.fd().as_raw_fd();
+    let mut command = Command::new(&config.server);
+    command
+        .arg("--kind")
+        .arg(config.kind.name())
+        .arg("--plugin")
+        .arg(&config.plugin)
+        .arg("--config")
+        .arg(&config.config)
+        .stdin(Stdio::null());
+    if config.memory_limit > 0 {
+        command
+            .arg("--memory-limit")
+            .arg(config.memory_limit.to_string());
+    }
+    // SAFETY: the closure runs in the child between fork and exec and calls only
+    // async-signal-safe functions (fcntl, dup2, prctl).
+    unsafe {
+        command.pre_exec(move || {
+            let result = if fd == protocol::REGION_FD {
+                libc::fcntl(fd, libc::F_SETFD, 0)
+            } else {
+                libc::dup2(fd, protocol::REGION_FD)
+            };
+            if result < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // The server dies with its host: no orphan keeps a plugin running.
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        })
+    };
+    let child = command.spawn().map_err(|e| Error::Start {
+        status: RP_UNAVAILABLE,
+        message: format!(
+            "cannot start the plugin server {}: {e}",
+            config.server.display()
+        ),
+    })?;
+    let pid = child.id();
+    // SAFETY: pidfd_open of our unreaped child; checked below.
+    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if pidfd < 0 {
+        let error = io::Error::last_os_error();
+        // SAFETY: our child, not yet reaped.
+        unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+        reap(pid);
+        return Err(start_error(error, "a pidfd"));
+    }
+    // SAFETY: a new fd, owned by nothing else.
+    let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd as i32) };
+    drop(child); // reaped by `reap`, never by std
+    let failed = |message: String, status: Status| {
+        // SAFETY: as in Server::kill.
+        unsafe {
+            libc::syscall(
+                libc::SYS_pidfd_send_signal,
+                pidfd.as_raw_fd(),
+                libc::SIGKILL,
+                0,
+                0,
+            )
+        };
+        reap(pid);
+        Err(Error::Start { status, message })
+    };
+    let deadline = Instant::now() + config.start_timeout;
+    let header = region.header();
+    let state = loop {
+        let state = header.state.load(Ordering::Acquire);
+        if state != server_state::STARTING {
+            break state;
+        }
+        if wait_exit(&pidfd, Duration::ZERO) {
+            let cause = describe(reap(pid));
+            return Err(Error::Start {
+                status: RP_UNAVAILABLE,
+                message: format!("the plugin server exited before it was ready: {cause} (its standard error says why)"),
+            });
+        }
+        if Instant::now() >= deadline {
+            return failed(
+                format!(
+                    "the plugin server was not ready within {:?}: killed",
+                    config.start_timeout
+                ),
+                RP_UNAVAILABLE,
+            );
+        }
+        protocol::futex_wait(
+            &header.state,
+            server_state::STARTING,
+            Some(Duration::from_millis(5)),
+        );
+    };
+    let (info, (major, minor), message) = region.published();
+    if state == server_state::REFUSED {
+        // It exits by itself after refusing; the kill only bounds the wait.
+        let status = if message.contains("protocol") {
+            RP_ABI_MISMATCH
+        } else {
+            RP_UNAVAILABLE
+        };
+        return failed(message, status);
+    }
+    if state != server_state::READY || !protocol::host_can_use((major, minor)) {
+        return failed(
+            format!(
+                "the plugin server {} speaks protocol {major}.{minor}, this host {}.{}: use the \
+                 rp-plugin-server built with this host",
+                config.server.display(),
+                protocol::PROTOCOL_MAJOR,
+                protocol::PROTOCOL_MINOR
+            ),
+            RP_ABI_MISMATCH,
+        );
+    }
+    let slots = region.slot_count();
+    Ok(Server {
+        region,
+        pid,
+        pidfd,
+        info,
+        free: Mutex::new((0..slots).rev().collect()),
+        freed: Condvar::new(),
+        abandoned: Mutex::new(Vec::new()),
+        dead: AtomicBool::new(false),
+        death: OnceLock::new(),
+    })
+}

@@ -1,0 +1,495 @@
+//! The wire between a host and its plugin server: one shared memory region, made by the host
+//! (a `memfd`) and inherited by the server as file descriptor 3.
+//!
+//! ```text
+//! offset 0      Header (one page): magic, protocol versions, slot geometry, the server's state
+//!               (a futex word), what the server loaded, and its refusal message
+//! offset 4096   slot 0: SlotControl (64 bytes), then `slot_bytes` of data
+//!               slot 1 ...
+//! ```
+//!
+//! A slot carries one call at a time. The host owns it while its state is `IDLE` or `RESPONSE`:
+//! it writes the request into the data, then `op` and `len`, then stores `REQUEST`. The server owns
+//! it while it is `REQUEST`: it reads the request, writes the response over it, then `status` and
+//! `len`, then stores `RESPONSE`. Each side spins briefly on the state word, then sleeps on it
+//! (`FUTEX_WAIT`, shared between processes) after raising its `*_waiting` flag; the other side
+//! wakes it only when the flag is up, so a call between two spinning sides makes no system call.
+//! When the server dies, the host's supervisor stores `DEAD` into every slot in `REQUEST`; to stop
+//! the server it stores `SHUTDOWN` into every slot.
+//!
+//! Both sides of this module are in this crate (the server binary links it): the layout is not a
+//! public ABI, only the protocol version is, checked at the handshake.
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::ptr::NonNull;
+use std::sync::atomic::{fence, AtomicI32, AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// Protocol major version: the server refuses a host of another major.
+pub const PROTOCOL_MAJOR: u32 = 1;
+/// Protocol minor version: a host of minor N needs a server of minor >= N.
+pub const PROTOCOL_MINOR: u32 = 0;
+
+/// Whether a host of this protocol can use a server of `server`'s: same major, minor at least ours.
+#[allow(clippy::absurd_extreme_comparisons)] // always true for the minor while PROTOCOL_MINOR is 0
+pub fn host_can_use(server: (u32, u32)) -> bool {
+    server.0 == PROTOCOL_MAJOR && server.1 >= PROTOCOL_MINOR
+}
+
+const MAGIC: u64 = u64::from_le_bytes(*b"rp-proc\x01");
+/// The header's size, and where slot 0 starts.
+pub const HEADER_BYTES: usize = 4096;
+const SLOT_CONTROL_BYTES: usize = 64;
+/// The file descriptor the server finds the region at.
+pub const REGION_FD: i32 = 3;
+/// Bytes of the name, version and message fields (NUL-padded).
+pub const TEXT_BYTES: usize = 128;
+/// Bytes of the refusal message.
+pub const MESSAGE_BYTES: usize = 1024;
+
+/// Server states (`Header::state`).
+pub mod server_state {
+    /// The host made the region; the server has not answered yet.
+    pub const STARTING: u32 = 0;
+    /// The server checked the versions, loaded the plugin and serves the slots.
+    pub const READY: u32 = 1;
+    /// The server refused to serve; `message` says why, and it exits.
+    pub const REFUSED: u32 = 2;
+}
+
+/// Slot states (`SlotControl::state`).
+pub mod slot_state {
+    pub const IDLE: u32 = 0;
+    pub const REQUEST: u32 = 1;
+    pub const RESPONSE: u32 = 2;
+    /// Written by the host: the server must stop.
+    pub const SHUTDOWN: u32 = 3;
+    /// Written by the host's supervisor: the server died with the call in it.
+    pub const DEAD: u32 = 4;
+}
+
+/// The first page of the region.
+#[repr(C)]
+pub struct Header {
+    magic: AtomicU64,
+    pub host_major: AtomicU32,
+    pub host_minor: AtomicU32,
+    pub slot_count: AtomicU32,
+    pub slot_bytes: AtomicU32,
+    /// A [`server_state`]; a futex word.
+    pub state: AtomicU32,
+    pub server_major: AtomicU32,
+    pub server_minor: AtomicU32,
+    /// The plugin's ABI version, as its descriptor says.
+    pub abi_major: AtomicU32,
+    pub abi_minor: AtomicU32,
+    name: [u8; TEXT_BYTES],
+    version: [u8; TEXT_BYTES],
+    message: [u8; MESSAGE_BYTES],
+}
+
+const _: () = assert!(size_of::<Header>() <= HEADER_BYTES);
+
+/// The control words of one slot, on a cache line of its own.
+#[repr(C, align(64))]
+pub struct SlotControl {
+    /// A [`slot_state`]; a futex word.
+    pub state: AtomicU32,
+    /// 1 while the server sleeps on `state`.
+    pub server_waiting: AtomicU32,
+    /// 1 while the host sleeps on `state`.
+    pub host_waiting: AtomicU32,
+    /// The operation of the request (`RP_PROCESS_OP_*`).
+    pub op: AtomicU32,
+    /// Bytes of the request (host to server), then of the response (server to host).
+    pub len: AtomicU32,
+    /// The response's status (`rp_status`).
+    pub status: AtomicI32,
+}
+
+const _: () = assert!(size_of::<SlotControl>() == SLOT_CONTROL_BYTES);
+
+/// A mapped region, on either side.
+pub struct Region {
+    base: NonNull<u8>,
+    bytes: usize,
+    fd: OwnedFd,
+}
+
+// SAFETY: the region is plain shared memory; every word both sides write is an atomic, and the
+// slot data is owned by one side at a time as the state words say.
+unsafe impl Send for Region {}
+// SAFETY: as above.
+unsafe impl Sync for Region {}
+
+/// The region's size for `slot_count` slots of `slot_bytes` (a multiple of 64) each.
+fn region_bytes(slot_count: u32, slot_bytes: u32) -> Option<usize> {
+    (SLOT_CONTROL_BYTES + slot_bytes as usize)
+        .checked_mul(slot_count as usize)?
+        .checked_add(HEADER_BYTES)
+}
+
+impl Region {
+    /// The host's side: a new region (a sealed-size memfd, closed on exec except as fd 3 of the
+    /// server) with the header filled in.
+    pub fn create(slot_count: u32, slot_bytes: u32) -> io::Result<Region> {
+        let slot_bytes = slot_bytes.div_ceil(64) * 64;
+        let bytes = region_bytes(slot_count, slot_bytes)
+            .filter(|_| slot_count > 0)
+            .ok_or_else(|| {
+                io::Error::new(io::ErrorKind::InvalidInput, "no slots, or too many bytes")
+            })?;
+        // SAFETY: a NUL-terminated name and valid flags; the result is checked.
+        let fd = unsafe { libc::memfd_create(c"rp-plugin-server".as_ptr(), libc::MFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: fd was just created and is owned by nothing else.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        // SAFETY: a valid fd and a non-negative size (checked above to fit usize; off_t is i64).
+        if unsafe { libc::ftruncate(fd.as_raw_fd(), bytes as libc::off_t) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let region = Region::map(fd, bytes)?;
+        let header = region.header();
+        header.magic.store(MAGIC, Ordering::Relaxed);
+        header.host_major.store(PROTOCOL_MAJOR, Ordering::Relaxed);
+        header.host_minor.store(PROTOCOL_MINOR, Ordering::Relaxed);
+        header.slot_count.store(slot_count, Ordering::Relaxed);
+        header.slot_bytes.store(slot_bytes, Ordering::Release);
+        Ok(region)
+    }
+
+    /// The server's side: maps the region at `fd` and checks that it is one (magic, geometry).
+    pub fn open(fd: OwnedFd) -> io::Result<Region> {
+        let invalid = |what: &str| io::Error::new(io::ErrorKind::InvalidData, what.to_owned());
+        // SAFETY: fstat into a zeroed struct of the right type.
+        let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: a valid fd and a valid out-pointer.
+        if unsafe { libc::fstat(fd.as_raw_fd(), &mut stat) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let bytes = usize::try_from(stat.st_size).map_err(|_| invalid("a negative size"))?;
+        if bytes < HEADER_BYTES {
+            return Err(invalid("not a plugin server region (too small)"));
+        }
+        let region = Region::map(fd, bytes)?;
+        let header = region.header();
+        if header.magic.load(Ordering::Acquire) != MAGIC {
+            return Err(invalid("not a plugin server region (no magic)"));
+        }
+        let expected = region_bytes(region.slot_count(), region.slot_bytes());
+        if !matches!(expected, Some(n) if n <= bytes) || region.slot_bytes() % 64 != 0 {
+            return Err(invalid("the region's slots do not fit its size"));
+        }
+        Ok(region)
+    }
+
+    fn map(fd: OwnedFd, bytes: usize) -> io::Result<Region> {
+        // SAFETY: a fresh shared mapping of a file of at least `bytes` bytes; checked below.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                bytes,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                fd.as_raw_fd(),
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        let base = NonNull::new(base.cast()).expect("mmap never maps address 0 here");
+        Ok(Region { base, bytes, fd })
+    }
+
+    /// The memfd, for the host to hand to the server.
+    pub fn fd(&self) -> &OwnedFd {
+        &self.fd
+    }
+
+    pub fn header(&self) -> &Header {
+        // SAFETY: the mapping is page-aligned and at least HEADER_BYTES long (checked at creation
+        // and open); Header is made of atomics and bytes, valid for any bit pattern.
+        unsafe { self.base.cast::<Header>().as_ref() }
+    }
+
+    pub fn slot_count(&self) -> u32 {
+        self.header().slot_count.load(Ordering::Acquire)
+    }
+
+    pub fn slot_bytes(&self) -> u32 {
+        self.header().slot_bytes.load(Ordering::Acquire)
+    }
+
+    /// Slot `index`, which must be below `slot_count()`.
+    pub fn slot(&self, index: u32) -> Slot<'_> {
+        assert!(
+            index < self.slot_count(),
+            "slot {index} of {}",
+            self.slot_count()
+        );
+        let capacity = self.slot_bytes() as usize;
+        let offset = HEADER_BYTES + index as usize * (SLOT_CONTROL_BYTES + capacity);
+        debug_assert!(offset + SLOT_CONTROL_BYTES + capacity <= self.bytes);
+        // SAFETY: in bounds (the geometry was checked against the size at create/open), aligned
+        // to 64 (the header is a page, slots are multiples of 64).
+        let control = unsafe { self.base.add(offset).cast::<SlotControl>().as_ref() };
+        // SAFETY: as above; the data follows the control words.
+        let data = unsafe { self.base.add(offset + SLOT_CONTROL_BYTES) };
+        Slot {
+            control,
+            data,
+            capacity,
+        }
+    }
+
+    /// Writes the server's versions, and what it loaded or why it refuses, then the state.
+    pub fn publish(&self, state: u32, info: &PluginInfo, message: &str) {
+        let header = self.header();
+        header.server_major.store(PROTOCOL_MAJOR, Ordering::Relaxed);
+        header.server_minor.store(PROTOCOL_MINOR, Ordering::Relaxed);
+        header.abi_major.store(info.abi.0, Ordering::Relaxed);
+        header.abi_minor.store(info.abi.1, Ordering::Relaxed);
+        // SAFETY: the host reads these fields only after it sees a state other than STARTING,
+        // stored below with Release; until then the server is their only writer.
+        unsafe {
+            write_text(std::ptr::addr_of!(header.name), &info.name);
+            write_text(std::ptr::addr_of!(header.version), &info.version);
+            write_text(std::ptr::addr_of!(header.message), message);
+        }
+        header.state.store(state, Ordering::Release);
+        futex_wake(&header.state);
+    }
+
+    /// What the server published: its versions, its plugin, its message.
+    pub fn published(&self) -> (PluginInfo, (u32, u32), String) {
+        let header = self.header();
+        // SAFETY: called after the server stored a state other than STARTING (Acquire), so the
+        // fields are written; a hostile server can only make them garbage, which read_text bounds.
+        let (name, version, message) = unsafe {
+            (
+                read_text(std::ptr::addr_of!(header.name)),
+                read_text(std::ptr::addr_of!(header.version)),
+                read_text(std::ptr::addr_of!(header.message)),
+            )
+        };
+        let info = PluginInfo {
+            name,
+            version,
+            abi: (
+                header.abi_major.load(Ordering::Relaxed),
+                header.abi_minor.load(Ordering::Relaxed),
+            ),
+        };
+        let server = (
+            header.server_major.load(Ordering::Relaxed),
+            header.server_minor.load(Ordering::Relaxed),
+        );
+        (info, server, message)
+    }
+}
+
+impl Drop for Region {
+    fn drop(&mut self) {
+        // SAFETY: the mapping made in `map`, unmapped once; nothing borrows from it any more
+        // (slots borrow the region).
+        unsafe { libc::munmap(self.base.as_ptr().cast(), self.bytes) };
+    }
+}
+
+/// What a server loaded: the plugin's name, version and ABI.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PluginInfo {
+    pub name: String,
+    pub version: String,
+    pub abi: (u32, u32),
+}
+
+/// # Safety
+/// `field` points into the mapping and no one else writes it meanwhile.
+unsafe fn write_text<const N: usize>(field: *const [u8; N], text: &str) {
+    let mut bytes = [0u8; N];
+    let mut len = text.len().min(N - 1);
+    while !text.is_char_boundary(len) {
+        len -= 1;
+    }
+    bytes[..len].copy_from_slice(&text.as_bytes()[..len]);
+    // SAFETY: the caller's promise; the field is N bytes.
+    unsafe { field.cast_mut().write_volatile(bytes) };
+}
+
+/// # Safety
+/// `field` points into the mapping.
+unsafe fn read_text<const N: usize>(field: *const [u8; N]) -> String {
+    // SAFETY: the caller's promise; a copy, so later writes by the peer change nothing here.
+    let bytes = unsafe { field.read_volatile() };
+    let len = bytes.iter().position(|&b| b == 0).unwrap_or(N);
+    String::from_utf8_lossy(&bytes[..len]).into_owned()
+}
+
+/// One slot of a region.
+pub struct Slot<'region> {
+    pub control: &'region SlotControl,
+    data: NonNull<u8>,
+    capacity: usize,
+}
+
+impl<'region> Slot<'region> {
+    /// Bytes of data the slot holds at most, each way.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The data, to read or write.
+    ///
+    /// # Safety
+    /// The caller's side owns the slot (its state says so), and the slice is gone before the
+    /// caller hands the slot over.
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn data(&self) -> &'region mut [u8] {
+        // SAFETY: `capacity` bytes of the mapping, owned by the caller as promised.
+        unsafe { std::slice::from_raw_parts_mut(self.data.as_ptr(), self.capacity) }
+    }
+}
+
+/// How long a side spins on a state word before it sleeps: a round trip between two spinning
+/// sides takes well under a microsecond, a futex wake-up several.
+pub const SPIN: Duration = Duration::from_micros(20);
+
+/// Waits until `word` leaves `state`, spinning for [`SPIN`] first, then sleeping with `waiting`
+/// raised, until `deadline`. Returns the new state, or `None` at the deadline.
+pub fn wait_while(
+    word: &AtomicU32,
+    state: impl Fn(u32) -> bool,
+    waiting: &AtomicU32,
+    deadline: Option<Instant>,
+) -> Option<u32> {
+    let spin_until = Instant::now() + SPIN;
+    let mut spins = 0u32;
+    loop {
+        let value = word.load(Ordering::Acquire);
+        if !state(value) {
+            return Some(value);
+        }
+        spins += 1;
+        // Instant::now is a vDSO call: look at the clock only every 64 turns.
+        if spins % 64 == 0 && Instant::now() >= spin_until {
+            break;
+        }
+        std::hint::spin_loop();
+    }
+    loop {
+        waiting.store(1, Ordering::SeqCst);
+        // SeqCst pairs with the waker's: either it sees `waiting` up, or this load sees its store.
+        let value = word.load(Ordering::SeqCst);
+        if !state(value) {
+            waiting.store(0, Ordering::Relaxed);
+            return Some(value);
+        }
+        let timeout = match deadline {
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    waiting.store(0, Ordering::Relaxed);
+                    return None;
+                }
+                Some(left)
+            }
+            None => None,
+        };
+        futex_wait(word, value, timeout);
+        waiting.store(0, Ordering::Relaxed);
+    }
+}
+
+/// Stores `state` into `word` and wakes its sleeper, if `waiting` says there is one.
+pub fn hand_over(word: &AtomicU32, state: u32, waiting: &AtomicU32) {
+    word.store(state, Ordering::SeqCst);
+    fence(Ordering::SeqCst);
+    if waiting.load(Ordering::SeqCst) != 0 {
+        futex_wake(word);
+    }
+}
+
+/// Sleeps while `word` holds `expected`, at most `timeout`: a shared (not process-private) futex.
+pub fn futex_wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) {
+    let timespec = timeout.map(|t| libc::timespec {
+        tv_sec: t.as_secs().min(i64::MAX as u64) as libc::time_t,
+        tv_nsec: t.subsec_nanos() as libc::c_long,
+    });
+    let timespec_ptr = timespec
+        .as_ref()
+        .map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    // SAFETY: FUTEX_WAIT on a valid, aligned u32 of a shared mapping, with a valid or NULL
+    // relative timeout; it returns on a wake, a timeout, a signal or a changed value, all fine.
+    unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word.as_ptr(),
+            libc::FUTEX_WAIT,
+            expected,
+            timespec_ptr,
+        )
+    };
+}
+
+/// Wakes every sleeper on `word`.
+pub fn futex_wake(word: &AtomicU32) {
+    // SAFETY: FUTEX_WAKE on a valid, aligned u32; waking nobody is fine.
+    unsafe { libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE, i32::MAX) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_region_opens_on_the_other_side_with_its_geometry() {
+        let host = Region::create(3, 1000).unwrap();
+        assert_eq!(host.slot_bytes(), 1024, "rounded up to a cache line");
+        let fd = host.fd().try_clone().unwrap();
+        let server = Region::open(fd).unwrap();
+        assert_eq!((server.slot_count(), server.slot_bytes()), (3, 1024));
+        // SAFETY: this thread owns both mappings' slot 2.
+        unsafe { host.slot(2).data()[..5].copy_from_slice(b"hello") };
+        // SAFETY: as above.
+        assert_eq!(unsafe { &server.slot(2).data()[..5] }, b"hello");
+        let info = PluginInfo {
+            name: "é".repeat(100),
+            version: "1.0".into(),
+            abi: (1, 2),
+        };
+        server.publish(server_state::READY, &info, "");
+        let (published, versions, _) = host.published();
+        assert_eq!(versions, (PROTOCOL_MAJOR, PROTOCOL_MINOR));
+        assert_eq!(
+            published.name,
+            "é".repeat(63),
+            "cut at a character boundary"
+        );
+        assert_eq!(published.abi, (1, 2));
+    }
+
+    #[test]
+    fn anything_else_is_refused() {
+        let file = tempfile_with(&[0u8; 8192]);
+        let error = Region::open(file).err().unwrap();
+        assert!(error.to_string().contains("no magic"), "{error}");
+        let error = Region::open(tempfile_with(b"x")).err().unwrap();
+        assert!(error.to_string().contains("too small"), "{error}");
+    }
+
+    fn tempfile_with(bytes: &[u8]) -> OwnedFd {
+        // SAFETY: as in Region::create.
+        let fd = unsafe { libc::memfd_create(c"test".as_ptr(), libc::MFD_CLOEXEC) };
+        assert!(fd >= 0);
+        // SAFETY: fd is new and ours.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let mut file = std::fs::File::from(fd);
+        std::io::Write::write_all(&mut file, bytes).unwrap();
+        file.into()
+    }
+}
