@@ -15,7 +15,13 @@
 // not UTF-8 is ErrInvalidUTF8.
 package usermanager
 
-import "errors"
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"rustplugin/go-interop/status"
+)
 
 // UserID identifies a user: an opaque id at an identity provider.
 type UserID struct {
@@ -107,3 +113,63 @@ var (
 	// ErrClosed: the manager was closed (implementations that hold resources outside Go).
 	ErrClosed = errors.New("user manager closed")
 )
+
+// ForStatus returns the error of this package that a C status of the user manager stands for
+// (include/rp_common.h), or nil for RP_OK and statuses that are no user manager's answer. Every
+// binding maps statuses through it, in its errors' Is methods.
+func ForStatus(code int) error {
+	switch code {
+	case status.NotFound:
+		return ErrNotFound
+	case status.UnknownClaim:
+		return ErrUnknownClaim
+	case status.InvalidUTF8:
+		return ErrInvalidUTF8
+	case status.InvalidArgument, status.BufferTooSmall, status.TooLarge:
+		return ErrInvalidArgument
+	case status.IO, status.NotAFile:
+		return ErrIO
+	case status.Parse:
+		return ErrParse
+	}
+	return nil
+}
+
+// DecodeRecord reads a user record, as the Wasm guest's rp_um_user and the plugin server lay it
+// out (rp-ffi-core's record.rs): a little-endian u32 count of strings, their lengths, their bytes
+// (opaque id, idp, username, mail, display name, uid, gid, then the groups). One allocation holds
+// every string.
+func DecodeRecord(result []byte) (*User, error) {
+	bad := fmt.Errorf("%w: a malformed user record of %d bytes", ErrInvalidArgument, len(result))
+	if len(result) < 4 {
+		return nil, bad
+	}
+	count := int(binary.LittleEndian.Uint32(result))
+	if count < 7 || count > (len(result)-4)/4 {
+		return nil, bad
+	}
+	at := 4 + 4*count
+	text := string(result[at:])
+	strs := make([]string, count)
+	offset := 0
+	for i := range strs {
+		n := int(binary.LittleEndian.Uint32(result[4+4*i:]))
+		if n > len(text)-offset {
+			return nil, bad
+		}
+		strs[i] = text[offset : offset+n]
+		offset += n
+	}
+	if offset != len(text) {
+		return nil, bad
+	}
+	return &User{
+		ID:          UserID{OpaqueID: strs[0], Idp: strs[1]},
+		Username:    strs[2],
+		Mail:        strs[3],
+		DisplayName: strs[4],
+		UID:         strs[5],
+		GID:         strs[6],
+		Groups:      append([]string{}, strs[7:]...),
+	}, nil
+}

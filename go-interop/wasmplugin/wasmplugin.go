@@ -29,6 +29,8 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/sys"
+
+	"rustplugin/go-interop/status"
 )
 
 // The Wasm guest ABI this package is built against (RP_WASM_ABI_VERSION_* in rp_common.h): it
@@ -38,22 +40,6 @@ const (
 	ABIVersionMinor = 0
 	// Section is the custom section that describes a module.
 	Section = "rp_wasm_abi"
-)
-
-// The status codes of the C ABI (rp_common.h) a plugin returns, negated, from a failed call.
-const (
-	StatusNotFound        = 1
-	StatusInvalidArgument = 2
-	StatusInvalidUTF8     = 3
-	StatusUnknownClaim    = 4
-	StatusIO              = 5
-	StatusParse           = 6
-	StatusBufferTooSmall  = 7
-	StatusPanic           = 8
-	StatusABIMismatch     = 9
-	StatusPluginFailed    = 10
-	StatusNotAFile        = 11
-	StatusTooLarge        = 12
 )
 
 // ValueType is a Wasm value type, as in export signatures.
@@ -512,7 +498,7 @@ type Instance struct {
 // arguments into it, end to end. Valid until the next call.
 func (in *Instance) Input(ctx context.Context, n int) ([]byte, error) {
 	if uint64(n) > 1<<31 {
-		return nil, &CallError{Status: StatusTooLarge, Message: fmt.Sprintf("an argument of %d bytes is over the 2 GiB a call can take", n)}
+		return nil, &CallError{Status: status.TooLarge, Message: fmt.Sprintf("an argument of %d bytes is over the 2 GiB a call can take", n)}
 	}
 	if uint32(n) > in.inCap {
 		address, err := in.call(ctx, in.funcs[1], uint64(n))

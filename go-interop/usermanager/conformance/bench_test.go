@@ -15,6 +15,7 @@ import (
 
 	"rustplugin/go-interop/add/cadd"
 	"rustplugin/go-interop/usermanager"
+	"rustplugin/go-interop/usermanager/process"
 	"rustplugin/go-interop/usermanager/rustcgo"
 	"rustplugin/go-interop/usermanager/wasm"
 )
@@ -85,15 +86,26 @@ func BenchmarkAdd(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer m.Close()
-		b.Run(path.name, func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				sinkInt, _ = m.Add(x, y)
-			}
-			if sinkInt != x+y {
-				b.Fatalf("%s Add(%d, %d) = %d", path.name, x, y, sinkInt)
-			}
-		})
+		benchAdd(b, path.name, m.Add)
 	}
+	m, err := process.Open(userManagerLibrary, "", process.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	benchAdd(b, "process", m.Add)
+}
+
+// benchAdd times an Add that can fail (a sandbox's, a server's), and checks its last answer.
+func benchAdd(b *testing.B, name string, add func(a, b int64) (int64, error)) {
+	b.Run(name, func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			sinkInt, _ = add(x, y)
+		}
+		if sinkInt != x+y {
+			b.Fatalf("%s Add(%d, %d) = %d", name, x, y, sinkInt)
+		}
+	})
 }
 
 // keyCount keys are drawn per data set; the loops take them in turn (a power of two: i & mask).
@@ -205,7 +217,7 @@ func generatedIn(tb testing.TB, dir string, n int) string {
 
 // paths are the benchmarked paths in report order; "cgo-view" is the bare cgo call, whose answer
 // stays in Rust memory.
-var paths = []string{"native-shared", "native-owned", "goplugin-shared", "goplugin-owned", "cgo-shared", "cgo-owned", "cgo-view", "wasm-shared", "wasm-owned"}
+var paths = []string{"native-shared", "native-owned", "goplugin-shared", "goplugin-owned", "cgo-shared", "cgo-owned", "cgo-view", "wasm-shared", "wasm-owned", "process-shared", "process-owned"}
 
 // benchMethod times one method on every path and data set, asking for the drawn keys in turn:
 // call through usermanager.Manager, view as the bare cgo call.

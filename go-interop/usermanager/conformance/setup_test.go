@@ -11,6 +11,7 @@ import (
 	"rustplugin/go-interop/pluginhost"
 	"rustplugin/go-interop/usermanager"
 	"rustplugin/go-interop/usermanager/native"
+	"rustplugin/go-interop/usermanager/process"
 	"rustplugin/go-interop/usermanager/rustcgo"
 	"rustplugin/go-interop/usermanager/wasm"
 )
@@ -22,6 +23,8 @@ var (
 	genUsers      = filepath.Join(repoRoot, "target", "release", "gen-users")
 	// userManagerWasm is the user manager scripts/build-wasm.sh builds.
 	userManagerWasm = filepath.Join(repoRoot, "target", "wasm32-unknown-unknown", "release", "rustplugin.wasm")
+	// userManagerLibrary is the user manager rp-plugin-server loads out of process.
+	userManagerLibrary = filepath.Join(repoRoot, "target", "release", "librustplugin.so")
 )
 
 // goPluginPath is the Go plugin scripts/go-common.sh builds; GOPLUGIN_SO overrides it.
@@ -54,8 +57,8 @@ type implementation struct {
 	open func(path string) (usermanager.Manager, error)
 }
 
-// bases: Go native, the Go plugin, the Rust plugin through cgo and in Wasm (wazero), as they
-// answer (the shared contract).
+// bases: Go native, the Go plugin, the Rust plugin through cgo, in Wasm (wazero) and out of
+// process (rp-plugin-server), as they answer (the shared contract).
 func bases(tb testing.TB) []implementation {
 	p := thePlugin(tb)
 	return []implementation{
@@ -64,6 +67,9 @@ func bases(tb testing.TB) []implementation {
 		{"cgo", func(path string) (usermanager.Manager, error) { return rustcgo.Open(path) }},
 		{"wasm", func(path string) (usermanager.Manager, error) {
 			return wasm.Open(userManagerWasm, path, wasm.Options{MemoryLimitBytes: 4 << 30})
+		}},
+		{"process", func(path string) (usermanager.Manager, error) {
+			return process.Open(userManagerLibrary, path, process.Options{})
 		}},
 	}
 }

@@ -124,21 +124,8 @@ func (e *Error) Error() string { return e.Message }
 
 // Is maps the status codes to the usermanager sentinel errors.
 func (e *Error) Is(target error) bool {
-	switch C.rp_status(e.Status) {
-	case C.RP_NOT_FOUND:
-		return target == usermanager.ErrNotFound
-	case C.RP_UNKNOWN_CLAIM:
-		return target == usermanager.ErrUnknownClaim
-	case C.RP_INVALID_UTF8:
-		return target == usermanager.ErrInvalidUTF8
-	case C.RP_INVALID_ARGUMENT, C.RP_BUFFER_TOO_SMALL:
-		return target == usermanager.ErrInvalidArgument
-	case C.RP_IO:
-		return target == usermanager.ErrIO
-	case C.RP_PARSE:
-		return target == usermanager.ErrParse
-	}
-	return false
+	sentinel := usermanager.ForStatus(int(e.Status))
+	return sentinel != nil && target == sentinel
 }
 
 var errZeroView = fmt.Errorf("%w: a zero view, not one a Manager returned", usermanager.ErrInvalidArgument)

@@ -171,21 +171,8 @@ type statusError struct{ *wasmplugin.CallError }
 
 // Is maps the C statuses (rp_common.h) to the usermanager sentinel errors.
 func (e *statusError) Is(target error) bool {
-	switch e.Status {
-	case wasmplugin.StatusNotFound:
-		return target == usermanager.ErrNotFound
-	case wasmplugin.StatusUnknownClaim:
-		return target == usermanager.ErrUnknownClaim
-	case wasmplugin.StatusInvalidUTF8:
-		return target == usermanager.ErrInvalidUTF8
-	case wasmplugin.StatusInvalidArgument, wasmplugin.StatusBufferTooSmall, wasmplugin.StatusTooLarge:
-		return target == usermanager.ErrInvalidArgument
-	case wasmplugin.StatusIO, wasmplugin.StatusNotAFile:
-		return target == usermanager.ErrIO
-	case wasmplugin.StatusParse:
-		return target == usermanager.ErrParse
-	}
-	return false
+	sentinel := usermanager.ForStatus(int(e.Status))
+	return sentinel != nil && target == sentinel
 }
 
 func (e *statusError) Unwrap() error { return e.CallError }
@@ -249,7 +236,7 @@ func (m *Manager) user(ctx context.Context, in *wasmplugin.Instance, index int64
 	if _, err := in.Call(ctx, opUser, uint64(index)); err != nil {
 		return nil, mapError(err)
 	}
-	user, err := decodeUser(in.Result())
+	user, err := usermanager.DecodeRecord(in.Result())
 	if err != nil {
 		return nil, err
 	}
@@ -348,44 +335,6 @@ func (m *Manager) Add(a, b int64) (int64, error) {
 	sum, err := in.CallRaw(ctx, opAdd, uint64(a), uint64(b))
 	m.module.Put(in, err)
 	return int64(sum), err
-}
-
-// decodeUser reads a user as rustplugin's wasm module lays it out: little-endian u32 count of
-// strings, their lengths, their bytes (opaque id, idp, username, mail, display name, uid, gid,
-// then the groups). One allocation holds every string.
-func decodeUser(result []byte) (*usermanager.User, error) {
-	bad := fmt.Errorf("%w: a malformed user record of %d bytes", usermanager.ErrInvalidArgument, len(result))
-	if len(result) < 4 {
-		return nil, bad
-	}
-	count := int(binary.LittleEndian.Uint32(result))
-	if count < 7 || count > (len(result)-4)/4 {
-		return nil, bad
-	}
-	at := 4 + 4*count
-	text := string(result[at:])
-	strs := make([]string, count)
-	offset := 0
-	for i := range strs {
-		n := int(binary.LittleEndian.Uint32(result[4+4*i:]))
-		if n > len(text)-offset {
-			return nil, bad
-		}
-		strs[i] = text[offset : offset+n]
-		offset += n
-	}
-	if offset != len(text) {
-		return nil, bad
-	}
-	return &usermanager.User{
-		ID:          usermanager.UserID{OpaqueID: strs[0], Idp: strs[1]},
-		Username:    strs[2],
-		Mail:        strs[3],
-		DisplayName: strs[4],
-		UID:         strs[5],
-		GID:         strs[6],
-		Groups:      append([]string{}, strs[7:]...),
-	}, nil
 }
 
 var _ usermanager.Manager = (*Manager)(nil)

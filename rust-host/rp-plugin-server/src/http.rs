@@ -84,7 +84,7 @@ static HOST: sys::rp_http_host = sys::rp_http_host {
 impl Http {
     /// Loads the plugin at `path` (checked by the C loader before dlopen) and initialises it with
     /// `config`. A plugin of ABI 1.0 (no `serve`) is refused: serve it in process.
-    pub fn load(path: &CStr, config: &str) -> Result<(Http, PluginInfo), String> {
+    pub fn load(path: &CStr, config: &str) -> Result<(Http, PluginInfo), (Status, String)> {
         let mut error: [c_char; ERROR_CAPACITY] = [0; ERROR_CAPACITY];
         // SAFETY: a zeroed handle is the loader's "nothing loaded".
         let mut plugin: sys::rp_http_plugin_handle = unsafe { std::mem::zeroed() };
@@ -100,22 +100,22 @@ impl Http {
             )
         };
         if status != RP_OK {
-            return Err(message(&error));
+            return Err((status, message(&error)));
         }
         // SAFETY: checked by the loader; lives as long as the library.
         let api: &'static sys::rp_http_plugin_descriptor = unsafe { &*plugin.api };
         let loaded = Http { plugin, api };
         // SAFETY: a checked descriptor.
         if unsafe { sys::rps_http_plugin_serves(api) } == 0 {
-            return Err(format!(
+            return Err((RP_ABI_MISMATCH, format!(
                 "{} is an HTTP plugin of ABI {}.{}, without `serve`: out of process needs ABI {}.{} (rebuild it), \
-                 or serve it in process (status {RP_ABI_MISMATCH})",
+                 or serve it in process",
                 path.to_string_lossy(),
                 api.abi_version_major,
                 api.abi_version_minor,
                 sys::RP_HTTP_ABI_VERSION_MAJOR,
                 sys::RP_HTTP_ABI_VERSION_MINOR
-            ));
+            )));
         }
         // SAFETY: static NUL-terminated strings of the descriptor.
         let (name, version) = unsafe {

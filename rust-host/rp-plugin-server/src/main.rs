@@ -21,7 +21,7 @@ use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::thread;
 
-use rp_ffi_core::status::{Status, RP_TOO_LARGE};
+use rp_ffi_core::status::{Status, RP_ABI_MISMATCH, RP_INVALID_ARGUMENT, RP_OK, RP_TOO_LARGE};
 use rp_process::protocol::{self, server_state, slot_state, PluginInfo, Region};
 
 /// The C loader's API (`c-host/loader/rp_loader.h`) and the plugin headers it includes.
@@ -123,12 +123,17 @@ fn main() -> ExitCode {
     }));
     let service = match start(&region, &arguments) {
         Ok((service, info)) => {
-            region.publish(server_state::READY, &info, "");
+            region.publish(server_state::READY, &info, RP_OK, "");
             service
         }
-        Err(message) => {
+        Err((status, message)) => {
             eprintln!("rp-plugin-server: {message}");
-            region.publish(server_state::REFUSED, &PluginInfo::default(), &message);
+            region.publish(
+                server_state::REFUSED,
+                &PluginInfo::default(),
+                status,
+                &message,
+            );
             return ExitCode::from(3);
         }
     };
@@ -146,27 +151,34 @@ fn main() -> ExitCode {
 }
 
 /// Checks the host's version, applies the memory limit, loads the plugin.
-fn start(region: &Region, arguments: &Arguments) -> Result<(Box<dyn Service>, PluginInfo), String> {
+fn start(
+    region: &Region,
+    arguments: &Arguments,
+) -> Result<(Box<dyn Service>, PluginInfo), (Status, String)> {
     let header = region.header();
     let host = (
         header.host_major.load(Ordering::Acquire),
         header.host_minor.load(Ordering::Acquire),
     );
     if host.0 != protocol::PROTOCOL_MAJOR {
-        return Err(format!(
+        return Err((RP_ABI_MISMATCH, format!(
             "the host speaks plugin server protocol {}.{}, this server {}.{}: use the rp-plugin-server \
              built with the host",
             host.0,
             host.1,
             protocol::PROTOCOL_MAJOR,
             protocol::PROTOCOL_MINOR
-        ));
+        )));
     }
     if arguments.memory_limit > 0 {
-        limit_memory(arguments.memory_limit)?;
+        limit_memory(arguments.memory_limit).map_err(|e| (RP_INVALID_ARGUMENT, e))?;
     }
-    let path = CString::new(arguments.plugin.as_os_str().as_bytes())
-        .map_err(|_| "the plugin path holds a NUL byte".to_string())?;
+    let path = CString::new(arguments.plugin.as_os_str().as_bytes()).map_err(|_| {
+        (
+            RP_INVALID_ARGUMENT,
+            "the plugin path holds a NUL byte".to_string(),
+        )
+    })?;
     match arguments.kind.as_str() {
         "user-manager" => {
             let (service, info) = user_manager::UserManager::load(&path, &arguments.config)?;
@@ -176,7 +188,10 @@ fn start(region: &Region, arguments: &Arguments) -> Result<(Box<dyn Service>, Pl
             let (service, info) = http::Http::load(&path, &arguments.config)?;
             Ok((Box::new(service), info))
         }
-        other => Err(format!("--kind {other}: want user-manager or http")),
+        other => Err((
+            RP_INVALID_ARGUMENT,
+            format!("--kind {other}: want user-manager or http"),
+        )),
     }
 }
 

@@ -65,7 +65,7 @@ fn strings<const N: usize>(request: &[u8]) -> Option<[&[u8]; N]> {
 impl UserManager {
     /// Opens the plugin at `path` (checked by the C loader before dlopen) and loads the users of
     /// the file `config` names, or the demo users when it is empty.
-    pub fn load(path: &CStr, config: &str) -> Result<(UserManager, PluginInfo), String> {
+    pub fn load(path: &CStr, config: &str) -> Result<(UserManager, PluginInfo), (Status, String)> {
         let mut error: [c_char; ERROR_CAPACITY] = [0; ERROR_CAPACITY];
         // SAFETY: a zeroed handle is the loader's "nothing loaded".
         let mut plugin: sys::rp_plugin_handle = unsafe { std::mem::zeroed() };
@@ -79,7 +79,7 @@ impl UserManager {
             )
         };
         if status != RP_OK {
-            return Err(message(&error));
+            return Err((status, message(&error)));
         }
         // SAFETY: rp_plugin_open checked the descriptor (ABI, size) and it lives as long as the
         // library, which this server never closes while serving.
@@ -104,10 +104,11 @@ impl UserManager {
             count: 0,
         };
         if status != RP_OK {
-            return Err(format!(
+            let message = format!(
                 "cannot load the users of {config:?}: {}",
                 loaded.last_error()
-            ));
+            );
+            return Err((status, message));
         }
         // SAFETY: a live manager.
         unsafe {

@@ -810,12 +810,8 @@ fn start(config: &Config) -> Result<Server, Error> {
     let (info, (major, minor), message) = region.published();
     if state == server_state::REFUSED {
         // It exits by itself after refusing; the kill only bounds the wait.
-        let status = if message.contains("protocol") {
-            RP_ABI_MISMATCH
-        } else {
-            RP_UNAVAILABLE
-        };
-        return failed(message, status);
+        let status = header.status.load(Ordering::Relaxed);
+        return failed(message, if status == 0 { RP_UNAVAILABLE } else { status });
     }
     if state != server_state::READY || !protocol::host_can_use((major, minor)) {
         return failed(

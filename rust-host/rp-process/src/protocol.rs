@@ -84,6 +84,8 @@ pub struct Header {
     /// The plugin's ABI version, as its descriptor says.
     pub abi_major: AtomicU32,
     pub abi_minor: AtomicU32,
+    /// Why the server refused (an `rp_status`), with `message`.
+    pub status: AtomicI32,
     name: [u8; TEXT_BYTES],
     version: [u8; TEXT_BYTES],
     message: [u8; MESSAGE_BYTES],
@@ -247,12 +249,13 @@ impl Region {
     }
 
     /// Writes the server's versions, and what it loaded or why it refuses, then the state.
-    pub fn publish(&self, state: u32, info: &PluginInfo, message: &str) {
+    pub fn publish(&self, state: u32, info: &PluginInfo, status: i32, message: &str) {
         let header = self.header();
         header.server_major.store(PROTOCOL_MAJOR, Ordering::Relaxed);
         header.server_minor.store(PROTOCOL_MINOR, Ordering::Relaxed);
         header.abi_major.store(info.abi.0, Ordering::Relaxed);
         header.abi_minor.store(info.abi.1, Ordering::Relaxed);
+        header.status.store(status, Ordering::Relaxed);
         // SAFETY: the host reads these fields only after it sees a state other than STARTING,
         // stored below with Release; until then the server is their only writer.
         unsafe {
@@ -462,7 +465,7 @@ mod tests {
             version: "1.0".into(),
             abi: (1, 2),
         };
-        server.publish(server_state::READY, &info, "");
+        server.publish(server_state::READY, &info, 0, "");
         let (published, versions, _) = host.published();
         assert_eq!(versions, (PROTOCOL_MAJOR, PROTOCOL_MINOR));
         assert_eq!(
