@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use rp_ffi_core::status::{
-    RP_ABI_MISMATCH, RP_DEADLINE, RP_NOT_FOUND, RP_OK, RP_PANIC, RP_PROCESS_DIED, RP_UNAVAILABLE,
-    RP_UNKNOWN_CLAIM,
+    RP_ABI_MISMATCH, RP_DEADLINE, RP_IO, RP_NOT_FOUND, RP_OK, RP_PANIC, RP_PROCESS_DIED,
+    RP_UNAVAILABLE, RP_UNKNOWN_CLAIM,
 };
 use rp_process::{
     strings, Client, Config, Error, Kind, RP_PROCESS_OP_ADD, RP_PROCESS_OP_FIND_USERS,
@@ -269,7 +269,7 @@ fn a_server_that_cannot_serve_says_why() {
     let missing = Client::start(config("libnothing.so", Kind::Http))
         .err()
         .unwrap();
-    assert_eq!(missing.status(), RP_UNAVAILABLE);
+    assert_eq!(missing.status(), RP_IO, "the loader's status");
     assert!(missing.to_string().contains("libnothing.so"), "{missing}");
     let wrong_kind = Client::start(config("librustplugin.so", Kind::Http))
         .err()
