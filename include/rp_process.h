@@ -109,7 +109,8 @@ typedef struct rp_process_options {
    */
   uint32_t slot_bytes;
   /**
-   * The server's address-space limit in bytes, its shared memory included (default: none).
+   * The address space the server may add, in bytes, beyond its binary and shared memory at
+   * start (`RLIMIT_AS`): the plugin's code, heap and stacks (default: no limit).
    */
   uint64_t memory_limit_bytes;
   /**

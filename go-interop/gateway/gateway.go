@@ -52,6 +52,7 @@ import (
 	"time"
 	"unsafe"
 
+	"rustplugin/go-interop/procplugin"
 	"rustplugin/go-interop/wasmplugin"
 )
 
@@ -80,6 +81,15 @@ const (
 	// DefaultWasmMemoryBytes bounds each Wasm instance's memory: an allocation past it ends the
 	// request with 500 and discards the instance.
 	DefaultWasmMemoryBytes = 64 << 20
+	// DefaultProcessTimeout bounds a request in a plugin out of process: past it the request is
+	// answered 504, and a server that still has not answered a second later is killed.
+	DefaultProcessTimeout = 10 * time.Second
+	// DefaultProcessMemoryBytes bounds the address space each plugin server may add beyond its
+	// binary and shared memory: an allocation past it kills the server, which is restarted.
+	DefaultProcessMemoryBytes = 1 << 30
+	// MaxProcessSlots bounds the requests in one plugin server at once (one server thread each);
+	// more wait for a slot within their deadline.
+	MaxProcessSlots = 16
 )
 
 // Options configure a Gateway. A zero field takes its default.
@@ -103,6 +113,13 @@ type Options struct {
 	// WasmMemoryBytes bounds the memory of each Wasm instance (DefaultWasmMemoryBytes). A route
 	// runs up to MaxInFlight instances, made as requests need them.
 	WasmMemoryBytes uint64
+	// PluginServer is the rp-plugin-server executable that serves plugins out of process
+	// (procplugin.DefaultServer(): the build tree's).
+	PluginServer string
+	// ProcessTimeout bounds a request in a plugin out of process (DefaultProcessTimeout).
+	ProcessTimeout time.Duration
+	// ProcessMemoryBytes bounds each plugin server's address space (DefaultProcessMemoryBytes).
+	ProcessMemoryBytes uint64
 	// Logger receives every load, swap, refusal and unload (discarded when nil).
 	Logger *log.Logger
 }
@@ -127,10 +144,12 @@ type Gateway struct {
 
 // route is one URL path served by a Rust plugin.
 type route struct {
-	path    string
-	source  string // the .so file reloads read, unless told another; guarded by Gateway.mu
-	config  string
-	current atomic.Pointer[generation]
+	path   string
+	source string // the .so file reloads read, unless told another; guarded by Gateway.mu
+	config string
+	// outOfProcess: every generation is served by its own rp-plugin-server.
+	outOfProcess bool
+	current      atomic.Pointer[generation]
 }
 
 // generation is one load of a plugin file: its own copy, library and instance.
@@ -142,6 +161,7 @@ type generation struct {
 	copy    string
 	plugin  *C.rp_http_plugin_handle // C memory; nil for a Wasm plugin
 	wasm    *wasmplugin.Module       // a Wasm plugin's module; nil in process
+	process *procplugin.Client       // the server of a plugin out of process; nil in process
 	// serves: the plugin has ABI 1.1's serve (one call per request); else handle and callbacks.
 	serves  bool
 	name    string
@@ -172,6 +192,9 @@ func New(options Options) (*Gateway, error) {
 	options.MaxBodyBytes = cmp.Or(options.MaxBodyBytes, DefaultMaxBodyBytes)
 	options.WasmTimeout = cmp.Or(options.WasmTimeout, DefaultWasmTimeout)
 	options.WasmMemoryBytes = cmp.Or(options.WasmMemoryBytes, DefaultWasmMemoryBytes)
+	options.PluginServer = cmp.Or(options.PluginServer, procplugin.DefaultServer())
+	options.ProcessTimeout = cmp.Or(options.ProcessTimeout, DefaultProcessTimeout)
+	options.ProcessMemoryBytes = cmp.Or(options.ProcessMemoryBytes, DefaultProcessMemoryBytes)
 	if options.Logger == nil {
 		options.Logger = log.New(io.Discard, "", 0)
 	}
@@ -199,13 +222,25 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.Serv
 // AddPlugin loads the Rust plugin at source (in one of the plugin directories), initialises it
 // with config and serves it at path (and below it).
 func (g *Gateway) AddPlugin(path, source, config string) error {
+	return g.addPlugin(&route{path: path, source: source, config: config})
+}
+
+// AddProcessPlugin serves the Rust HTTP plugin at source out of process: rp-plugin-server
+// (Options.PluginServer) loads it, a crash of the plugin answers the requests in it 502 and
+// restarts the server, and the gateway keeps serving. Reloads start a new server and stop the
+// old one after its last request.
+func (g *Gateway) AddProcessPlugin(path, source, config string) error {
+	return g.addPlugin(&route{path: path, source: source, config: config, outOfProcess: true})
+}
+
+func (g *Gateway) addPlugin(r *route) error {
+	path, source := r.path, r.source
 	g.mu.Lock()
 	err := g.checkRoute(path)
 	g.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	r := &route{path: path, source: source, config: config}
 	gen, err := g.load(r, source)
 	if err != nil {
 		return err
@@ -377,9 +412,12 @@ func (g *Gateway) load(r *route, source string) (*generation, error) {
 		return nil, err
 	}
 	gen := &generation{gateway: g, id: id, route: r.path, source: source, copy: copyPath, unloaded: make(chan struct{})}
-	if isWasm(copyPath) {
+	switch {
+	case r.outOfProcess:
+		err = g.loadProcess(gen, r.config)
+	case isWasm(copyPath):
 		err = g.loadWasm(gen, r.config)
-	} else {
+	default:
 		err = loadInProcess(gen, r.config)
 	}
 	if err != nil {
@@ -504,9 +542,12 @@ func (gen *generation) release() {
 // unload closes, destroys and dlclose's the generation (a Wasm one: closes its module), and
 // removes its copy.
 func (gen *generation) unload() {
-	if gen.wasm != nil {
+	switch {
+	case gen.process != nil:
+		gen.process.Close()
+	case gen.wasm != nil:
 		gen.unloadWasm()
-	} else {
+	default:
 		message := (*C.char)(C.malloc(errorCapacity))
 		defer C.free(unsafe.Pointer(message))
 		if status := C.rp_http_plugin_unload(gen.plugin, message, errorCapacity); status != C.RP_OK {
@@ -536,6 +577,10 @@ func (r *route) serve(w http.ResponseWriter, request goRequest) {
 		return
 	}
 	defer gen.release()
+	if gen.process != nil {
+		gen.serveProcess(w, request)
+		return
+	}
 	if gen.wasm != nil {
 		gen.serveWasm(w, request)
 		return

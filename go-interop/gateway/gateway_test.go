@@ -82,6 +82,9 @@ func server(t *testing.T) (*Gateway, *testServer) {
 			t.Fatalf("%v (run `make build` first)", err)
 		}
 	}
+	if err := g.AddProcessPlugin("/process-echo", echoPlugin, "from-test"); err != nil {
+		t.Fatalf("%v (run `make build` first)", err)
+	}
 	s := httptest.NewServer(g)
 	a := httptest.NewServer(admin)
 	t.Cleanup(func() {
@@ -268,7 +271,7 @@ func TestRefusedReloadsKeepTheCurrentPluginServing(t *testing.T) {
 			t.Errorf("refused reload changed the mapped files: %v -> %v", mappedBefore, mapped)
 		}
 	}
-	if entries, _ := os.ReadDir(g.dir); len(entries) != 7 { // the six routes' copies and one reload's
+	if entries, _ := os.ReadDir(g.dir); len(entries) != 8 { // the seven routes' copies and one reload's
 		t.Errorf("refused copies left behind: %v", entries)
 	}
 	if a := s.admin(t, "POST", "/admin/reload?route=/nothing"); a.status != 404 {
@@ -360,7 +363,7 @@ func TestGoPluginServesAndCannotBeReloaded(t *testing.T) {
 
 // Requests keep flowing, without a single failure, through reloadsUnderLoad swaps.
 func TestReloadsUnderConcurrentRequests(t *testing.T) {
-	for _, route := range []string{"/echo", "/wasm-echo"} {
+	for _, route := range []string{"/echo", "/wasm-echo", "/process-echo"} {
 		t.Run(route, func(t *testing.T) { testReloadsUnderConcurrentRequests(t, route) })
 	}
 }

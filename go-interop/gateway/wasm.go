@@ -114,6 +114,22 @@ func (gen *generation) serveWasm(w http.ResponseWriter, request goRequest) {
 }
 
 func (gen *generation) callWasm(ctx context.Context, in *wasmplugin.Instance, w http.ResponseWriter, request goRequest) error {
+	input, err := in.Input(ctx, encodedRequestSize(request))
+	if err != nil {
+		return err
+	}
+	encodeRequest(input, request)
+	if _, err := in.Call(ctx, wasmHandle, uint64(len(input))); err != nil {
+		return err
+	}
+	if err := writeResponse(w, in.Result(), binary.LittleEndian); err != nil {
+		return fmt.Errorf("an unusable response: %w", err)
+	}
+	return nil
+}
+
+// encodedRequestSize is the size of request laid out by encodeRequest.
+func encodedRequestSize(request goRequest) int {
 	r := request.r
 	headers, textBytes := 0, len(r.Method)+len(r.URL.Path)
 	for name, values := range r.Header {
@@ -123,14 +139,20 @@ func (gen *generation) callWasm(ctx context.Context, in *wasmplugin.Instance, w 
 			textBytes += len(value)
 		}
 	}
-	words := 4 + 2*headers
-	input, err := in.Input(ctx, 4*words+textBytes+len(request.body))
-	if err != nil {
-		return err
+	return 4*(4+2*headers) + textBytes + len(request.body)
+}
+
+// encodeRequest lays request out into out (encodedRequestSize bytes) as rp_http_plugin's layout
+// module says (the Wasm guest's input, the plugin server's request): header count, the lengths,
+// the body's length (little-endian u32); the strings, the body.
+func encodeRequest(out []byte, request goRequest) []byte {
+	r := request.r
+	headers := 0
+	for _, values := range r.Header {
+		headers += len(values)
 	}
-	// The layout of rp_http_plugin's wasm module: header count, the lengths, the body's length
-	// (little-endian u32); the strings, the body.
-	lengths, text := input[:4*words], input[4*words:]
+	words := 4 + 2*headers
+	lengths, text := out[:4*words], out[4*words:]
 	put := func(i, n int) { binary.LittleEndian.PutUint32(lengths[4*i:], uint32(n)) }
 	put(0, headers)
 	put(1, len(r.Method))
@@ -149,11 +171,5 @@ func (gen *generation) callWasm(ctx context.Context, in *wasmplugin.Instance, w 
 	}
 	put(i, len(request.body))
 	copy(text, request.body)
-	if _, err := in.Call(ctx, wasmHandle, uint64(len(input))); err != nil {
-		return err
-	}
-	if err := writeResponse(w, in.Result(), binary.LittleEndian); err != nil {
-		return fmt.Errorf("an unusable response: %w", err)
-	}
-	return nil
+	return out
 }

@@ -85,7 +85,8 @@ type Options struct {
 	Slots int
 	// SlotBytes bounds a request and a response (1 MiB).
 	SlotBytes int
-	// MemoryLimitBytes bounds the server's address space, its shared memory included (none).
+	// MemoryLimitBytes bounds the address space the server may add beyond its binary and shared
+	// memory at start: the plugin's code, heap and stacks (no limit).
 	MemoryLimitBytes uint64
 	// StartTimeout bounds the start of a server (5 s); HangGrace is the time a server gets past
 	// a call's deadline to answer it before it is killed (1 s).

@@ -195,19 +195,30 @@ fn start(
     }
 }
 
-/// Limits the address space to `bytes` (`RLIMIT_AS`), and malloc to one arena so that the
-/// threads' arenas (64 MiB of address space each) do not use the limit up.
+/// Limits the address space to what it is now (the binary, the shared region) plus `bytes`
+/// (`RLIMIT_AS`), and malloc to one arena so that the threads' arenas (64 MiB of address space
+/// each) do not use the limit up.
 fn limit_memory(bytes: u64) -> Result<(), String> {
+    let statm = std::fs::read_to_string("/proc/self/statm")
+        .map_err(|e| format!("/proc/self/statm: {e}"))?;
+    let pages: u64 = statm
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .ok_or("/proc/self/statm: no size")?;
+    // SAFETY: sysconf with a valid name.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as u64;
+    let total = pages.saturating_mul(page).saturating_add(bytes);
     // SAFETY: mallopt with a valid parameter.
     unsafe { libc::mallopt(libc::M_ARENA_MAX, 1) };
     let limit = libc::rlimit {
-        rlim_cur: bytes,
-        rlim_max: bytes,
+        rlim_cur: total,
+        rlim_max: total,
     };
     // SAFETY: setrlimit with a valid struct.
     if unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) } != 0 {
         return Err(format!(
-            "cannot limit the memory to {bytes} bytes: {}",
+            "cannot limit the memory to {total} bytes: {}",
             std::io::Error::last_os_error()
         ));
     }

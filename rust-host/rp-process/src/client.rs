@@ -67,7 +67,8 @@ pub struct Config {
     pub slots: u32,
     /// The largest request and response, in bytes.
     pub slot_bytes: u32,
-    /// The server's address-space limit (`RLIMIT_AS`, shared region included); 0 for none.
+    /// The address space the server may add beyond its binary and shared region at start
+    /// (`RLIMIT_AS`); 0 for no limit.
     pub memory_limit: u64,
     /// Time for a server to start and load its plugin.
     pub start_timeout: Duration,

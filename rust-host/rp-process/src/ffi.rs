@@ -35,7 +35,8 @@ pub struct rp_process_options {
     pub slots: u32,
     /// The largest request and response in bytes (default 1 MiB).
     pub slot_bytes: u32,
-    /// The server's address-space limit in bytes, its shared memory included (default: none).
+    /// The address space the server may add, in bytes, beyond its binary and shared memory at
+    /// start (`RLIMIT_AS`): the plugin's code, heap and stacks (default: no limit).
     pub memory_limit_bytes: u64,
     /// Time for the server to start and load its plugin (default 5000).
     pub start_timeout_ms: u64,

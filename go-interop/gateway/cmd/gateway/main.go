@@ -2,6 +2,7 @@
 // a native Go echo at /native-echo.
 //
 //	gateway -plugin /echo=target/release/libecho_plugin.so [-config /echo=TEXT] \
+//	        [-process-plugin /faulty=target/release/libfaulty_plugin.so] \
 //	        [-goplugin /go-echo=go-interop/build/goechoplugin.so] [-listen 127.0.0.1:8080] \
 //	        [-admin unix:/run/user/1000/rp-gateway.sock] [-plugin-dir DIR ...]
 //
@@ -57,7 +58,8 @@ func (f *listFlag) Set(value string) error { *f = append(*f, value); return nil 
 // settings are the command line, parsed.
 type settings struct {
 	listen, admin, adminTokenFile          string
-	plugins, configs, goPlugins            [][2]string
+	plugins, processPlugins, configs       [][2]string
+	goPlugins                              [][2]string
 	options                                gateway.Options
 	maxConns                               int
 	readTimeout, writeTimeout, idleTimeout time.Duration
@@ -66,12 +68,16 @@ type settings struct {
 
 func main() {
 	var s settings
-	var plugins, goPlugins, configs routeFlag
+	var plugins, processPlugins, goPlugins, configs routeFlag
 	var pluginDirs listFlag
 	flag.StringVar(&s.listen, "listen", "127.0.0.1:8080", "address of the plugin routes")
 	flag.StringVar(&s.admin, "admin", "", "the admin listener, unix:PATH (a 0600 socket) or tcp:127.0.0.1:PORT; off when empty")
 	flag.StringVar(&s.adminTokenFile, "admin-token-file", "", "file holding the admin token (else $RP_GATEWAY_ADMIN_TOKEN); at least 16 bytes")
 	flag.Var(&plugins, "plugin", "ROUTE=FILE: serve the Rust HTTP plugin FILE at ROUTE: FILE.so in process, FILE.wasm in the Wasm sandbox (repeatable)")
+	flag.Var(&processPlugins, "process-plugin", "ROUTE=FILE.so: serve the Rust HTTP plugin FILE out of process, in its own rp-plugin-server: a crash answers 502 and restarts the server (repeatable)")
+	flag.StringVar(&s.options.PluginServer, "plugin-server", "", "the rp-plugin-server executable for -process-plugin (default: the build tree's target/release/rp-plugin-server)")
+	flag.DurationVar(&s.options.ProcessTimeout, "process-timeout", gateway.DefaultProcessTimeout, "deadline of a request in a plugin out of process: past it 504, and a server still busy with it 1 s later is killed and restarted")
+	flag.Uint64Var(&s.options.ProcessMemoryBytes, "process-memory-bytes", gateway.DefaultProcessMemoryBytes, "address space each plugin server may add beyond its binary and shared memory; past it the server dies and restarts")
 	flag.Var(&configs, "config", "ROUTE=TEXT: the configuration string init receives for ROUTE's Rust plugin")
 	flag.Var(&goPlugins, "goplugin", "ROUTE=FILE.so: serve the Go plugin FILE.so (built with -buildmode=plugin) at ROUTE (repeatable)")
 	flag.Var(&pluginDirs, "plugin-dir", "directory Rust plugins may be loaded and reloaded from (repeatable; default: the directories of the -plugin files)")
@@ -96,10 +102,10 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	s.plugins, s.configs, s.goPlugins = plugins.entries, configs.entries, goPlugins.entries
+	s.plugins, s.processPlugins, s.configs, s.goPlugins = plugins.entries, processPlugins.entries, configs.entries, goPlugins.entries
 	s.options.PluginDirs = pluginDirs
 	if len(s.options.PluginDirs) == 0 {
-		for _, entry := range s.plugins {
+		for _, entry := range append(s.plugins, s.processPlugins...) {
 			s.options.PluginDirs = append(s.options.PluginDirs, filepath.Dir(entry[1]))
 		}
 	}
@@ -163,7 +169,7 @@ func run(s settings, logger *log.Logger) error {
 
 func addRoutes(g *gateway.Gateway, s settings) error {
 	served := map[string]bool{}
-	for _, entry := range s.plugins {
+	for _, entry := range append(s.plugins, s.processPlugins...) {
 		served[entry[0]] = true
 	}
 	config := map[string]string{}
@@ -176,6 +182,11 @@ func addRoutes(g *gateway.Gateway, s settings) error {
 	for _, entry := range s.plugins {
 		if err := g.AddPlugin(entry[0], entry[1], config[entry[0]]); err != nil {
 			return fmt.Errorf("-plugin %s=%s: %w", entry[0], entry[1], err)
+		}
+	}
+	for _, entry := range s.processPlugins {
+		if err := g.AddProcessPlugin(entry[0], entry[1], config[entry[0]]); err != nil {
+			return fmt.Errorf("-process-plugin %s=%s: %w", entry[0], entry[1], err)
 		}
 	}
 	for _, entry := range s.goPlugins {
