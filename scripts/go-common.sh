@@ -8,4 +8,5 @@ fi
 CGO_LDFLAGS="$(scripts/rust-native-libs.sh)"
 export CGO_LDFLAGS
 (cd go-interop && go build -buildmode=plugin -o build/goplugin.so ./usermanager/goplugin &&
-  go build -buildmode=plugin -o build/goechoplugin.so ./gateway/goechoplugin)
+  go build -buildmode=plugin -o build/goechoplugin.so ./gateway/goechoplugin &&
+  go build -buildmode=plugin -o build/gofaultyplugin.so ./gateway/gofaultyplugin)

@@ -1,0 +1,186 @@
+package gateway
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The fault matrix: every fault of the faulty plugin (rows) in every way the gateway serves a
+// plugin (columns). Each cell runs in a child process (this test binary, run again with
+// matrixCellEnv) playing the host, so that a fault that kills the host kills the child, not the
+// test: the parent sees it die.
+var (
+	matrixColumns  = []string{"goplugin", "cgo", "wasm", "process"}
+	matrixRows     = []string{"panic", "segfault", "abort", "stack-overflow", "loop", "memory-bomb"}
+	goFaultyPlugin = filepath.Join("..", "build", "gofaultyplugin.so")
+)
+
+const (
+	matrixCellEnv = "RP_FAULT_MATRIX_CELL"
+	// matrixOutEnv names a file the matrix is written to as JSON (make bench: results/).
+	matrixOutEnv = "RP_FAULT_MATRIX_OUT"
+	// cellRequestTimeout bounds each request of a cell; a loop in process holds its request
+	// forever, so the host's client gives up on it. A memory bomb gets longer to reach the limit.
+	cellRequestTimeout, cellBombTimeout = 3 * time.Second, 30 * time.Second
+	// cellMemoryLimit bounds the address space of an in-process host, so that a memory bomb ends.
+	cellMemoryLimit = 2 << 30
+)
+
+// matrixCell is one cell: what happened to the host and its requests.
+type matrixCell struct {
+	Column, Fault string
+	HostAlive     bool
+	// FaultAnswer is the faulty request's status, or why it got none.
+	FaultAnswer string
+	// Failed counts the requests that failed, from the faulty one to the first success.
+	Failed int
+	// RecoveryMillis is the time from the faulty request's end to the first success.
+	RecoveryMillis float64
+	Detail         string
+}
+
+func TestFaultMatrix(t *testing.T) {
+	if os.Getenv(matrixCellEnv) != "" {
+		t.Skip("a cell's child process")
+	}
+	var cells []matrixCell
+	for _, column := range matrixColumns {
+		for _, fault := range matrixRows {
+			cell := runMatrixCell(t, column, fault)
+			cells = append(cells, cell)
+			t.Logf("%-8s %-14s alive=%-5v answer=%-22q failed=%d next success after %.1f ms %s", column, fault,
+				cell.HostAlive, cell.FaultAnswer, cell.Failed, cell.RecoveryMillis, cell.Detail)
+			isolated := column == "wasm" || column == "process"
+			survives := isolated || fault == "panic" || fault == "loop"
+			if cell.HostAlive != survives {
+				t.Errorf("%s %s: host alive %v, expected %v", column, fault, cell.HostAlive, survives)
+			}
+		}
+	}
+	if path := os.Getenv(matrixOutEnv); path != "" {
+		data, err := json.MarshalIndent(cells, "", "  ")
+		if err == nil {
+			err = os.WriteFile(path, data, 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// runMatrixCell runs one cell in a child process and reads its verdict.
+func runMatrixCell(t *testing.T, column, fault string) matrixCell {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run", "^TestFaultMatrixCell$", "-test.count", "1")
+	cmd.Env = append(os.Environ(), matrixCellEnv+"="+column+"/"+fault)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("%s %s: the cell did not finish in 90 s", column, fault)
+	}
+	scanner := bufio.NewScanner(&stdout)
+	for scanner.Scan() {
+		if line, ok := strings.CutPrefix(scanner.Text(), "CELL "); ok {
+			var cell matrixCell
+			if err := json.Unmarshal([]byte(line), &cell); err != nil {
+				t.Fatal(err)
+			}
+			return cell
+		}
+	}
+	// No verdict: the host died. Say how, with the runtime's first words about it.
+	detail := fmt.Sprint(err)
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		if strings.Contains(line, "fatal") || strings.HasPrefix(line, "SIG") || strings.Contains(line, "overflow") ||
+			strings.Contains(line, "out of memory") || strings.HasPrefix(line, "unexpected") {
+			detail += ": " + strings.TrimSpace(line)
+			break
+		}
+	}
+	return matrixCell{Column: column, Fault: fault, HostAlive: false, FaultAnswer: "host died", Failed: -1, Detail: detail}
+}
+
+// TestFaultMatrixCell is a cell's host (in the child process only): it serves the faulty plugin,
+// sends the fault, then plain requests until one succeeds, and prints its verdict.
+func TestFaultMatrixCell(t *testing.T) {
+	spec := os.Getenv(matrixCellEnv)
+	if spec == "" {
+		t.Skip("run by TestFaultMatrix")
+	}
+	column, fault, _ := strings.Cut(spec, "/")
+	if column == "goplugin" || column == "cgo" {
+		limit := syscall.Rlimit{Cur: cellMemoryLimit, Max: cellMemoryLimit}
+		if err := syscall.Setrlimit(syscall.RLIMIT_AS, &limit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g, err := New(Options{TempDir: t.TempDir(), PluginDirs: []string{filepath.Dir(faultyPlugin), wasmDir},
+		WasmTimeout: time.Second, ProcessTimeout: time.Second, WasmMemoryBytes: 64 << 20, ProcessMemoryBytes: 256 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch column {
+	case "goplugin":
+		err = g.AddGoPlugin("/f", goFaultyPlugin)
+	case "cgo":
+		err = g.AddPlugin("/f", faultyPlugin, "")
+	case "wasm":
+		err = g.AddPlugin("/f", faultyWasm, "")
+	case "process":
+		err = g.AddProcessPlugin("/f", faultyPlugin, "")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := httptest.NewServer(g)
+	client := &http.Client{Timeout: cellRequestTimeout}
+	if fault == "memory-bomb" {
+		client.Timeout = cellBombTimeout
+	}
+	get := func(fault string) string {
+		req, _ := http.NewRequest("GET", s.URL+"/f", nil)
+		if fault != "" {
+			req.Header.Set("X-Fault", fault)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return "no answer: " + err.Error()
+		}
+		resp.Body.Close()
+		return fmt.Sprint(resp.StatusCode)
+	}
+	if answer := get(""); answer != "200" {
+		t.Fatalf("before the fault: %s", answer)
+	}
+	cell := matrixCell{Column: column, Fault: fault, HostAlive: true, FaultAnswer: get(fault), Failed: 1}
+	if len(cell.FaultAnswer) > 60 {
+		cell.FaultAnswer = cell.FaultAnswer[:60]
+	}
+	start := time.Now()
+	for answer := get(""); answer != "200"; answer = get("") {
+		cell.Failed++
+		if time.Since(start) > 10*time.Second {
+			cell.Detail = "no success within 10 s: " + answer
+			break
+		}
+	}
+	cell.RecoveryMillis = float64(time.Since(start).Microseconds()) / 1000
+	line, _ := json.Marshal(cell)
+	fmt.Printf("CELL %s\n", line)
+	// Exit now: a host whose plugin loops in process cannot close (the call never returns).
+	os.Exit(0)
+}
