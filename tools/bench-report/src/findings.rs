@@ -335,14 +335,19 @@ fn gateway_findings(gateway: &serde_json::Value, say: &mut impl FnMut(bool, Stri
             ));
         }
     }
-    if let (Some(native), Some(wasm)) = (rounds("/native-echo"), rounds("/wasm-echo")) {
-        if !native.is_empty() && !wasm.is_empty() {
-            let ratio = median(&wasm) / median(&native);
-            say(true, format!(
-                "Through the HTTP gateway the Rust echo plugin in the Wasm sandbox served {:.0} requests/s against {:.0} for the native Go handler: {}.",
-                median(&wasm), median(&native),
-                ratio_text(ratio, ratio_interval("gateway /wasm-echo / /native-echo", &wasm, &native, true))
-            ));
+    for (route, way) in [
+        ("/wasm-echo", "in the Wasm sandbox"),
+        ("/process-echo", "out of process (rp-plugin-server)"),
+    ] {
+        if let (Some(native), Some(isolated)) = (rounds("/native-echo"), rounds(route)) {
+            if !native.is_empty() && !isolated.is_empty() {
+                let ratio = median(&isolated) / median(&native);
+                say(true, format!(
+                    "Through the HTTP gateway the Rust echo plugin {way} served {:.0} requests/s against {:.0} for the native Go handler: {}.",
+                    median(&isolated), median(&native),
+                    ratio_text(ratio, ratio_interval(&format!("gateway {route} / /native-echo"), &isolated, &native, true))
+                ));
+            }
         }
     }
     let reload = &gateway["reload"];

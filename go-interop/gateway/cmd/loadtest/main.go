@@ -2,7 +2,7 @@
 //
 //  1. Compare: the same echo request against the native Go handler (/native-echo), the Go plugin
 //     (/go-echo, the seeds' way), the Rust plugin through cgo (/echo) and in the Wasm sandbox
-//     (/wasm-echo), in interleaved rounds,
+//     (/wasm-echo) and out of process (/process-echo), in interleaved rounds,
 //     with requests per second and latency percentiles for each.
 //  2. Reload: the Rust plugin under the same load while it is hot-reloaded -reloads times; every
 //     answer is checked, and the gateway's resident memory and mapped plugin files are sampled
@@ -144,6 +144,7 @@ func run(c config, logger *log.Logger) (*report, error) {
 		{Handler: "Go plugin (plugin.Open)", Route: "/go-echo"},
 		{Handler: "Rust plugin (cgo)", Route: "/echo"},
 		{Handler: "Rust plugin (Wasm, wazero)", Route: "/wasm-echo"},
+		{Handler: "Rust plugin (out of process)", Route: "/process-echo"},
 	}
 	latencies := make([][]time.Duration, len(handlers))
 	logger.Printf("phase 1: %d interleaved rounds of %v per handler, %d connections, %d-byte bodies",
@@ -334,7 +335,8 @@ func startGateway(c config, logger *log.Logger) (*gateway, error) {
 	}
 	token := hex.EncodeToString(secret)
 	socket := filepath.Join(os.TempDir(), fmt.Sprintf("rp-loadtest-admin-%d.sock", os.Getpid()))
-	args := []string{"-listen", "127.0.0.1:0", "-plugin", "/echo=" + c.EchoPlugin, "-plugin", "/wasm-echo=" + c.EchoWasm, "-goplugin", "/go-echo=" + c.GoPlugin,
+	args := []string{"-listen", "127.0.0.1:0", "-plugin", "/echo=" + c.EchoPlugin, "-plugin", "/wasm-echo=" + c.EchoWasm,
+		"-process-plugin", "/process-echo=" + c.EchoPlugin, "-goplugin", "/go-echo=" + c.GoPlugin,
 		"-admin", "unix:" + socket}
 	name := c.Gateway
 	if c.GatewayCPU != "" {
