@@ -8,7 +8,7 @@ use rp_http_plugin::layout::{encode_response, EncodedRequest};
 use rp_process::protocol::PluginInfo;
 use rp_process::RP_PROCESS_OP_HTTP_SERVE;
 
-use crate::{message, sys, Service, ERROR_CAPACITY};
+use crate::{bytes, message, sys, view, Service, ERROR_CAPACITY};
 
 /// A loaded, initialised HTTP plugin instance.
 pub struct Http {
@@ -25,23 +25,6 @@ unsafe impl Send for Http {}
 thread_local! {
     /// Each slot thread's header views, reused from request to request.
     static HEADERS: RefCell<Vec<sys::rp_http_header>> = const { RefCell::new(Vec::new()) };
-}
-
-fn view(s: &[u8]) -> sys::rp_str {
-    sys::rp_str {
-        ptr: s.as_ptr().cast(),
-        len: s.len(),
-    }
-}
-
-/// # Safety
-/// `s` is a view of the plugin's response, alive until it is released.
-unsafe fn bytes<'a>(s: sys::rp_str) -> &'a [u8] {
-    if s.len == 0 {
-        return &[];
-    }
-    // SAFETY: the caller's promise.
-    unsafe { std::slice::from_raw_parts(s.ptr.cast(), s.len) }
 }
 
 // The callbacks of ABI 1.0 plugins, which this server does not serve (see `Http::load`): `create`

@@ -274,3 +274,23 @@ pub(crate) fn message(error: &[std::ffi::c_char]) -> String {
         .to_string_lossy()
         .into_owned()
 }
+
+/// A view of `s` for the plugin, which reads it during the call only.
+pub(crate) fn view(s: &[u8]) -> sys::rp_str {
+    sys::rp_str {
+        ptr: s.as_ptr().cast(),
+        len: s.len(),
+    }
+}
+
+/// The bytes of a view the plugin returned.
+///
+/// # Safety
+/// `s` is alive for `'a` (the plugin's answers live as long as their manager or response).
+pub(crate) unsafe fn bytes<'a>(s: sys::rp_str) -> &'a [u8] {
+    if s.len == 0 {
+        return &[];
+    }
+    // SAFETY: the caller's promise.
+    unsafe { std::slice::from_raw_parts(s.ptr.cast(), s.len) }
+}

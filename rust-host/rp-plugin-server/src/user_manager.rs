@@ -10,7 +10,7 @@ use rp_process::{
     RP_PROCESS_OP_GET_USER_BY_CLAIM, RP_PROCESS_OP_USER_COUNT,
 };
 
-use crate::{message, sys, Service, ERROR_CAPACITY};
+use crate::{bytes, message, sys, view, Service, ERROR_CAPACITY};
 
 /// A loaded user manager plugin and its manager.
 pub struct UserManager {
@@ -31,23 +31,6 @@ unsafe impl Send for UserManager {}
 thread_local! {
     /// Each slot thread's buffer for FindUsers' answers, as long as the user list.
     static FOUND: RefCell<Vec<*const sys::rp_user>> = const { RefCell::new(Vec::new()) };
-}
-
-fn view(s: &[u8]) -> sys::rp_str {
-    sys::rp_str {
-        ptr: s.as_ptr().cast(),
-        len: s.len(),
-    }
-}
-
-/// # Safety
-/// `s` is a view the plugin returned, alive as long as its manager.
-unsafe fn bytes<'a>(s: sys::rp_str) -> &'a [u8] {
-    if s.len == 0 {
-        return &[];
-    }
-    // SAFETY: the caller's promise.
-    unsafe { std::slice::from_raw_parts(s.ptr.cast(), s.len) }
 }
 
 /// The `N` strings of a request: `u32` lengths, then the bytes, nothing after.
