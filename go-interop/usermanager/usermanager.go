@@ -173,3 +173,13 @@ func DecodeRecord(result []byte) (*User, error) {
 		Groups:      append([]string{}, strs[7:]...),
 	}, nil
 }
+
+// GroupsOf is GetUserGroups for the implementations that answer it from GetUser: the groups of the
+// user get returns for id (shared with that user under the shared contract).
+func GroupsOf(get func(UserID) (*User, error), id UserID) ([]string, error) {
+	user, err := get(id)
+	if err != nil {
+		return nil, err
+	}
+	return user.Groups, nil
+}

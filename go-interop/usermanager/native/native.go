@@ -123,11 +123,7 @@ func extractClaim(u *usermanager.User, claim string) string {
 
 // GetUserGroups is reva's GetUserGroups.
 func (m *Manager) GetUserGroups(id usermanager.UserID) ([]string, error) {
-	user, err := m.GetUser(id)
-	if err != nil {
-		return nil, err
-	}
-	return user.Groups, nil
+	return usermanager.GroupsOf(m.GetUser, id)
 }
 
 // FindUsers is reva's FindUsers.

@@ -157,11 +157,7 @@ func (m *Manager) GetUserByClaim(claim, value string) (*usermanager.User, error)
 // GetUserGroups implements usermanager.Manager under the shared contract: the groups of the
 // shared user, which the caller must not modify.
 func (m *Manager) GetUserGroups(id usermanager.UserID) ([]string, error) {
-	user, err := m.GetUser(id)
-	if err != nil {
-		return nil, err
-	}
-	return user.Groups, nil
+	return usermanager.GroupsOf(m.GetUser, id)
 }
 
 // FindUsers implements usermanager.Manager under the shared contract: the list is the caller's,
