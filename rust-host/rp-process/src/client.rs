@@ -732,14 +732,7 @@ fn start(config: &Config) -> Result<Server, Error> {
     // async-signal-safe functions (fcntl, dup2, prctl).
     unsafe {
         command.pre_exec(move || {
-            let result = if fd == protocol::REGION_FD {
-                libc::fcntl(fd, libc::F_SETFD, 0)
-            } else {
-                libc::dup2(fd, protocol::REGION_FD)
-            };
-            if result < 0 {
-                return Err(io::Error::last_os_error());
-            }
+            protocol::inherit_as_region_fd(fd)?;
             // The server dies with its host: no orphan keeps a plugin running.
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
             Ok(())

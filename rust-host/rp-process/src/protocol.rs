@@ -358,6 +358,24 @@ impl<'region> Slot<'region> {
     }
 }
 
+/// Makes `fd` the server's [`REGION_FD`], inherited across exec: for a `pre_exec` hook (between
+/// fork and exec it calls only async-signal-safe functions). `dup2` onto itself would keep the
+/// close-on-exec flag, so an `fd` that already is 3 has the flag cleared instead.
+pub fn inherit_as_region_fd(fd: i32) -> io::Result<()> {
+    // SAFETY: fcntl and dup2 on descriptors of this process; the results are checked.
+    let result = unsafe {
+        if fd == REGION_FD {
+            libc::fcntl(fd, libc::F_SETFD, 0)
+        } else {
+            libc::dup2(fd, REGION_FD)
+        }
+    };
+    if result < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// How long a side spins on a state word before it sleeps: a round trip between two spinning
 /// sides takes well under a microsecond, a futex wake-up several.
 pub const SPIN: Duration = Duration::from_micros(20);

@@ -310,13 +310,8 @@ fn a_host_of_another_protocol_is_refused() {
     command
         .args(["--kind", "user-manager", "--plugin"])
         .arg(release_dir().join("librustplugin.so"));
-    // SAFETY: dup2 only, between fork and exec.
-    unsafe {
-        command.pre_exec(move || {
-            libc::dup2(fd, 3);
-            Ok(())
-        })
-    };
+    // SAFETY: the hook calls only async-signal-safe functions, between fork and exec.
+    unsafe { command.pre_exec(move || rp_process::protocol::inherit_as_region_fd(fd)) };
     let output = command.output().unwrap();
     assert_eq!(output.status.code(), Some(3));
     let (_, _, message) = region.published();
