@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # go-interop benchmarks, pinned to one CPU: Add six ways and the four UserManager methods on every
-# path (Go native, Go plugin, Rust through cgo; shared and owned contracts; the bare cgo call) on
-# the demo data, then three methods over the size sweep. Raw output in results/go/bench.txt.
+# path (Go native, Go plugin, Rust through cgo, in Wasm, out of process; shared and owned
+# contracts; the bare cgo call; hashicorp go-plugin over net/rpc and gRPC) on the demo data, then
+# three methods over the size sweep (hashicorp up to 10^4 users). Raw output in results/go/bench.txt.
 #   scripts/bench-go.sh          5 rounds; demo data -benchtime 300ms, sweep 32 .. 10^6 users
 #   QUICK=1 scripts/bench-go.sh  3 short rounds, sweep 32 .. 10^4 users
 # The test binary is built once and run in rounds: each round runs every benchmark once (demo data,
@@ -21,7 +22,15 @@ rounds=5 benchtime=300ms sweep_benchtime=100ms sweep=(32 100 1000 10000 100000 1
 [[ ${QUICK:-0} == 1 ]] && rounds=3 benchtime=20ms sweep_benchtime=10ms sweep=(32 100 1000 10000)
 pin=()
 cpu=$(($(nproc) - 1))
-if command -v taskset >/dev/null && ((cpu > 0)); then pin=(taskset -c "$cpu"); pinning="cpu $cpu (taskset)"; else pinning="none"; fi
+if command -v taskset >/dev/null && ((cpu > 0)); then
+  pin=(taskset -c "$cpu")
+  # Plugin processes (rp-plugin-server, hashicorp go-plugin) on the other CPUs: on the host's
+  # CPU, host and plugin would take turns, and every call would wait for a time slice.
+  export RP_PLUGIN_CPUS="0-$((cpu - 1))"
+  pinning="cpu $cpu (taskset), plugin processes on cpus $RP_PLUGIN_CPUS"
+else
+  pinning="none"
+fi
 (cd go-interop/usermanager/conformance && go test -c -o "$test_binary" .)
 
 echo "go-interop: $rounds rounds: demo data -benchtime $benchtime, sweep ${sweep[*]} users -benchtime $sweep_benchtime ($large users in $large_rounds rounds); pinned: $pinning"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The Go side of `make test`: formatting, vet, the conformance suite (Go native, Go plugin, Rust
-# through cgo) linked with the Rust archive and, again, with the shared library; and the gateway's
-# tests (hot reload, faults), again under the race detector.
+# The Go side of `make test`: formatting, vet, generated code, the conformance suite (Go native, Go
+# plugin, Rust through cgo, in Wasm, out of process, hashicorp go-plugin) linked with the Rust
+# archive and, again, with the shared library; and the gateway's tests (hot reload, faults, the
+# fault matrix), again under the race detector.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/go-common.sh
@@ -11,6 +12,7 @@ unformatted=$(gofmt -l .)
 [[ -z $unformatted ]] || { echo "go-interop: run gofmt -w on: $unformatted" >&2; exit 1; }
 go vet ./...
 go vet -tags rustplugin_shared ./...
+../scripts/gen-proto.sh --check # the hashicorp baseline's generated protobuf code
 echo "== go test, Rust linked statically"
 go test -count=1 ./...
 echo "== go test, Rust linked dynamically (-tags rustplugin_shared)"

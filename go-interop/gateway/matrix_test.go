@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,16 +17,22 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"rustplugin/go-interop/faults"
+	"rustplugin/go-interop/usermanager"
+	"rustplugin/go-interop/usermanager/hashicorp"
 )
 
-// The fault matrix: every fault of the faulty plugin (rows) in every way the gateway serves a
-// plugin (columns). Each cell runs in a child process (this test binary, run again with
+// The fault matrix: every fault of package faults (rows) in every way the gateway serves a plugin
+// (columns), and in the hashicorp go-plugin baseline (the last column). Each cell runs in a child process (this test binary, run again with
 // matrixCellEnv) playing the host, so that a fault that kills the host kills the child, not the
 // test: the parent sees it die.
 var (
-	matrixColumns  = []string{"goplugin", "cgo", "wasm", "process"}
-	matrixRows     = []string{"panic", "segfault", "abort", "stack-overflow", "loop", "memory-bomb"}
+	matrixColumns  = []string{"goplugin", "cgo", "wasm", "process", "hashicorp"}
 	goFaultyPlugin = filepath.Join("..", "build", "gofaultyplugin.so")
+	// hashicorpPlugin is the hashicorp go-plugin baseline's plugin process (scripts/go-common.sh).
+	hashicorpPlugin = filepath.Join("..", "build", "hashicorp-plugin")
+	demoUsers       = filepath.Join(repoRoot, "rust-plugin", "rustplugin", "data", "demo-users.json")
 )
 
 const (
@@ -57,12 +65,12 @@ func TestFaultMatrix(t *testing.T) {
 	}
 	var cells []matrixCell
 	for _, column := range matrixColumns {
-		for _, fault := range matrixRows {
+		for _, fault := range faults.Names {
 			cell := runMatrixCell(t, column, fault)
 			cells = append(cells, cell)
 			t.Logf("%-8s %-14s alive=%-5v answer=%-22q failed=%d next success after %.1f ms %s", column, fault,
 				cell.HostAlive, cell.FaultAnswer, cell.Failed, cell.RecoveryMillis, cell.Detail)
-			isolated := column == "wasm" || column == "process"
+			isolated := column == "wasm" || column == "process" || column == "hashicorp"
 			survives := isolated || fault == "panic" || fault == "loop"
 			if cell.HostAlive != survives {
 				t.Errorf("%s %s: host alive %v, expected %v", column, fault, cell.HostAlive, survives)
@@ -114,14 +122,9 @@ func runMatrixCell(t *testing.T, column, fault string) matrixCell {
 	return matrixCell{Column: column, Fault: fault, HostAlive: false, FaultAnswer: "host died", Failed: -1, Detail: detail}
 }
 
-// TestFaultMatrixCell is a cell's host (in the child process only): it serves the faulty plugin,
-// sends the fault, then plain requests until one succeeds, and prints its verdict.
-func TestFaultMatrixCell(t *testing.T) {
-	spec := os.Getenv(matrixCellEnv)
-	if spec == "" {
-		t.Skip("run by TestFaultMatrix")
-	}
-	column, fault, _ := strings.Cut(spec, "/")
+// gatewayRequests serves the faulty plugin in column's way and sends requests to it: a plain one
+// (fault "") or one that asks for a fault (the X-Fault header); a success is a 200.
+func gatewayRequests(t *testing.T, column string, timeout time.Duration) func(fault string) (string, bool) {
 	if column == "goplugin" || column == "cgo" {
 		limit := syscall.Rlimit{Cur: cellMemoryLimit, Max: cellMemoryLimit}
 		if err := syscall.Setrlimit(syscall.RLIMIT_AS, &limit); err != nil {
@@ -147,31 +150,81 @@ func TestFaultMatrixCell(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := httptest.NewServer(g)
-	client := &http.Client{Timeout: cellRequestTimeout}
-	if fault == "memory-bomb" {
-		client.Timeout = cellBombTimeout
-	}
-	get := func(fault string) string {
+	client := &http.Client{Timeout: timeout}
+	return func(fault string) (string, bool) {
 		req, _ := http.NewRequest("GET", s.URL+"/f", nil)
 		if fault != "" {
 			req.Header.Set("X-Fault", fault)
 		}
 		resp, err := client.Do(req)
-		if err != nil {
-			return "no answer: " + err.Error()
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) && urlErr.Timeout() {
+			return "no answer in time", false
+		} else if urlErr != nil {
+			return fmt.Sprintf("no answer (%v)", urlErr.Err), false
 		}
 		resp.Body.Close()
-		return fmt.Sprint(resp.StatusCode)
+		return fmt.Sprint(resp.StatusCode), resp.StatusCode == http.StatusOK
 	}
-	if answer := get(""); answer != "200" {
+}
+
+// hashicorpRequests starts the hashicorp go-plugin baseline over gRPC (the transport with
+// deadlines) with its faults on, and calls it: GetUser of a user (fault "") or of "fault:NAME".
+// go-plugin serves RPC interfaces, not the gateway's HTTP plugins: the faults are planted in the
+// plugin process's GetUser (package faults, as in the Go plugin).
+func hashicorpRequests(t *testing.T, timeout time.Duration) (get func(fault string) (string, bool), stop func()) {
+	m, err := hashicorp.Open(hashicorpPlugin, demoUsers, hashicorp.Options{Transport: hashicorp.GRPC,
+		CallTimeout: timeout, MemoryLimitBytes: cellMemoryLimit, Faults: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(fault string) (string, bool) {
+		id := usermanager.UserID{OpaqueID: "einstein"}
+		if fault != "" {
+			id.OpaqueID = "fault:" + fault
+		}
+		_, err := m.GetUser(id)
+		switch {
+		case err == nil:
+			return "ok", true
+		case errors.Is(err, hashicorp.ErrUnavailable):
+			return "unavailable (the process died)", false
+		case errors.Is(err, hashicorp.ErrDeadline):
+			return "deadline exceeded", false
+		}
+		return err.Error(), false
+	}, m.Close
+}
+
+// TestFaultMatrixCell is a cell's host (in the child process only): it serves the faulty plugin,
+// sends the fault, then plain requests until one succeeds, and prints its verdict.
+func TestFaultMatrixCell(t *testing.T) {
+	spec := os.Getenv(matrixCellEnv)
+	if spec == "" {
+		t.Skip("run by TestFaultMatrix")
+	}
+	column, fault, _ := strings.Cut(spec, "/")
+	timeout := cellRequestTimeout
+	if fault == "memory-bomb" {
+		timeout = cellBombTimeout
+	}
+	var get func(fault string) (answer string, ok bool)
+	stop := func() {}
+	if column == "hashicorp" {
+		get, stop = hashicorpRequests(t, timeout)
+	} else {
+		get = gatewayRequests(t, column, timeout)
+	}
+	if answer, ok := get(""); !ok {
 		t.Fatalf("before the fault: %s", answer)
 	}
-	cell := matrixCell{Column: column, Fault: fault, HostAlive: true, FaultAnswer: get(fault), Failed: 1}
+	faultAnswer, _ := get(fault)
+	cell := matrixCell{Column: column, Fault: fault, HostAlive: true, FaultAnswer: faultAnswer, Failed: 1}
 	if len(cell.FaultAnswer) > 60 {
 		cell.FaultAnswer = cell.FaultAnswer[:60]
 	}
 	start := time.Now()
-	for answer := get(""); answer != "200"; answer = get("") {
+	for answer, ok := get(""); !ok; answer, ok = get("") {
 		cell.Failed++
 		if time.Since(start) > 10*time.Second {
 			cell.Detail = "no success within 10 s: " + answer
@@ -181,6 +234,7 @@ func TestFaultMatrixCell(t *testing.T) {
 	cell.RecoveryMillis = float64(time.Since(start).Microseconds()) / 1000
 	line, _ := json.Marshal(cell)
 	fmt.Printf("CELL %s\n", line)
+	stop()
 	// Exit now: a host whose plugin loops in process cannot close (the call never returns).
 	os.Exit(0)
 }

@@ -135,6 +135,36 @@ func ForStatus(code int) error {
 	return nil
 }
 
+// StatusError is a status of include/rp_common.h with its message, as a binding receives them;
+// errors.Is matches it against this package's errors through ForStatus.
+type StatusError struct {
+	Status  int
+	Message string
+}
+
+func (e *StatusError) Error() string { return e.Message }
+
+// Is reports whether target is the error of this package that e's status stands for.
+func (e *StatusError) Is(target error) bool {
+	sentinel := ForStatus(e.Status)
+	return sentinel != nil && target == sentinel
+}
+
+// StatusOf is ForStatus the other way: the status that stands for err across a boundary that
+// carries statuses (the hashicorp go-plugin baseline): RP_OK for nil, RP_PLUGIN_FAILED for an
+// error that is none of this package's.
+func StatusOf(err error) int {
+	if err == nil {
+		return status.OK
+	}
+	for _, code := range []int{status.NotFound, status.UnknownClaim, status.InvalidUTF8, status.InvalidArgument, status.IO, status.Parse} {
+		if errors.Is(err, ForStatus(code)) {
+			return code
+		}
+	}
+	return status.PluginFailed
+}
+
 // DecodeRecord reads a user record, as the Wasm guest's rp_um_user and the plugin server lay it
 // out (rp-ffi-core's record.rs): a little-endian u32 count of strings, their lengths, their bytes
 // (opaque id, idp, username, mail, display name, uid, gid, then the groups). One allocation holds

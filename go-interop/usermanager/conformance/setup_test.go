@@ -10,6 +10,7 @@ import (
 
 	"rustplugin/go-interop/pluginhost"
 	"rustplugin/go-interop/usermanager"
+	"rustplugin/go-interop/usermanager/hashicorp"
 	"rustplugin/go-interop/usermanager/native"
 	"rustplugin/go-interop/usermanager/process"
 	"rustplugin/go-interop/usermanager/rustcgo"
@@ -25,6 +26,8 @@ var (
 	userManagerWasm = filepath.Join(repoRoot, "target", "wasm32-unknown-unknown", "release", "rustplugin.wasm")
 	// userManagerLibrary is the user manager rp-plugin-server loads out of process.
 	userManagerLibrary = filepath.Join(repoRoot, "target", "release", "librustplugin.so")
+	// hashicorpPlugin is the hashicorp go-plugin baseline's plugin process (scripts/go-common.sh).
+	hashicorpPlugin = filepath.Join("..", "..", "build", "hashicorp-plugin")
 )
 
 // goPluginPath is the Go plugin scripts/go-common.sh builds; GOPLUGIN_SO overrides it.
@@ -55,22 +58,35 @@ func thePlugin(tb testing.TB) *pluginhost.Plugin {
 type implementation struct {
 	name string // the path name of the benchmarks: native-shared, cgo-owned, ...
 	open func(path string) (usermanager.Manager, error)
+	// owned: the answers are the caller's own already (a copy off the wire); the implementation
+	// has no shared contract, and its name no contract suffix.
+	owned bool
+}
+
+// hashicorpOver opens the hashicorp go-plugin baseline over transport.
+func hashicorpOver(transport hashicorp.Transport) func(path string) (usermanager.Manager, error) {
+	return func(path string) (usermanager.Manager, error) {
+		return hashicorp.Open(hashicorpPlugin, path, hashicorp.Options{Transport: transport})
+	}
 }
 
 // bases: Go native, the Go plugin, the Rust plugin through cgo, in Wasm (wazero) and out of
-// process (rp-plugin-server), as they answer (the shared contract).
+// process (rp-plugin-server), as they answer (the shared contract); and Go native served by
+// hashicorp go-plugin over net/rpc and gRPC (owned answers).
 func bases(tb testing.TB) []implementation {
 	p := thePlugin(tb)
 	return []implementation{
-		{"native", func(path string) (usermanager.Manager, error) { return native.New(path) }},
-		{"goplugin", p.NewManager},
-		{"cgo", func(path string) (usermanager.Manager, error) { return rustcgo.Open(path) }},
-		{"wasm", func(path string) (usermanager.Manager, error) {
+		{name: "native", open: func(path string) (usermanager.Manager, error) { return native.New(path) }},
+		{name: "goplugin", open: p.NewManager},
+		{name: "cgo", open: func(path string) (usermanager.Manager, error) { return rustcgo.Open(path) }},
+		{name: "wasm", open: func(path string) (usermanager.Manager, error) {
 			return wasm.Open(userManagerWasm, path, wasm.Options{MemoryLimitBytes: 4 << 30})
 		}},
-		{"process", func(path string) (usermanager.Manager, error) {
+		{name: "process", open: func(path string) (usermanager.Manager, error) {
 			return process.Open(userManagerLibrary, path, process.Options{})
 		}},
+		{name: "hashicorp-netrpc", open: hashicorpOver(hashicorp.NetRPC), owned: true},
+		{name: "hashicorp-grpc", open: hashicorpOver(hashicorp.GRPC), owned: true},
 	}
 }
 
@@ -78,6 +94,10 @@ func bases(tb testing.TB) []implementation {
 func implementations(tb testing.TB) []implementation {
 	var all []implementation
 	for _, base := range bases(tb) {
+		if base.owned {
+			all = append(all, base)
+			continue
+		}
 		owned := func(path string) (usermanager.Manager, error) {
 			m, err := base.open(path)
 			if err != nil {
@@ -85,7 +105,7 @@ func implementations(tb testing.TB) []implementation {
 			}
 			return usermanager.Owned(m), nil
 		}
-		all = append(all, implementation{base.name + "-shared", base.open}, implementation{base.name + "-owned", owned})
+		all = append(all, implementation{name: base.name + "-shared", open: base.open}, implementation{name: base.name + "-owned", open: owned})
 	}
 	return all
 }

@@ -115,18 +115,7 @@ type Manager struct {
 }
 
 // Error is a status code of the C API with its message.
-type Error struct {
-	Status  int
-	Message string
-}
-
-func (e *Error) Error() string { return e.Message }
-
-// Is maps the status codes to the usermanager sentinel errors.
-func (e *Error) Is(target error) bool {
-	sentinel := usermanager.ForStatus(int(e.Status))
-	return sentinel != nil && target == sentinel
-}
+type Error = usermanager.StatusError
 
 var errZeroView = fmt.Errorf("%w: a zero view, not one a Manager returned", usermanager.ErrInvalidArgument)
 

@@ -709,8 +709,45 @@ fn describe(status: i32) -> String {
     }
 }
 
+/// The environment variable that places plugin servers on CPUs: a list as `taskset -c` takes it
+/// ("0", "0,2-3"). Unset, a server runs where its host may. Benchmarks that pin a host to one
+/// CPU set it, so that host and server do not take turns on that CPU.
+pub const PLUGIN_CPUS_ENV: &str = "RP_PLUGIN_CPUS";
+
+/// The CPU set of [`PLUGIN_CPUS_ENV`], or `None` when it is unset.
+fn plugin_cpus() -> Result<Option<libc::cpu_set_t>, Error> {
+    let Some(list) = std::env::var_os(PLUGIN_CPUS_ENV) else {
+        return Ok(None);
+    };
+    let list = list.to_string_lossy();
+    let invalid = || Error::Argument {
+        status: RP_INVALID_ARGUMENT,
+        message: format!(
+            "{PLUGIN_CPUS_ENV}={list:?}: not a CPU list such as 0 or 0,2-3 (CPUs below {})",
+            libc::CPU_SETSIZE
+        ),
+    };
+    // SAFETY: cpu_set_t is a plain bit array, valid when zeroed (the empty set).
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    for item in list.split(',') {
+        let (first, last) = item.split_once('-').unwrap_or((item, item));
+        let (first, last): (usize, usize) = match (first.trim().parse(), last.trim().parse()) {
+            (Ok(first), Ok(last)) if first <= last && last < libc::CPU_SETSIZE as usize => {
+                (first, last)
+            }
+            _ => return Err(invalid()),
+        };
+        for cpu in first..=last {
+            // SAFETY: cpu < CPU_SETSIZE, checked above: the bit is inside the set.
+            unsafe { libc::CPU_SET(cpu, &mut set) };
+        }
+    }
+    Ok(Some(set))
+}
+
 /// Starts a server and waits for its handshake.
 fn start(config: &Config) -> Result<Server, Error> {
+    let cpus = plugin_cpus()?;
     let region = Region::create(config.slots, config.slot_bytes)
         .map_err(|e| start_error(e, "the shared region"))?;
     let fd = region.fd().as_raw_fd();
@@ -729,12 +766,17 @@ fn start(config: &Config) -> Result<Server, Error> {
             .arg(config.memory_limit.to_string());
     }
     // SAFETY: the closure runs in the child between fork and exec and calls only
-    // async-signal-safe functions (fcntl, dup2, prctl).
+    // async-signal-safe functions (fcntl, dup2, prctl, sched_setaffinity).
     unsafe {
         command.pre_exec(move || {
             protocol::inherit_as_region_fd(fd)?;
             // The server dies with its host: no orphan keeps a plugin running.
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if let Some(set) = &cpus {
+                if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), set) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+            }
             Ok(())
         })
     };

@@ -26,7 +26,7 @@ pub mod client;
 mod ffi;
 pub mod protocol;
 
-pub use client::{Client, Config, Error, Kind, Reply};
+pub use client::{Client, Config, Error, Kind, Reply, PLUGIN_CPUS_ENV};
 
 /// `Add(a, b)`: request two little-endian `i64`s; response one.
 pub const RP_PROCESS_OP_ADD: u32 = 1;

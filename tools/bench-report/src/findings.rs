@@ -3,7 +3,7 @@
 //! difference, whatever its median.
 
 use crate::charts::format_ns;
-use crate::model::{ratio_between, Difference, Record, Results};
+use crate::model::{ratio_between, Difference, FaultCell, Record, Results};
 use crate::stats::{median, ratio_interval, Interval};
 
 /// One sentence. Headlines open the report; the rest follow the matrix.
@@ -128,6 +128,7 @@ pub fn findings(results: &Results) -> Vec<Finding> {
     if let Some(gateway) = &results.gateway {
         gateway_findings(gateway, &mut say);
     }
+    fault_findings(&results.fault_matrix, &mut say);
     let handler = |path: &str| find(results, "Handler", "go", path, None);
     if let (Some(wasm), Some(cgo)) = (add("go", "wasm"), add("go", "cgo")) {
         say(false, format!(
@@ -227,6 +228,17 @@ fn go_findings(results: &Results, say: &mut impl FnMut(bool, String)) {
                 time_text(wasm), allocs(wasm), time_text(cgo), versus(wasm, cgo)
             ));
         }
+        if let (Some(process), Some(grpc), Some(netrpc)) = (
+            go(op, "process-shared", 4),
+            go(op, "hashicorp-grpc", 4),
+            go(op, "hashicorp-netrpc", 4),
+        ) {
+            say(headline, format!(
+                "Go -> Rust {op} out of process (rp-plugin-server, shared memory), the answer as shared Go values: {}{}; hashicorp go-plugin serving Go's own {op} takes {}{} over gRPC, {} as long (target: at least 20x), and {}{} over net/rpc, {}.",
+                time_text(process), allocs(process), time_text(grpc), allocs(grpc), versus(grpc, process),
+                time_text(netrpc), allocs(netrpc), versus(netrpc, process)
+            ));
+        }
         if let (Some(owned), Some(native)) = (go(op, "cgo-owned", 4), go(op, "native-owned", 4)) {
             say(false, format!(
                 "Go -> Rust {op}, the answer as owned Go values: {}{}, against Go native's owned answer ({}{}) {}.",
@@ -301,6 +313,31 @@ fn go_findings(results: &Results, say: &mut impl FnMut(bool, String)) {
             );
         }
     }
+}
+
+/// What the fault matrix says: host deaths by column kind, and the slowest recovery out of process.
+fn fault_findings(cells: &[FaultCell], say: &mut impl FnMut(bool, String)) {
+    if cells.is_empty() {
+        return;
+    }
+    let (isolated, in_process): (Vec<&FaultCell>, Vec<&FaultCell>) =
+        cells.iter().partition(|c| c.isolated());
+    let deaths = |cells: &[&FaultCell]| cells.iter().filter(|c| !c.host_alive).count();
+    let mut text = format!(
+        "Fault matrix: the host died in {} of {} cells with the plugin in process (Go plugin, cgo) and in {} of {} isolated ones (Wasm, out of process, hashicorp go-plugin)",
+        deaths(&in_process), in_process.len(), deaths(&isolated), isolated.len()
+    );
+    let slowest = cells
+        .iter()
+        .filter(|c| c.column == "process" && c.host_alive)
+        .max_by(|a, b| a.recovery_millis.total_cmp(&b.recovery_millis));
+    if let Some(slowest) = slowest {
+        text += &format!(
+            "; out of process, the next request succeeded at most {:.1} ms after the faulty one ({}; target 100 ms)",
+            slowest.recovery_millis, slowest.fault
+        );
+    }
+    say(true, text + ".");
 }
 
 /// What the gateway load test's JSON says: requests per second and the hot reloads.

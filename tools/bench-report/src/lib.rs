@@ -6,8 +6,9 @@
 //!   round (a round is one run of the binary), and `cpp/callgrind/*.out`, callgrind's files;
 //! - `go/bench.txt`: `go test -bench` output from go-interop, in rounds;
 //! - `rust/criterion/round-N/`: criterion's output folder from rust-host, one per round;
-//! - `gateway/loadtest.{json,md}`: the gateway load test (go-interop/gateway/cmd/loadtest), and
-//!   `gateway/handler-bench.txt`, each handler in process (`go test -bench Handler`, in rounds);
+//! - `gateway/loadtest.{json,md}`: the gateway load test (go-interop/gateway/cmd/loadtest),
+//!   `gateway/handler-bench.txt`, each handler in process (`go test -bench Handler`, in rounds),
+//!   and `gateway/fault-matrix.json`, the fault matrix (the gateway's TestFaultMatrix);
 //! - `machine.json` and `runs/*.json`: written by `bench-report run` around each harness.
 //!
 //! Outputs: `results.json`, `report.md`, `report.html`, `charts/*.svg`. Every statistic comes
@@ -134,6 +135,20 @@ fn runs(dir: &Path, problems: &mut Vec<String>) -> Vec<Run> {
 /// The load test's JSON and Markdown, checked to be the load test's, and the handlers' in-process
 /// benchmark (`go test -bench Handler`, in rounds).
 fn gateway(dir: &Path, results: &mut Results) {
+    let matrix = dir.join("fault-matrix.json");
+    match std::fs::read_to_string(&matrix) {
+        Ok(text) => match serde_json::from_str(&text) {
+            Ok(cells) => results.fault_matrix = cells,
+            Err(e) => results.problems.push(format!(
+                "Fault matrix: {} is not TestFaultMatrix's JSON: {e}",
+                matrix.display()
+            )),
+        },
+        Err(_) => results.problems.push(format!(
+            "Fault matrix: no {} (make bench-gateway; needs Go)",
+            matrix.display()
+        )),
+    }
     let handlers = dir.join("handler-bench.txt");
     if handlers.exists() {
         let parsed = parse::go_test(&handlers, "gateway/handler-bench.txt");

@@ -189,9 +189,51 @@ pub struct Results {
     /// The load test's Markdown, included in the report.
     #[serde(skip)]
     pub gateway_markdown: Option<String>,
+    /// The fault matrix (the gateway's TestFaultMatrix), cell by cell.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fault_matrix: Vec<FaultCell>,
     /// One line per input that was missing or unreadable, shown in the report.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,
+}
+
+/// One cell of the fault matrix: a fault (row) in one way of serving a plugin (column), as the
+/// gateway's TestFaultMatrix writes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FaultCell {
+    /// goplugin, cgo, wasm, process, hashicorp.
+    pub column: String,
+    /// panic, segfault, abort, stack-overflow, loop, memory-bomb.
+    pub fault: String,
+    pub host_alive: bool,
+    /// The faulty request's answer, or why it got none.
+    pub fault_answer: String,
+    /// Requests failed from the faulty one to the first success (-1 when the host died).
+    pub failed: i64,
+    /// From the faulty request's end to the first success.
+    pub recovery_millis: f64,
+    #[serde(default)]
+    pub detail: String,
+}
+
+impl FaultCell {
+    /// The column's name in the report.
+    pub fn column_title(&self) -> &str {
+        match self.column.as_str() {
+            "goplugin" => "Go plugin",
+            "cgo" => "Rust in process (cgo)",
+            "wasm" => "Rust in Wasm (wazero)",
+            "process" => "Rust out of process",
+            "hashicorp" => "hashicorp go-plugin (gRPC)",
+            other => other,
+        }
+    }
+
+    /// The columns whose plugin cannot take the host down (a sandbox or a process of its own).
+    pub fn isolated(&self) -> bool {
+        matches!(self.column.as_str(), "wasm" | "process" | "hashicorp")
+    }
 }
 
 /// The native paths a record compares with, best first: a path of the owned contract

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::charts;
 use crate::findings;
-use crate::model::{Difference, Record, Results};
+use crate::model::{Difference, FaultCell, Record, Results};
 
 const OPS: [&str; 6] = [
     "Add",
@@ -22,7 +22,7 @@ const CALLERS: [&str; 3] = ["cpp", "go", "rust"];
 
 /// The seeds' published figures: measured on other machines, shown for comparison only, each with
 /// the record here that measures the same thing.
-const PUBLISHED: [(&str, &str, (&str, &str, &str)); 8] = [
+const PUBLISHED: [(&str, &str, (&str, &str, &str)); 10] = [
     ("Go native Add", "0.36 ns", ("Add", "go", "native")),
     ("Go -> Go plugin Add", "2.0 ns", ("Add", "go", "goplugin")),
     ("C++ native add", "0 ns", ("Add", "cpp", "native")),
@@ -50,6 +50,16 @@ const PUBLISHED: [(&str, &str, (&str, &str, &str)); 8] = [
         "reva FindUsers through a Go plugin",
         "678 ns",
         ("FindUsers", "go", "goplugin-shared"),
+    ),
+    (
+        "reva GetUser over hashicorp go-plugin net/rpc (the seed's harness, re-run on this kind of machine)",
+        "~145 us",
+        ("GetUser", "go", "hashicorp-netrpc"),
+    ),
+    (
+        "reva GetUser over hashicorp go-plugin gRPC (the seed's harness, re-run on this kind of machine)",
+        "~187 us",
+        ("GetUser", "go", "hashicorp-grpc"),
     ),
 ];
 
@@ -360,7 +370,7 @@ fn markdown(
             let _ = write!(md, "### {title} {{#matrix-{caller}}}\n\n{table}\n");
         }
     }
-    md.push_str("Paths: `native` the caller's own language (inline for C++ `Add`), `native_noinline` a C function in its own file, `static`/`dynamic`/`dlopen`/`lto` the Rust plugin linked as an archive, as a shared library, loaded at run time, or with cross-language LTO; `native-shared`/`native-owned` Go's own code (reva's) returning its stored user or a copy, `goplugin-shared`/`-owned` the same code as a Go plugin, `cgo-shared`/`cgo-owned` Rust through cgo answering Go values (built once per user) or copies of them, `cgo-view` the bare cgo call leaving the answer in Rust, `cgo-c` a C function through cgo; `wasm-shared`/`wasm-owned`/`wasm` the same Rust built for Wasm, from Go in wazero (`wasm-deadline`: with a deadline on each call), from Rust in wasmtime; `goplugin` a Go plugin; `carchive` a Go c-archive; `c` a C function.\n");
+    md.push_str("Paths: `native` the caller's own language (inline for C++ `Add`), `native_noinline` a C function in its own file, `static`/`dynamic`/`dlopen`/`lto` the Rust plugin linked as an archive, as a shared library, loaded at run time, or with cross-language LTO; `native-shared`/`native-owned` Go's own code (reva's) returning its stored user or a copy, `goplugin-shared`/`-owned` the same code as a Go plugin, `cgo-shared`/`cgo-owned` Rust through cgo answering Go values (built once per user) or copies of them, `cgo-view` the bare cgo call leaving the answer in Rust, `cgo-c` a C function through cgo; `wasm-shared`/`wasm-owned`/`wasm` the same Rust built for Wasm, from Go in wazero (`wasm-deadline`: with a deadline on each call), from Rust in wasmtime; `process-shared`/`process-owned` the same Rust out of process (rp-plugin-server, shared memory and futex wake-ups); `hashicorp-netrpc`/`hashicorp-grpc` Go's own user manager in a hashicorp go-plugin process, over net/rpc or gRPC (owned answers: decoded off the wire); `goplugin` a Go plugin; `carchive` a Go c-archive; `c` a C function.\n");
 
     let more: Vec<_> = all.iter().filter(|f| !f.headline).collect();
     if !more.is_empty() {
@@ -422,6 +432,10 @@ fn markdown(
             md.push_str(line);
             md.push('\n');
         }
+    }
+
+    if !results.fault_matrix.is_empty() {
+        md.push_str(&fault_matrix(&results.fault_matrix));
     }
 
     md.push_str("\n## Flame graphs {#flame-graphs}\n\n");
@@ -529,6 +543,49 @@ fn markdown(
             let _ = writeln!(md, "- {problem}");
         }
     }
+    md
+}
+
+/// The fault matrix as a table: faults down, ways of serving a plugin across.
+fn fault_matrix(cells: &[FaultCell]) -> String {
+    let mut columns: Vec<&FaultCell> = Vec::new();
+    let mut faults: Vec<&str> = Vec::new();
+    for cell in cells {
+        if !columns.iter().any(|c| c.column == cell.column) {
+            columns.push(cell);
+        }
+        if !faults.contains(&cell.fault.as_str()) {
+            faults.push(&cell.fault);
+        }
+    }
+    let mut md = String::from("\n## The fault matrix {#faults}\n\nEach cell from the gateway's TestFaultMatrix: the faulty plugin (rust-plugin/plugins/faulty-plugin; the Go plugin's and hashicorp's from go-interop/faults) served one way, in a child process playing the host; one request asks for the fault, then plain requests follow until one succeeds. A cell says whether the host survived, the faulty request's answer, the requests that failed, and the time from the faulty request's end to the first success. hashicorp go-plugin serves the user manager over gRPC (GetUser, with a deadline), not the gateway's HTTP plugins.\n\n| fault |");
+    for column in &columns {
+        let _ = write!(md, " {} |", column.column_title());
+    }
+    md.push_str("\n|---|");
+    md.push_str(&"---|".repeat(columns.len()));
+    for fault in faults {
+        let _ = write!(md, "\n| {fault} |");
+        for column in &columns {
+            let text = match cells
+                .iter()
+                .find(|c| c.fault == fault && c.column == column.column)
+            {
+                None => "not measured".to_owned(),
+                Some(c) if !c.host_alive => {
+                    format!("**host died**: {}", c.detail.replace('|', "/"))
+                }
+                Some(c) => format!(
+                    "alive; {} ({} failed); next success after {:.1} ms",
+                    c.fault_answer.replace('|', "/"),
+                    c.failed,
+                    c.recovery_millis
+                ),
+            };
+            let _ = write!(md, " {text} |");
+        }
+    }
+    md.push('\n');
     md
 }
 

@@ -151,6 +151,15 @@ fn reads_every_format_keeps_the_samples_and_computes_intervals() {
     assert!(!results.runs[0].busy() && results.runs[1].busy());
     assert_eq!(results.problems.len(), 1, "{:?}", results.problems);
     assert!(results.problems[0].contains("wrong answer: FindUsers(einstein) found 0"));
+    assert_eq!(results.fault_matrix.len(), 5);
+    let dir = scratch_copy("full", "faults");
+    let markdown = bench_report::report::write(&results, &dir).unwrap();
+    assert!(markdown.contains(
+        "| fault | Rust in process (cgo) | Rust out of process | hashicorp go-plugin (gRPC) |"
+    ));
+    assert!(markdown.contains("| segfault | **host died**: exit status 2: SIGSEGV: segmentation violation | alive; 502 (1 failed); next success after 3.7 ms | alive; unavailable (the process died) (1 failed); next success after 4.7 ms |"));
+    assert!(markdown.contains("| loop | alive; no answer in time (1 failed); next success after 0.4 ms | alive; 504 (1 failed); next success after 0.5 ms | not measured |"));
+    assert!(markdown.contains("Fault matrix: the host died in 1 of 2 cells with the plugin in process (Go plugin, cgo) and in 0 of 3 isolated ones (Wasm, out of process, hashicorp go-plugin); out of process, the next request succeeded at most 3.7 ms after the faulty one (segfault; target 100 ms)."));
 }
 
 #[test]
@@ -345,7 +354,7 @@ fn missing_inputs_are_listed_and_the_rest_reported() {
     std::fs::create_dir_all(&empty).unwrap();
     let nothing = bench_report::gather(&empty);
     assert!(
-        nothing.records.is_empty() && nothing.problems.len() == 5,
+        nothing.records.is_empty() && nothing.problems.len() == 6,
         "{:?}",
         nothing.problems
     );
