@@ -20,6 +20,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::thread;
+use std::time::Duration;
 
 use rp_ffi_core::status::{Status, RP_ABI_MISMATCH, RP_INVALID_ARGUMENT, RP_OK, RP_TOO_LARGE};
 use rp_process::protocol::{self, server_state, slot_state, PluginInfo, Region};
@@ -229,12 +230,15 @@ fn limit_memory(bytes: u64) -> Result<(), String> {
 fn serve_slot(region: &Region, index: u32, service: &dyn Service) {
     let slot = region.slot(index);
     let control = slot.control;
+    // The host's choice: it knows where both sides may run (protocol::spin_for).
+    let spin = Duration::from_nanos(region.header().spin_ns.load(Ordering::Relaxed).into());
     let mut out = Vec::new();
     loop {
         let state = protocol::wait_while(
             &control.state,
             |s| s == slot_state::IDLE || s == slot_state::RESPONSE,
             &control.server_waiting,
+            spin,
             None,
         );
         if state != Some(slot_state::REQUEST) {

@@ -184,6 +184,8 @@ struct Server {
     freed: Condvar,
     /// Slots whose call passed its deadline, and when.
     abandoned: Mutex<Vec<(u32, Instant)>>,
+    /// How long a call spins for its answer before it sleeps (protocol::spin_for).
+    spin: Duration,
     /// Set before the supervisor marks the slots DEAD.
     dead: AtomicBool,
     death: OnceLock<String>,
@@ -437,6 +439,7 @@ impl Client {
             &control.state,
             |s| s == slot_state::REQUEST,
             &control.host_waiting,
+            server.spin,
             Some(deadline),
         );
         match state {
@@ -748,8 +751,14 @@ fn plugin_cpus() -> Result<Option<libc::cpu_set_t>, Error> {
 /// Starts a server and waits for its handshake.
 fn start(config: &Config) -> Result<Server, Error> {
     let cpus = plugin_cpus()?;
+    let own_cpus = protocol::own_cpus().map_err(|e| start_error(e, "this thread's CPUs"))?;
+    let spin = protocol::spin_for(&own_cpus, cpus.as_ref().unwrap_or(&own_cpus));
     let region = Region::create(config.slots, config.slot_bytes)
         .map_err(|e| start_error(e, "the shared region"))?;
+    region
+        .header()
+        .spin_ns
+        .store(spin.as_nanos() as u32, Ordering::Relaxed);
     let fd = region.fd().as_raw_fd();
     let mut command = Command::new(&config.server);
     command
@@ -870,6 +879,7 @@ fn start(config: &Config) -> Result<Server, Error> {
         free: Mutex::new((0..slots).rev().collect()),
         freed: Condvar::new(),
         abandoned: Mutex::new(Vec::new()),
+        spin,
         dead: AtomicBool::new(false),
         death: OnceLock::new(),
     })

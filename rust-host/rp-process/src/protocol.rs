@@ -28,11 +28,11 @@ use std::time::{Duration, Instant};
 
 /// Protocol major version: the server refuses a host of another major.
 pub const PROTOCOL_MAJOR: u32 = 1;
-/// Protocol minor version: a host of minor N needs a server of minor >= N.
-pub const PROTOCOL_MINOR: u32 = 0;
+/// Protocol minor version: a host of minor N needs a server of minor >= N. 1.1: the host says how
+/// long each side spins (`Header::spin_ns`).
+pub const PROTOCOL_MINOR: u32 = 1;
 
 /// Whether a host of this protocol can use a server of `server`'s: same major, minor at least ours.
-#[allow(clippy::absurd_extreme_comparisons)] // always true for the minor while PROTOCOL_MINOR is 0
 pub fn host_can_use(server: (u32, u32)) -> bool {
     server.0 == PROTOCOL_MAJOR && server.1 >= PROTOCOL_MINOR
 }
@@ -89,6 +89,9 @@ pub struct Header {
     name: [u8; TEXT_BYTES],
     version: [u8; TEXT_BYTES],
     message: [u8; MESSAGE_BYTES],
+    /// How long each side spins on a state word before it sleeps, in nanoseconds (written by the
+    /// host before the server starts; 0: never spin).
+    pub spin_ns: AtomicU32,
 }
 
 const _: () = assert!(size_of::<Header>() <= HEADER_BYTES);
@@ -376,31 +379,61 @@ pub fn inherit_as_region_fd(fd: i32) -> io::Result<()> {
     Ok(())
 }
 
-/// How long a side spins on a state word before it sleeps: a round trip between two spinning
-/// sides takes well under a microsecond, a futex wake-up several.
+/// How long a side spins on a state word before it sleeps, when host and server can run on
+/// different CPUs: a round trip between two spinning sides takes about a microsecond here, one
+/// with futex wake-ups several. When they share their only CPU, spinning only delays the other
+/// side, and they do not spin at all (see [`spin_for`]).
 pub const SPIN: Duration = Duration::from_micros(20);
 
-/// Waits until `word` leaves `state`, spinning for [`SPIN`] first, then sleeping with `waiting`
+/// The CPUs the calling thread may run on (`sched_getaffinity`).
+pub fn own_cpus() -> io::Result<libc::cpu_set_t> {
+    // SAFETY: cpu_set_t is a plain bit array, valid when zeroed.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid, writable set of the size given.
+    if unsafe { libc::sched_getaffinity(0, size_of::<libc::cpu_set_t>(), &mut set) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(set)
+}
+
+/// The spin of host and server on the CPUs given: [`SPIN`] when together they may run on two
+/// CPUs or more, else none.
+pub fn spin_for(host: &libc::cpu_set_t, server: &libc::cpu_set_t) -> Duration {
+    let cpus = (0..libc::CPU_SETSIZE as usize)
+        // SAFETY: cpu < CPU_SETSIZE: inside both sets.
+        .filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, host) || libc::CPU_ISSET(cpu, server) })
+        .count();
+    if cpus >= 2 {
+        SPIN
+    } else {
+        Duration::ZERO
+    }
+}
+
+/// Waits until `word` leaves `state`, spinning for `spin` first, then sleeping with `waiting`
 /// raised, until `deadline`. Returns the new state, or `None` at the deadline.
 pub fn wait_while(
     word: &AtomicU32,
     state: impl Fn(u32) -> bool,
     waiting: &AtomicU32,
+    spin: Duration,
     deadline: Option<Instant>,
 ) -> Option<u32> {
-    let spin_until = Instant::now() + SPIN;
-    let mut spins = 0u32;
-    loop {
-        let value = word.load(Ordering::Acquire);
-        if !state(value) {
-            return Some(value);
+    if !spin.is_zero() {
+        let spin_until = Instant::now() + spin;
+        let mut spins = 0u32;
+        loop {
+            let value = word.load(Ordering::Acquire);
+            if !state(value) {
+                return Some(value);
+            }
+            spins += 1;
+            // Instant::now is a vDSO call: look at the clock only every 64 turns.
+            if spins % 64 == 0 && Instant::now() >= spin_until {
+                break;
+            }
+            std::hint::spin_loop();
         }
-        spins += 1;
-        // Instant::now is a vDSO call: look at the clock only every 64 turns.
-        if spins % 64 == 0 && Instant::now() >= spin_until {
-            break;
-        }
-        std::hint::spin_loop();
     }
     loop {
         waiting.store(1, Ordering::SeqCst);

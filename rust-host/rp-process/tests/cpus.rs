@@ -41,3 +41,20 @@ fn plugin_cpus_place_the_server() {
     let client = start().expect("a server where its host may run");
     assert_eq!(allowed_cpus(client.pid()), allowed_cpus(std::process::id()));
 }
+
+#[test]
+fn host_and_server_spin_only_when_they_may_run_apart() {
+    use rp_process::protocol::{spin_for, SPIN};
+    let set = |cpus: &[usize]| {
+        // SAFETY: cpu_set_t is a plain bit array, valid when zeroed.
+        let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+        for &cpu in cpus {
+            // SAFETY: cpu < CPU_SETSIZE.
+            unsafe { libc::CPU_SET(cpu, &mut set) };
+        }
+        set
+    };
+    assert_eq!(spin_for(&set(&[1]), &set(&[1])), std::time::Duration::ZERO);
+    assert_eq!(spin_for(&set(&[1]), &set(&[0])), SPIN);
+    assert_eq!(spin_for(&set(&[0, 1]), &set(&[0, 1])), SPIN);
+}

@@ -305,6 +305,7 @@ fn a_host_of_another_protocol_is_refused() {
 
     let region = rp_process::protocol::Region::create(1, 64).unwrap();
     region.header().host_major.store(99, Ordering::Release);
+    region.header().host_minor.store(0, Ordering::Release);
     let fd = region.fd().as_raw_fd();
     let mut command = std::process::Command::new(release_dir().join("rp-plugin-server"));
     command
