@@ -3,7 +3,9 @@
  * librp_process.so and calls rp_process_start, which starts rp-plugin-server (this project's
  * plugin server) with one of the project's C-ABI plugins: a user manager (rustplugin.h) or an
  * HTTP plugin (rp_http_plugin.h, ABI 1.1). Calls travel through shared memory (a slot per call in
- * flight; each side spins briefly, then sleeps on a futex) and come back with a status.
+ * flight; each side spins briefly when host and server may run on different CPUs, then sleeps on
+ * a futex) and come back with a status. The environment variable RP_PLUGIN_CPUS (a CPU list as
+ * `taskset -c` takes it) places the servers a host starts; unset, they run where the host may.
  *
  * What it buys: a fault of the plugin (segfault, abort, stack overflow, out of memory under the
  * limit, a loop past the deadline) kills the server, never the host. The calls in it fail with

@@ -23,6 +23,11 @@ import (
 // DefaultCallTimeout bounds a call when Options.CallTimeout is 0.
 const DefaultCallTimeout = 5 * time.Second
 
+// DefaultStartTimeout bounds a server's start when Options.StartTimeout is 0: longer than
+// procplugin's default, since the server loads the whole user file before it serves (10^6
+// generated users took over 5 s on a 2-core VM with the host loading its own copies meanwhile).
+const DefaultStartTimeout = time.Minute
+
 // Options of Open, beyond procplugin's.
 type Options struct {
 	procplugin.Options
@@ -41,6 +46,9 @@ type Manager struct {
 // ("" for the demo users). options.Plugin, Kind and Config are set from the arguments.
 func Open(plugin, usersFile string, options Options) (*Manager, error) {
 	options.Plugin, options.Kind, options.Config = plugin, procplugin.UserManager, usersFile
+	if options.StartTimeout == 0 {
+		options.StartTimeout = DefaultStartTimeout
+	}
 	client, err := procplugin.Start(options.Options)
 	if err != nil {
 		return nil, mapError(err)

@@ -11,7 +11,8 @@
 //! A slot carries one call at a time. The host owns it while its state is `IDLE` or `RESPONSE`:
 //! it writes the request into the data, then `op` and `len`, then stores `REQUEST`. The server owns
 //! it while it is `REQUEST`: it reads the request, writes the response over it, then `status` and
-//! `len`, then stores `RESPONSE`. Each side spins briefly on the state word, then sleeps on it
+//! `len`, then stores `RESPONSE`. Each side spins briefly on the state word (when the host's
+//! `spin_ns` says so), then sleeps on it
 //! (`FUTEX_WAIT`, shared between processes) after raising its `*_waiting` flag; the other side
 //! wakes it only when the flag is up, so a call between two spinning sides makes no system call.
 //! When the server dies, the host's supervisor stores `DEAD` into every slot in `REQUEST`; to stop
