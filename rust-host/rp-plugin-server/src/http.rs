@@ -8,7 +8,7 @@ use rp_http_plugin::layout::{encode_response, EncodedRequest};
 use rp_process::protocol::PluginInfo;
 use rp_process::RP_PROCESS_OP_HTTP_SERVE;
 
-use crate::{bytes, message, sys, view, Service, ERROR_CAPACITY};
+use crate::{bytes, message, open_with, sys, view, Service, ERROR_CAPACITY};
 
 /// A loaded, initialised HTTP plugin instance.
 pub struct Http {
@@ -68,23 +68,17 @@ impl Http {
     /// Loads the plugin at `path` (checked by the C loader before dlopen) and initialises it with
     /// `config`. A plugin of ABI 1.0 (no `serve`) is refused: serve it in process.
     pub fn load(path: &CStr, config: &str) -> Result<(Http, PluginInfo), (Status, String)> {
-        let mut error: [c_char; ERROR_CAPACITY] = [0; ERROR_CAPACITY];
-        // SAFETY: a zeroed handle is the loader's "nothing loaded".
-        let mut plugin: sys::rp_http_plugin_handle = unsafe { std::mem::zeroed() };
         // SAFETY: valid path, host table (static), config view, out-handle, error buffer.
-        let status = unsafe {
+        let plugin = open_with(|plugin, error, capacity| unsafe {
             sys::rp_http_plugin_load(
                 path.as_ptr(),
                 &HOST,
                 view(config.as_bytes()),
-                &mut plugin,
-                error.as_mut_ptr(),
-                ERROR_CAPACITY,
+                plugin,
+                error,
+                capacity,
             )
-        };
-        if status != RP_OK {
-            return Err((status, message(&error)));
-        }
+        })?;
         // SAFETY: checked by the loader; lives as long as the library.
         let api: &'static sys::rp_http_plugin_descriptor = unsafe { &*plugin.api };
         let loaded = Http { plugin, api };

@@ -279,6 +279,21 @@ pub(crate) fn message(error: &[std::ffi::c_char]) -> String {
         .into_owned()
 }
 
+/// Opens a plugin with one of the C loader's functions: `open` gets a zeroed handle (the loader's
+/// "nothing loaded") and an error buffer of `ERROR_CAPACITY`; a status other than `RP_OK` comes
+/// back with the loader's message.
+pub(crate) fn open_with<Handle>(
+    open: impl FnOnce(&mut Handle, *mut std::ffi::c_char, usize) -> Status,
+) -> Result<Handle, (Status, String)> {
+    let mut error = [0 as std::ffi::c_char; ERROR_CAPACITY];
+    // SAFETY: the loader's handles are plain C structs of pointers, valid when zeroed.
+    let mut handle: Handle = unsafe { std::mem::zeroed() };
+    match open(&mut handle, error.as_mut_ptr(), ERROR_CAPACITY) {
+        RP_OK => Ok(handle),
+        status => Err((status, message(&error))),
+    }
+}
+
 /// A view of `s` for the plugin, which reads it during the call only.
 pub(crate) fn view(s: &[u8]) -> sys::rp_str {
     sys::rp_str {

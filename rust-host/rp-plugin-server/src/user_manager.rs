@@ -1,7 +1,7 @@
 //! The user manager plugin (`rustplugin.h`) behind the `RP_PROCESS_OP_*` user operations.
 
 use std::cell::RefCell;
-use std::ffi::{c_char, CStr};
+use std::ffi::CStr;
 
 use rp_ffi_core::status::{Status, RP_INVALID_ARGUMENT, RP_OK};
 use rp_process::protocol::PluginInfo;
@@ -10,7 +10,7 @@ use rp_process::{
     RP_PROCESS_OP_GET_USER_BY_CLAIM, RP_PROCESS_OP_USER_COUNT,
 };
 
-use crate::{bytes, message, sys, view, Service, ERROR_CAPACITY};
+use crate::{bytes, open_with, sys, view, Service};
 
 /// A loaded user manager plugin and its manager.
 pub struct UserManager {
@@ -49,21 +49,10 @@ impl UserManager {
     /// Opens the plugin at `path` (checked by the C loader before dlopen) and loads the users of
     /// the file `config` names, or the demo users when it is empty.
     pub fn load(path: &CStr, config: &str) -> Result<(UserManager, PluginInfo), (Status, String)> {
-        let mut error: [c_char; ERROR_CAPACITY] = [0; ERROR_CAPACITY];
-        // SAFETY: a zeroed handle is the loader's "nothing loaded".
-        let mut plugin: sys::rp_plugin_handle = unsafe { std::mem::zeroed() };
         // SAFETY: valid path, out-handle and error buffer of the stated capacity.
-        let status = unsafe {
-            sys::rp_plugin_open(
-                path.as_ptr(),
-                &mut plugin,
-                error.as_mut_ptr(),
-                ERROR_CAPACITY,
-            )
-        };
-        if status != RP_OK {
-            return Err((status, message(&error)));
-        }
+        let plugin = open_with(|plugin, error, capacity| unsafe {
+            sys::rp_plugin_open(path.as_ptr(), plugin, error, capacity)
+        })?;
         // SAFETY: rp_plugin_open checked the descriptor (ABI, size) and it lives as long as the
         // library, which this server never closes while serving.
         let api: &'static sys::rp_plugin_descriptor = unsafe { &*plugin.api };
