@@ -368,40 +368,56 @@ func TestReloadsUnderConcurrentRequests(t *testing.T) {
 	}
 }
 
-func testReloadsUnderConcurrentRequests(t *testing.T, route string) {
-	g, s := server(t)
-	stop := make(chan struct{})
-	var served, failed atomic.Int64
+// underLoad runs send in a loop on `workers` goroutines (i counts each worker's requests) until
+// the returned stop is called; stop waits for them and says how many requests succeeded and how
+// many failed.
+func underLoad(workers int, send func(i int) bool) (stop func() (succeeded, failed int64)) {
+	done := make(chan struct{})
+	var succeededCount, failedCount atomic.Int64
 	var wg sync.WaitGroup
-	for worker := 0; worker < 4; worker++ {
+	for worker := 0; worker < workers; worker++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := 0; ; i++ {
 				select {
-				case <-stop:
+				case <-done:
 					return
 				default:
 				}
-				body := fmt.Sprintf("request %d", i)
-				a, err := request("POST", s.URL+route, body)
-				if err != nil || a.status != 200 || a.body != body {
-					failed.Add(1)
+				if send(i) {
+					succeededCount.Add(1)
+				} else {
+					failedCount.Add(1)
 				}
-				served.Add(1)
 			}
 		}()
 	}
+	return func() (int64, int64) {
+		close(done)
+		wg.Wait()
+		return succeededCount.Load(), failedCount.Load()
+	}
+}
+
+func testReloadsUnderConcurrentRequests(t *testing.T, route string) {
+	g, s := server(t)
+	stop := underLoad(4, func(i int) bool {
+		body := fmt.Sprintf("request %d", i)
+		a, err := request("POST", s.URL+route, body)
+		return err == nil && a.status == 200 && a.body == body
+	})
 	for i := 0; i < reloadsUnderLoad; i++ {
 		if _, err := g.Reload(route, ""); err != nil {
+			stop()
 			t.Fatal(err)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	close(stop)
-	wg.Wait()
-	if failed.Load() != 0 || served.Load() < reloadsUnderLoad {
-		t.Fatalf("%d of %d requests failed", failed.Load(), served.Load())
+	succeeded, failed := stop()
+	served := succeeded + failed
+	if failed != 0 || served < reloadsUnderLoad {
+		t.Fatalf("%d of %d requests failed", failed, served)
 	}
 	last := currentGeneration(t, g, route)
 	for _, gen := range g.Status().Generations {
@@ -412,7 +428,7 @@ func testReloadsUnderConcurrentRequests(t *testing.T, route string) {
 	if mapped := MappedFiles(g.dir); len(mapped) != 3 {
 		t.Fatalf("after %d reloads: mapped %v", reloadsUnderLoad, mapped)
 	}
-	t.Logf("%s: %d requests, %d reloads, 0 failures", route, served.Load(), reloadsUnderLoad)
+	t.Logf("%s: %d requests, %d reloads, 0 failures", route, served, reloadsUnderLoad)
 }
 
 func TestClosedGatewayAnswers503AndRefusesReloads(t *testing.T) {

@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -69,41 +67,21 @@ func TestProcessFaultsAreContained(t *testing.T) {
 // no server within their deadline get 503.
 func TestProcessCrashesUnderLoad(t *testing.T) {
 	_, url := processGateway(t, 200*time.Millisecond)
-	stop := make(chan struct{})
-	var served, failed atomic.Int64
-	var wg sync.WaitGroup
-	for worker := 0; worker < 4; worker++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				a, err := request("GET", url, "")
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if a.status == 200 {
-					served.Add(1)
-				} else {
-					failed.Add(1)
-				}
-			}
-		}()
-	}
+	stop := underLoad(4, func(int) bool {
+		a, err := request("GET", url, "")
+		if err != nil {
+			t.Error(err)
+		}
+		return err == nil && a.status == 200
+	})
 	for i := 0; i < 40; i++ {
 		fault := []string{"segfault", "loop"}[i%2]
 		if a := send(t, "GET", url, "", "X-Fault", fault); a.status != 502 && a.status != 503 && a.status != 504 {
 			t.Errorf("%s: %+v", fault, a)
 		}
 	}
-	close(stop)
-	wg.Wait()
-	t.Logf("40 faults under load: %d requests served, %d failed with the crashes", served.Load(), failed.Load())
+	served, failed := stop()
+	t.Logf("40 faults under load: %d requests served, %d failed with the crashes", served, failed)
 	deadline := time.Now().Add(10 * time.Second) // past the longest backoff (2 s)
 	for a := send(t, "GET", url, ""); a.status != 200; a = send(t, "GET", url, "") {
 		if time.Now().After(deadline) {
@@ -111,7 +89,7 @@ func TestProcessCrashesUnderLoad(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if served.Load() == 0 {
+	if served == 0 {
 		t.Fatal("no request was served")
 	}
 }
