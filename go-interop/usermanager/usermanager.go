@@ -19,6 +19,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"rustplugin/go-interop/status"
 )
@@ -131,6 +132,16 @@ func ForStatus(code int) error {
 		return ErrIO
 	case status.Parse:
 		return ErrParse
+	}
+	return nil
+}
+
+// CheckUTF8 returns ErrInvalidUTF8 for the first argument that is not UTF-8, or nil.
+func CheckUTF8(arguments ...string) error {
+	for _, s := range arguments {
+		if !utf8.ValidString(s) {
+			return fmt.Errorf("%w: %q", ErrInvalidUTF8, s)
+		}
 	}
 	return nil
 }

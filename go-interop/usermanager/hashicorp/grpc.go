@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
@@ -15,10 +14,12 @@ import (
 	"rustplugin/go-interop/usermanager/hashicorp/userpb"
 )
 
-// grpcPlugin is the plugin of protocol version 2.
+// grpcPlugin is the plugin of protocol version 2: impl on the plugin process's side, the calls'
+// deadline on the host's.
 type grpcPlugin struct {
 	plugin.NetRPCUnsupportedPlugin
-	impl usermanager.Manager
+	impl    usermanager.Manager
+	timeout time.Duration
 }
 
 func (p *grpcPlugin) GRPCServer(_ *plugin.GRPCBroker, server *grpc.Server) error {
@@ -27,7 +28,7 @@ func (p *grpcPlugin) GRPCServer(_ *plugin.GRPCBroker, server *grpc.Server) error
 }
 
 func (p *grpcPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, conn *grpc.ClientConn) (any, error) {
-	return &grpcClient{client: userpb.NewUserManagerClient(conn), timeout: DefaultCallTimeout}, nil
+	return &grpcClient{client: userpb.NewUserManagerClient(conn), timeout: p.timeout}, nil
 }
 
 // grpcServer is the plugin process's gRPC service.
@@ -70,88 +71,62 @@ type grpcClient struct {
 	timeout time.Duration
 }
 
-// checkUTF8 refuses what protobuf cannot carry: a proto3 string must be UTF-8, and grpc-go
-// refuses to marshal one that is not. The other paths answer such an argument ErrInvalidUTF8, so
-// this one does too, before sending.
-func checkUTF8(arguments ...string) error {
-	for _, s := range arguments {
-		if !utf8.ValidString(s) {
-			return fmt.Errorf("%w: %q", usermanager.ErrInvalidUTF8, s)
-		}
-	}
-	return nil
-}
+// response is what every answer of userpb carries: a status.
+type response interface{ GetStatus() *userpb.Status }
 
-// rpcError is the error of a call that got no answer.
-func rpcError(method string, err error) error {
-	if grpcstatus.Code(err) == codes.DeadlineExceeded {
-		return fmt.Errorf("%w: gRPC %s: %v", ErrDeadline, method, err)
+// grpcCall makes one call within the client's deadline: the arguments are checked first, since
+// a proto3 string must be UTF-8 (grpc-go refuses to marshal one that is not) and the other paths
+// answer such an argument ErrInvalidUTF8; then a call that got no answer is ErrDeadline or
+// ErrUnavailable, and an answer's status its error.
+func grpcCall[R response](c *grpcClient, method string, arguments []string, call func(context.Context) (R, error)) (R, error) {
+	var none R
+	if err := usermanager.CheckUTF8(arguments...); err != nil {
+		return none, err
 	}
-	return fmt.Errorf("%w: gRPC %s: %v", ErrUnavailable, method, err)
-}
-
-func (c *grpcClient) user(method string, call func(context.Context) (*userpb.UserResponse, error)) (*usermanager.User, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
-	response, err := call(ctx)
-	if err != nil {
-		return nil, rpcError(method, err)
+	answer, err := call(ctx)
+	if grpcstatus.Code(err) == codes.DeadlineExceeded {
+		return none, fmt.Errorf("%w: gRPC %s: %v", ErrDeadline, method, err)
+	} else if err != nil {
+		return none, fmt.Errorf("%w: gRPC %s: %v", ErrUnavailable, method, err)
 	}
-	if err := answerError(int(response.Status.GetCode()), response.Status.GetMessage()); err != nil {
-		return nil, err
+	if err := answerError(int(answer.GetStatus().GetCode()), answer.GetStatus().GetMessage()); err != nil {
+		return none, err
 	}
-	return fromProto(response.User), nil
+	return answer, nil
 }
 
 func (c *grpcClient) GetUser(id usermanager.UserID) (*usermanager.User, error) {
-	if err := checkUTF8(id.OpaqueID, id.Idp); err != nil {
-		return nil, err
-	}
-	return c.user("GetUser", func(ctx context.Context) (*userpb.UserResponse, error) {
+	answer, err := grpcCall(c, "GetUser", []string{id.OpaqueID, id.Idp}, func(ctx context.Context) (*userpb.UserResponse, error) {
 		return c.client.GetUser(ctx, &userpb.GetUserRequest{UserId: toProtoID(id)})
 	})
+	return fromProto(answer.GetUser()), err
 }
 
 func (c *grpcClient) GetUserByClaim(claim, value string) (*usermanager.User, error) {
-	if err := checkUTF8(claim, value); err != nil {
-		return nil, err
-	}
-	return c.user("GetUserByClaim", func(ctx context.Context) (*userpb.UserResponse, error) {
+	answer, err := grpcCall(c, "GetUserByClaim", []string{claim, value}, func(ctx context.Context) (*userpb.UserResponse, error) {
 		return c.client.GetUserByClaim(ctx, &userpb.GetUserByClaimRequest{Claim: claim, Value: value})
 	})
+	return fromProto(answer.GetUser()), err
 }
 
 func (c *grpcClient) GetUserGroups(id usermanager.UserID) ([]string, error) {
-	if err := checkUTF8(id.OpaqueID, id.Idp); err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
-	defer cancel()
-	response, err := c.client.GetUserGroups(ctx, &userpb.GetUserRequest{UserId: toProtoID(id)})
-	if err != nil {
-		return nil, rpcError("GetUserGroups", err)
-	}
-	if err := answerError(int(response.Status.GetCode()), response.Status.GetMessage()); err != nil {
-		return nil, err
-	}
-	return response.Groups, nil
+	answer, err := grpcCall(c, "GetUserGroups", []string{id.OpaqueID, id.Idp}, func(ctx context.Context) (*userpb.GetUserGroupsResponse, error) {
+		return c.client.GetUserGroups(ctx, &userpb.GetUserRequest{UserId: toProtoID(id)})
+	})
+	return answer.GetGroups(), err
 }
 
 func (c *grpcClient) FindUsers(query string) ([]*usermanager.User, error) {
-	if err := checkUTF8(query); err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
-	defer cancel()
-	response, err := c.client.FindUsers(ctx, &userpb.FindUsersRequest{Query: query})
+	answer, err := grpcCall(c, "FindUsers", []string{query}, func(ctx context.Context) (*userpb.FindUsersResponse, error) {
+		return c.client.FindUsers(ctx, &userpb.FindUsersRequest{Query: query})
+	})
 	if err != nil {
-		return nil, rpcError("FindUsers", err)
-	}
-	if err := answerError(int(response.Status.GetCode()), response.Status.GetMessage()); err != nil {
 		return nil, err
 	}
-	users := make([]*usermanager.User, len(response.Users))
-	for i, user := range response.Users {
+	users := make([]*usermanager.User, len(answer.Users))
+	for i, user := range answer.Users {
 		users[i] = fromProto(user)
 	}
 	return users, nil

@@ -9,8 +9,9 @@
 //
 // go-plugin gives a host no supervision: once its plugin process has died, a Client stays dead.
 // Manager adds what a careful host adds: a call that fails in the transport stops the plugin
-// process, and the next call starts a new one (no backoff). gRPC calls have a deadline (Options.CallTimeout); net/rpc calls have none, as in
-// reva's go-plugin user managers: net/rpc cannot give up a call.
+// process, and the next call starts a new one (no backoff). gRPC calls have a deadline
+// (Options.CallTimeout); net/rpc calls have none, as in reva's go-plugin user managers: net/rpc
+// cannot give up a call.
 package hashicorp
 
 import (
@@ -48,12 +49,13 @@ var Handshake = plugin.HandshakeConfig{MagicCookieKey: "RP_USER_MANAGER_PLUGIN",
 // pluginName is the name of the one plugin in each set.
 const pluginName = "usermanager"
 
-// pluginSets are the protocol versions the plugin process serves: go-plugin carries one version
-// over one transport, so version 1 is net/rpc and version 2 gRPC, and a host asks for one.
-func pluginSets(impl usermanager.Manager) map[int]plugin.PluginSet {
+// pluginSets are the protocol versions: go-plugin carries one version over one transport, so
+// version 1 is net/rpc and version 2 gRPC. The plugin process serves both (impl), a host asks
+// for one (timeout: its gRPC calls' deadline).
+func pluginSets(impl usermanager.Manager, timeout time.Duration) map[int]plugin.PluginSet {
 	return map[int]plugin.PluginSet{
 		1: {pluginName: &netRPCPlugin{impl: impl}},
-		2: {pluginName: &grpcPlugin{impl: impl}},
+		2: {pluginName: &grpcPlugin{impl: impl, timeout: timeout}},
 	}
 }
 
@@ -99,11 +101,10 @@ type Manager struct {
 	options           Options
 	version           int
 	// current is the connection calls use; nil before the first start and after a failed one.
-	current  atomic.Pointer[connection]
-	mu       sync.Mutex // held to start or stop a plugin process
-	closed   bool
-	starts   int // plugin processes started (m.mu)
-	restarts atomic.Int64
+	current atomic.Pointer[connection]
+	mu      sync.Mutex // held to start or stop a plugin process
+	closed  bool
+	starts  int // plugin processes started (m.mu)
 }
 
 // connection is one plugin process and the user manager it serves.
@@ -179,23 +180,19 @@ func (m *Manager) start() (*connection, error) {
 	stderr := &stderrTail{}
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  Handshake,
-		VersionedPlugins: map[int]plugin.PluginSet{m.version: pluginSets(nil)[m.version]},
+		VersionedPlugins: map[int]plugin.PluginSet{m.version: pluginSets(nil, m.options.CallTimeout)[m.version]},
 		Cmd:              cmd,
 		Stderr:           stderr,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolNetRPC, plugin.ProtocolGRPC},
-		// The plugin process's own stderr lines are logged at debug level: a crash's trace stays
-		// quiet, the host's warnings do not.
+		// go-plugin logs the plugin process's stderr at debug level, and its own warnings (a
+		// plugin that did not exit gracefully when killed): errors only.
 		Logger: hclog.New(&hclog.LoggerOptions{Name: "hashicorp-plugin", Level: hclog.Error, Output: os.Stderr}),
 	})
 	protocol, err := client.Client()
 	if err == nil {
 		var raw any
 		if raw, err = protocol.Dispense(pluginName); err == nil {
-			manager := raw.(usermanager.Manager)
-			if g, ok := manager.(*grpcClient); ok {
-				g.timeout = m.options.CallTimeout
-			}
-			return &connection{client: client, manager: manager}, nil
+			return &connection{client: client, manager: raw.(usermanager.Manager)}, nil
 		}
 	}
 	client.Kill() // returns once the process has been waited for: its exit code and stderr are in
@@ -223,9 +220,7 @@ func (m *Manager) connection() (*connection, error) {
 		old.client.Kill() // reaps it and closes the connection
 	}
 	c, err := m.start()
-	if m.starts++; m.starts > 1 {
-		m.restarts.Add(1)
-	}
+	m.starts++
 	m.current.Store(c)
 	return c, err
 }
@@ -245,7 +240,11 @@ func (m *Manager) check(c *connection, err error) error {
 }
 
 // Restarts counts the plugin processes started after the first.
-func (m *Manager) Restarts() int64 { return m.restarts.Load() }
+func (m *Manager) Restarts() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return max(m.starts-1, 0)
+}
 
 // Close stops the plugin process. Later calls return usermanager.ErrClosed.
 func (m *Manager) Close() {
@@ -302,7 +301,7 @@ func (m *Manager) FindUsers(query string) ([]*usermanager.User, error) {
 func Serve(impl usermanager.Manager) {
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  Handshake,
-		VersionedPlugins: pluginSets(impl),
+		VersionedPlugins: pluginSets(impl, 0),
 		GRPCServer:       plugin.DefaultGRPCServer,
 	})
 }

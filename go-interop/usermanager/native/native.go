@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"unicode/utf8"
 
 	"rustplugin/go-interop/usermanager"
 )
@@ -85,7 +84,7 @@ func (m *Manager) GetUser(id usermanager.UserID) (*usermanager.User, error) {
 			return u, nil
 		}
 	}
-	if err := checkUTF8(id.OpaqueID, id.Idp); err != nil {
+	if err := usermanager.CheckUTF8(id.OpaqueID, id.Idp); err != nil {
 		return nil, err
 	}
 	return nil, fmt.Errorf("%w: no user with opaque id or username %q at idp %q", usermanager.ErrNotFound, id.OpaqueID, id.Idp)
@@ -94,7 +93,7 @@ func (m *Manager) GetUser(id usermanager.UserID) (*usermanager.User, error) {
 // GetUserByClaim is reva's GetUserByClaim.
 func (m *Manager) GetUserByClaim(claim, value string) (*usermanager.User, error) {
 	if claim != "mail" && claim != "username" && claim != "uid" {
-		if err := checkUTF8(claim); err != nil {
+		if err := usermanager.CheckUTF8(claim); err != nil {
 			return nil, err
 		}
 		return nil, fmt.Errorf("%w %q: the claims are \"mail\", \"username\" and \"uid\"", usermanager.ErrUnknownClaim, claim)
@@ -104,7 +103,7 @@ func (m *Manager) GetUserByClaim(claim, value string) (*usermanager.User, error)
 			return u, nil
 		}
 	}
-	if err := checkUTF8(value); err != nil {
+	if err := usermanager.CheckUTF8(value); err != nil {
 		return nil, err
 	}
 	return nil, fmt.Errorf("%w: no user with %s claim %q", usermanager.ErrNotFound, claim, value)
@@ -128,7 +127,7 @@ func (m *Manager) GetUserGroups(id usermanager.UserID) ([]string, error) {
 
 // FindUsers is reva's FindUsers.
 func (m *Manager) FindUsers(query string) ([]*usermanager.User, error) {
-	if err := checkUTF8(query); err != nil {
+	if err := usermanager.CheckUTF8(query); err != nil {
 		return nil, err
 	}
 	query = strings.ToLower(query)
@@ -146,13 +145,4 @@ func userContains(u *usermanager.User, query string) bool {
 		strings.Contains(strings.ToLower(u.DisplayName), query) ||
 		strings.Contains(strings.ToLower(u.Mail), query) ||
 		strings.Contains(strings.ToLower(u.ID.OpaqueID), query)
-}
-
-func checkUTF8(arguments ...string) error {
-	for _, s := range arguments {
-		if !utf8.ValidString(s) {
-			return fmt.Errorf("%w: %q", usermanager.ErrInvalidUTF8, s)
-		}
-	}
-	return nil
 }
