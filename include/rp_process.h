@@ -73,6 +73,34 @@
 #define RP_PROCESS_KIND_HTTP 2
 
 /**
+ * The server, started by a root host, took uid and gid nobody (65534), with no capability
+ * (`rp_process_sandbox`).
+ */
+#define RP_PROCESS_SANDBOX_UNPRIVILEGED 1
+
+/**
+ * seccomp: the plugin cannot start a process, exec, ptrace, signal another process, or undo
+ * the parent-death signal, the dumpable flag or its resource limits.
+ */
+#define RP_PROCESS_SANDBOX_SECCOMP 2
+
+/**
+ * Landlock: no file written, created, removed or executed; no ptrace-class access (`/proc/PID/fd`,
+ * `/proc/PID/mem`, `process_vm_readv`) to any process outside the server.
+ */
+#define RP_PROCESS_SANDBOX_LANDLOCK_FS 4
+
+/**
+ * Landlock ABI 4: no TCP bind or connect.
+ */
+#define RP_PROCESS_SANDBOX_LANDLOCK_NET 8
+
+/**
+ * Landlock ABI 6: no signal and no abstract Unix socket connection outside the server.
+ */
+#define RP_PROCESS_SANDBOX_LANDLOCK_SCOPE 16
+
+/**
  * A supervised plugin server, opaque.
  */
 typedef struct rp_process_client rp_process_client;
@@ -224,6 +252,17 @@ uint64_t rp_process_restarts(const struct rp_process_client *client);
  * `client` is NULL or from `rp_process_start`, not freed.
  */
 uint32_t rp_process_pid(const struct rp_process_client *client);
+
+/**
+ * How the running server is confined: `RP_PROCESS_SANDBOX_*` flags, as the server said when it
+ * started (0 for NULL). What each flag stops is tested against a hostile plugin; what no flag
+ * stops (reading files the server's uid can read, UDP, CPU and memory up to its limits) is in
+ * the README.
+ *
+ * # Safety
+ * `client` is NULL or from `rp_process_start`, not freed.
+ */
+uint32_t rp_process_sandbox(const struct rp_process_client *client);
 
 /**
  * The loaded plugin's name and version, views that live as long as the client. Returns

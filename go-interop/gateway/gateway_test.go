@@ -530,10 +530,22 @@ func TestUnusableServedResponsesAreRefused(t *testing.T) {
 		"too short":        good[:20],
 		"lengths too long": good[:len(good)-1],
 		"too many headers": append(encode(200, "")[:8], binary.NativeEndian.AppendUint64(nil, 1<<40)...),
+		// A hostile plugin's lengths that wrap around to the right total (a panic, before).
+		"lengths that wrap": wrapping(encode(200, "ab", "X-A", "1")),
 	} {
 		w := httptest.NewRecorder()
 		if err := writeResponse(w, out, binary.NativeEndian); !errors.Is(err, errBadResponse) || len(w.Header()) != 0 || w.Body.Len() != 0 {
 			t.Errorf("%s: %v, headers %v, body %q sent", name, err, w.Header(), w.Body)
 		}
 	}
+}
+
+// wrapping rewrites the one header's name and value lengths of out (a response of one header)
+// so that they wrap around to the same sum: 2^64-1 + (name+value+1).
+func wrapping(out []byte) []byte {
+	out = append([]byte{}, out...)
+	name, value := binary.NativeEndian.Uint64(out[24:]), binary.NativeEndian.Uint64(out[32:])
+	binary.NativeEndian.PutUint64(out[24:], ^uint64(0))
+	binary.NativeEndian.PutUint64(out[32:], name+value+1)
+	return out
 }

@@ -194,15 +194,21 @@ func writeResponse(w http.ResponseWriter, out []byte, order binary.ByteOrder) er
 		return fmt.Errorf("%w: %d headers", errBadResponse, count)
 	}
 	// One string holds every header name and value; each is a substring of it (one allocation).
+	// Each length is checked against the response's own size before it is added: lengths from
+	// the plugin that wrap around when summed would otherwise pass the total's check.
 	start := 24 + 16*int(count)
-	headerBytes := 0
+	headerBytes := uint64(0)
 	for i := range int(count) {
-		headerBytes += int(word(3+2*i)) + int(word(4+2*i))
+		name, value := word(3+2*i), word(4+2*i)
+		if name > uint64(len(out)) || value > uint64(len(out)) {
+			return fmt.Errorf("%w: a header of %d + %d bytes in a response of %d", errBadResponse, name, value, len(out))
+		}
+		headerBytes += name + value
 	}
-	if start+headerBytes+int(bodyLen) != len(out) {
+	if bodyLen > uint64(len(out)) || uint64(start)+headerBytes+bodyLen != uint64(len(out)) {
 		return fmt.Errorf("%w: its lengths do not add up", errBadResponse)
 	}
-	text := string(out[start : start+headerBytes])
+	text := string(out[start : start+int(headerBytes)])
 	// each calls visit with every header, stopping at the first error.
 	each := func(visit func(name, value string) error) error {
 		at := 0
@@ -238,7 +244,7 @@ func writeResponse(w http.ResponseWriter, out []byte, order binary.ByteOrder) er
 		i++
 		return nil
 	})
-	body := out[start+headerBytes:]
+	body := out[start+int(headerBytes):]
 	header.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(int(status))
 	_, _ = w.Write(body)

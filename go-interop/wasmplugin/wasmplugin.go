@@ -134,32 +134,28 @@ type Info struct {
 
 // ReadInfo reads a module's rp_wasm_abi section without compiling or running anything.
 func ReadInfo(module []byte) (Info, error) {
-	if !bytes.HasPrefix(module, []byte("\x00asm\x01\x00\x00\x00")) {
-		return Info{}, fmt.Errorf("%w: not a Wasm module (no \\0asm version 1 header)", ErrRefused)
-	}
 	var text []byte
-	for rest := module[8:]; len(rest) > 0; {
-		id := rest[0]
-		size, n := uleb(rest[1:])
-		if n == 0 || size > uint64(len(rest)-1-n) {
-			return Info{}, fmt.Errorf("%w: a section's size is past the end of the file", ErrRefused)
-		}
-		body := rest[1+n : 1+n+int(size)]
-		rest = rest[1+n+int(size):]
+	err := sections(module, func(id byte, body []byte) error {
 		if id != 0 {
-			continue
+			return nil
 		}
 		nameLen, m := uleb(body)
 		if m == 0 || nameLen > uint64(len(body)-m) {
-			return Info{}, fmt.Errorf("%w: a custom section's name is past its end", ErrRefused)
+			return fmt.Errorf("%w: a custom section's name is past its end", ErrRefused)
 		}
 		if string(body[m:m+int(nameLen)]) == Section {
 			text = body[m+int(nameLen):]
-			break
 		}
+		return nil
+	})
+	if err != nil {
+		return Info{}, err
 	}
 	if text == nil {
 		return Info{}, fmt.Errorf("%w: no %s section: not a plugin of this project (build it with export_http_plugin! or rustplugin for wasm32)", ErrRefused, Section)
+	}
+	if len(text) > MaxQuoteBytes {
+		return Info{}, fmt.Errorf("%w: the %s section is %d bytes, over %d", ErrRefused, Section, len(text), MaxQuoteBytes)
 	}
 	fields := strings.Fields(string(text))
 	var info Info
@@ -173,7 +169,70 @@ func ReadInfo(module []byte) (Info, error) {
 			return info, nil
 		}
 	}
-	return Info{}, fmt.Errorf("%w: the %s section %q is not \"MAJOR.MINOR KIND NAME VERSION\"", ErrRefused, Section, text)
+	return Info{}, fmt.Errorf("%w: the %s section %q is not \"MAJOR.MINOR KIND NAME VERSION\"", ErrRefused, Section, Quote(text))
+}
+
+// sections calls visit with each section of module (its id and contents), after the header.
+func sections(module []byte, visit func(id byte, body []byte) error) error {
+	if !bytes.HasPrefix(module, []byte("\x00asm\x01\x00\x00\x00")) {
+		return fmt.Errorf("%w: not a Wasm module (no \\0asm version 1 header)", ErrRefused)
+	}
+	for rest := module[8:]; len(rest) > 0; {
+		id := rest[0]
+		size, n := uleb(rest[1:])
+		if n == 0 || size > uint64(len(rest)-1-n) {
+			return fmt.Errorf("%w: a section's size is past the end of the file", ErrRefused)
+		}
+		if err := visit(id, rest[1+n:1+n+int(size)]); err != nil {
+			return err
+		}
+		rest = rest[1+n+int(size):]
+	}
+	return nil
+}
+
+// Section ids checkShape looks at.
+const (
+	tableSection  = 4
+	memorySection = 5
+	startSection  = 8
+)
+
+// checkShape refuses what a module could use to escape its limits before any of its code runs:
+// a start function (code run at instantiation, outside the guest ABI's rp_wasm_start and its
+// deadline), more than one memory, or tables that may hold more than maxTableEntries elements in
+// all (a table without a maximum grows outside the memory limit).
+func checkShape(module []byte, maxTableEntries uint64) error {
+	return sections(module, func(id byte, body []byte) error {
+		switch id {
+		case startSection:
+			return fmt.Errorf("%w: a start function: code that would run before rp_wasm_start, outside the guest ABI", ErrRefused)
+		case memorySection:
+			if count, _ := uleb(body); count > 1 {
+				return fmt.Errorf("%w: %d memories: the guest ABI has one", ErrRefused, count)
+			}
+		case tableSection:
+			count, n := uleb(body)
+			rest, entries := body[n:], uint64(0)
+			for range count {
+				// A reference type, then limits: 0x00 min, or 0x01 min max.
+				if len(rest) < 2 || rest[1] != 0x01 {
+					return fmt.Errorf("%w: a table without a maximum size: its growth would escape the memory limit", ErrRefused)
+				}
+				_, a := uleb(rest[2:])
+				max, b := uleb(rest[2+a:])
+				if a == 0 || b == 0 {
+					return fmt.Errorf("%w: a malformed table", ErrRefused)
+				}
+				entries += max
+				rest = rest[2+a+b:]
+			}
+			if entries > maxTableEntries {
+				return fmt.Errorf("%w: tables of up to %d elements, over the %d its memory limit allows", ErrRefused, entries, maxTableEntries)
+			}
+		}
+		return nil
+	})
 }
 
 // uleb decodes an unsigned LEB128 of at most 5 bytes; n is 0 when it is malformed.
@@ -267,6 +326,10 @@ func Compile(ctx context.Context, module []byte, kind string, exports []Export, 
 			ErrABIMismatch, info.Name, info.Version, info.Kind, info.Major, info.Minor, kind, ABIVersionMajor, ABIVersionMinor)
 	}
 	options.MemoryLimitBytes = min(cmp.Or(options.MemoryLimitBytes, DefaultMemoryLimitBytes), 1<<32)
+	// A table element costs wazero 8 bytes: tables take at most an eighth of the memory limit.
+	if err := checkShape(module, options.MemoryLimitBytes/64); err != nil {
+		return nil, err
+	}
 	options.MaxInstances = cmp.Or(options.MaxInstances, runtime.GOMAXPROCS(0))
 	pages := uint32((options.MemoryLimitBytes + 65535) / 65536)
 	config := wazero.NewRuntimeConfig().WithMemoryLimitPages(pages).WithCloseOnContextDone(options.Interruptible).
@@ -321,6 +384,22 @@ func (m *Module) compile(ctx context.Context, module []byte) error {
 }
 
 func sameTypes(a, b []api.ValueType) bool { return bytes.Equal(a, b) }
+
+// MaxQuoteBytes bounds what an error quotes of anything that came from a module (its messages,
+// its ABI section): a module cannot make an error, a log line or an HTTP answer large.
+const MaxQuoteBytes = 1024
+
+// Quote returns text from a module as an error may carry it: valid UTF-8, at most MaxQuoteBytes
+// of it, and how much was left out.
+func Quote(text []byte) string {
+	if len(text) <= MaxQuoteBytes {
+		return strings.ToValidUTF8(string(text), "\uFFFD")
+	}
+	return fmt.Sprintf("%s... (%d more bytes)", strings.ToValidUTF8(string(text[:MaxQuoteBytes]), "\uFFFD"), len(text)-MaxQuoteBytes)
+}
+
+// MemoryLimitBytes is the limit of each instance's memory.
+func (m *Module) MemoryLimitBytes() uint64 { return m.options.MemoryLimitBytes }
 
 // Instances is the number of instances alive (idle or in a call).
 func (m *Module) Instances() int { return len(m.slots) }
@@ -523,7 +602,7 @@ func (in *Instance) Call(ctx context.Context, index int, params ...uint64) (int6
 		return 0, err
 	}
 	if int32(value) < 0 {
-		return 0, &CallError{Status: -int(int32(value)), Message: string(in.Result())}
+		return 0, &CallError{Status: -int(int32(value)), Message: Quote(in.Result())}
 	}
 	return int64(int32(value)), nil
 }

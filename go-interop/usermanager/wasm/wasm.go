@@ -148,12 +148,27 @@ func open(modulePath string, data []byte, options Options) (*Manager, error) {
 	}
 	count, err := in.Call(ctx, opFindUsers, 0)
 	module.Put(in, err)
+	if err == nil && count > maxUsers(module) {
+		// The guest's word, checked before anything is sized by it: a user costs the store far
+		// more than minUserBytes of the instance's memory.
+		err = fmt.Errorf("%w: the plugin claims %d users, more than its memory of %d bytes can hold",
+			usermanager.ErrInvalidArgument, count, module.MemoryLimitBytes())
+	}
 	if err != nil {
 		_ = module.Close(ctx)
 		return nil, mapError(err)
 	}
 	m.shared = make([]atomic.Pointer[usermanager.User], count)
 	return m, nil
+}
+
+// minUserBytes is less than any user costs the store in the guest's memory (its strings, their
+// lengths, its index entries): what bounds the user count a guest may claim.
+const minUserBytes = 16
+
+// maxUsers is the most users a module's instance can hold.
+func maxUsers(module *wasmplugin.Module) int64 {
+	return int64(module.MemoryLimitBytes() / minUserBytes)
 }
 
 // unwrapInit returns the data's error when the first instance refused it, so that callers can
@@ -229,6 +244,10 @@ func (m *Manager) call(ctx context.Context, op int, n int, a, b string) (int64, 
 // user returns the shared Go copy of user index, reading it from in (which the caller holds) the
 // first time.
 func (m *Manager) user(ctx context.Context, in *wasmplugin.Instance, index int64) (*usermanager.User, error) {
+	if uint64(index) >= uint64(len(m.shared)) {
+		return nil, &wasmplugin.Fault{Kind: wasmplugin.ErrTrap, Message: fmt.Sprintf(
+			"the plugin answered user %d of %d", index, len(m.shared))}
+	}
 	slot := &m.shared[index]
 	if user := slot.Load(); user != nil {
 		return user, nil
@@ -288,25 +307,26 @@ func (m *Manager) FindUsers(query string) ([]*usermanager.User, error) {
 		return nil, err
 	}
 	var users []*usermanager.User
+	var indices []byte
 	if err == nil {
-		indices := in.Result()
-		if int64(len(indices)) != 4*count {
-			err = fmt.Errorf("%w: the plugin returned %d bytes for %d matches", usermanager.ErrInvalidArgument, len(indices), count)
+		// The count and the indices are the guest's: checked against what the host owns (its user
+		// count, the result's length) before anything is sized by them.
+		indices = in.Result()
+		if count > int64(len(m.shared)) || int64(len(indices)) != 4*count {
+			err = &wasmplugin.Fault{Kind: wasmplugin.ErrTrap, Message: fmt.Sprintf(
+				"the plugin answered %d matches in %d bytes, of %d users", count, len(indices), len(m.shared))}
 		}
+	}
+	if err == nil {
 		// Decode the indices first: reading a user replaces the result.
 		found := make([]int64, count)
 		for i := range found {
-			if err == nil {
-				found[i] = int64(binary.LittleEndian.Uint32(indices[4*i:]))
-				if found[i] >= int64(len(m.shared)) {
-					err = fmt.Errorf("%w: the plugin returned user %d of %d", usermanager.ErrInvalidArgument, found[i], len(m.shared))
-				}
-			}
+			found[i] = int64(binary.LittleEndian.Uint32(indices[4*i:]))
 		}
 		users = make([]*usermanager.User, count)
 		for i := range users {
 			if err == nil {
-				users[i], err = m.user(ctx, in, found[i])
+				users[i], err = m.user(ctx, in, found[i]) // checks the index
 			}
 		}
 	}

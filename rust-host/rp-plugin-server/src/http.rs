@@ -105,6 +105,7 @@ impl Http {
             name: name.to_string_lossy().into_owned(),
             version: version.to_string_lossy().into_owned(),
             abi: (api.abi_version_major, api.abi_version_minor),
+            sandbox: 0, // the server's to say (main)
         };
         Ok((loaded, info))
     }

@@ -4,25 +4,28 @@
 //! gateway's `-process-plugin`); it is not meant to be run by hand.
 //!
 //! The server checks the host's protocol version, limits its own address space (`--memory-limit`),
-//! loads the plugin with the project's C loader (which checks the file before `dlopen`), says
+//! confines itself (`sandbox`: what a plugin can no longer reach), loads the plugin with the
+//! project's C loader (which checks the file before `dlopen`), says
 //! what it loaded, and then serves each slot of the region on a thread of its own until the host
 //! asks it to stop. When it refuses (another protocol, a plugin it cannot load) it says why in the
 //! region and on standard error, and exits with status 3. A fault in the plugin kills this process,
 //! which is the point: the host survives and starts another.
 
 mod http;
+mod sandbox;
 mod user_manager;
 
-use std::ffi::CString;
 use std::os::fd::{FromRawFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::Duration;
 
-use rp_ffi_core::status::{Status, RP_ABI_MISMATCH, RP_INVALID_ARGUMENT, RP_OK, RP_TOO_LARGE};
+use rp_ffi_core::status::{
+    Status, RP_ABI_MISMATCH, RP_INVALID_ARGUMENT, RP_IO, RP_NOT_A_FILE, RP_OK, RP_TOO_LARGE,
+    RP_UNAVAILABLE,
+};
 use rp_process::protocol::{self, server_state, slot_state, PluginInfo, Region};
 
 /// The C loader's API (`c-host/loader/rp_loader.h`) and the plugin headers it includes.
@@ -48,6 +51,11 @@ const USAGE: &str =
 [--memory-limit BYTES]\n\nServes one plugin to the host that started it, over the shared memory at \
 file descriptor 3 (see rp_process.h). Hosts start it: rp_process_start (C), rp_process::Client \
 (Rust), gateway -process-plugin (Go).";
+
+/// The largest plugin the loader takes (RP_LOADER_MAX_LIBRARY_BYTES) and users file the store
+/// reads (RP_DEFAULT_MAX_FILE_BYTES): what the server copies of them, plus one byte.
+const MAX_LIBRARY_BYTES: u64 = 256 << 20; // bindgen skips the macro's cast
+const MAX_USERS_BYTES: u64 = sys::RP_DEFAULT_MAX_FILE_BYTES as u64;
 
 /// Capacity of the C loader's error messages.
 pub(crate) const ERROR_CAPACITY: usize = 1024;
@@ -171,29 +179,68 @@ fn start(
             protocol::PROTOCOL_MINOR
         )));
     }
+    let user_manager = match arguments.kind.as_str() {
+        "user-manager" => true,
+        "http" => false,
+        other => {
+            return Err((
+                RP_INVALID_ARGUMENT,
+                format!("--kind {other}: want user-manager or http"),
+            ))
+        }
+    };
     if arguments.memory_limit > 0 {
         limit_memory(arguments.memory_limit).map_err(|e| (RP_INVALID_ARGUMENT, e))?;
     }
-    let path = CString::new(arguments.plugin.as_os_str().as_bytes()).map_err(|_| {
+    // What the plugin loads from is copied now, then read through /proc/self/fd once the server
+    // is confined (as uid nobody it may not read the files themselves).
+    let copy = |path: &Path, limit, what: &str| {
+        sandbox::copy_before(path, limit).map_err(|e| match e {
+            sandbox::CopyError::NotAFile(kind) => (
+                RP_NOT_A_FILE,
+                format!(
+                    "refused {what} {}: it is not a regular file ({kind})",
+                    path.display()
+                ),
+            ),
+            sandbox::CopyError::Io(e) => {
+                (RP_IO, format!("cannot load {what} {}: {e}", path.display()))
+            }
+        })
+    };
+    let plugin = copy(&arguments.plugin, MAX_LIBRARY_BYTES, "plugin")?;
+    let users = (user_manager && !arguments.config.is_empty())
+        .then(|| copy(arguments.config.as_ref(), MAX_USERS_BYTES, "the users of"))
+        .transpose()?;
+    let sandbox = sandbox::confine().map_err(|e| {
         (
-            RP_INVALID_ARGUMENT,
-            "the plugin path holds a NUL byte".to_string(),
+            RP_UNAVAILABLE,
+            format!("cannot confine the plugin server before loading the plugin: {e}"),
         )
     })?;
-    match arguments.kind.as_str() {
-        "user-manager" => {
-            let (service, info) = user_manager::UserManager::load(&path, &arguments.config)?;
-            Ok((Box::new(service), info))
-        }
-        "http" => {
-            let (service, info) = http::Http::load(&path, &arguments.config)?;
-            Ok((Box::new(service), info))
-        }
-        other => Err((
-            RP_INVALID_ARGUMENT,
-            format!("--kind {other}: want user-manager or http"),
-        )),
-    }
+    // Messages name the files as the host gave them, not by their descriptors.
+    let named = |(status, message): (Status, String)| {
+        let message = message.replace(
+            &*plugin.path.to_string_lossy(),
+            &arguments.plugin.to_string_lossy(),
+        );
+        let message = match &users {
+            Some(users) => message.replace(&*users.path.to_string_lossy(), &arguments.config),
+            None => message,
+        };
+        (status, message)
+    };
+    let (service, mut info): (Box<dyn Service>, PluginInfo) = if user_manager {
+        let users = users.as_ref().map_or("", |u| u.path.to_str().unwrap_or(""));
+        let (service, info) =
+            user_manager::UserManager::load(&plugin.path, users).map_err(named)?;
+        (Box::new(service), info)
+    } else {
+        let (service, info) = http::Http::load(&plugin.path, &arguments.config).map_err(named)?;
+        (Box::new(service), info)
+    };
+    info.sandbox = sandbox;
+    Ok((service, info))
 }
 
 /// Limits the address space to what it is now (the binary, the shared region) plus `bytes`

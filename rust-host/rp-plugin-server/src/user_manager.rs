@@ -95,6 +95,7 @@ impl UserManager {
             name: "rustplugin".into(),
             version,
             abi: (api.abi_version_major, api.abi_version_minor),
+            sandbox: 0, // the server's to say (main)
         };
         Ok((loaded, info))
     }

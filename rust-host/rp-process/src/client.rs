@@ -13,6 +13,7 @@
 //! the server has not answered it `hang_grace` later, the server is taken as stuck: it is killed
 //! (and restarted like after a crash).
 
+use std::cell::UnsafeCell;
 use std::fmt;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -176,6 +177,9 @@ impl From<rp_ffi_core::ArgError> for Error {
 /// A running server, as the supervisor started it.
 struct Server {
     region: Region,
+    /// Per slot, the host's copy of its last response (read once out of the region): the slot's
+    /// call owns it, like the slot, until its [`Reply`] drops.
+    responses: Box<[UnsafeCell<Vec<u8>>]>,
     pid: u32,
     pidfd: OwnedFd,
     info: PluginInfo,
@@ -190,6 +194,10 @@ struct Server {
     dead: AtomicBool,
     death: OnceLock<String>,
 }
+
+// SAFETY: `responses[i]` is touched only by the call that holds slot `i` (taken from `free`,
+// given back by `release`), so never by two threads at once; the rest is Sync.
+unsafe impl Sync for Server {}
 
 impl Server {
     fn acquire(&self, deadline: Instant) -> Result<u32, Error> {
@@ -309,15 +317,15 @@ pub struct Reply {
     index: u32,
     /// The call's status (`RP_OK`, or the plugin's).
     pub status: Status,
-    len: usize,
 }
 
 impl Reply {
-    /// The response (on failure: the plugin's message).
+    /// The response (on failure: the plugin's message): the host's own copy, which the server
+    /// cannot change.
     pub fn data(&self) -> &[u8] {
-        // SAFETY: the slot is RESPONSE and out of the free list until this reply drops: nobody
-        // writes it (the server only writes a slot in REQUEST); len was checked to fit.
-        unsafe { &self.server.region.slot(self.index).data()[..self.len] }
+        // SAFETY: this reply holds slot `index` until it drops, and with it the slot's copy
+        // (Server's Sync); the copy was filled by the call and nothing writes it meanwhile.
+        unsafe { &*self.server.responses[self.index as usize].get() }
     }
 }
 
@@ -388,6 +396,15 @@ impl Client {
         &self.info
     }
 
+    /// How the running server is confined (`RP_PROCESS_SANDBOX_*`; 0 while none runs): each
+    /// server says so when it starts.
+    pub fn sandbox(&self) -> u32 {
+        lock(&self.shared.state)
+            .server
+            .as_ref()
+            .map_or(0, |s| s.info.sandbox)
+    }
+
     /// Servers started after a crash or a kill.
     pub fn restarts(&self) -> u64 {
         lock(&self.shared.state).restarts
@@ -419,9 +436,7 @@ impl Client {
                 capacity: slot.capacity(),
             });
         }
-        // SAFETY: this call took the slot from the free list: the server does not touch it
-        // until it sees REQUEST.
-        unsafe { slot.data()[..request.len()].copy_from_slice(request) };
+        slot.write(request);
         let control = slot.control;
         control.op.store(op, Ordering::Relaxed);
         control.len.store(request.len() as u32, Ordering::Relaxed);
@@ -444,35 +459,58 @@ impl Client {
         );
         match state {
             Some(slot_state::RESPONSE) => {
+                // Each word read once, checked against the host's own capacity, the data copied
+                // out: what the server writes from here on reaches nothing the host reads.
                 let len = control.len.load(Ordering::Acquire) as usize;
                 let status = control.status.load(Ordering::Acquire);
                 if len > slot.capacity() {
-                    server.kill();
-                    return Err(Error::Died(format!(
-                        "it answered {len} bytes in a slot of {}: killed",
-                        slot.capacity()
-                    )));
+                    return Err(self.kill_liar(
+                        &server,
+                        format!(
+                            "it answered {len} bytes in a slot of {}: killed",
+                            slot.capacity()
+                        ),
+                    ));
                 }
+                // SAFETY: this call holds slot `index`, and so its copy (Server's Sync).
+                slot.read(len, unsafe { &mut *server.responses[index as usize].get() });
                 Ok(Reply {
                     server,
                     index,
                     status,
-                    len,
                 })
             }
-            Some(slot_state::DEAD) => Err(Error::Died(server.death())),
-            Some(other) => {
-                server.kill();
-                Err(Error::Died(format!(
-                    "it set slot {index} to state {other}: killed"
-                )))
+            // Only the host's supervisor marks a slot DEAD, after it set `dead`: a DEAD the
+            // server wrote is a lie, and a server that lies is killed like one that hangs.
+            Some(slot_state::DEAD) if server.dead.load(Ordering::SeqCst) => {
+                Err(Error::Died(server.death()))
             }
+            Some(other) => Err(self.kill_liar(
+                &server,
+                format!("it set slot {index} to state {other}: killed"),
+            )),
             None => {
                 lock(&server.abandoned).push((index, Instant::now()));
                 self.shared.poke();
                 Err(Error::Deadline)
             }
         }
+    }
+
+    /// Kills a server that broke the protocol, and takes it out of service at once: the calls
+    /// after this one wait for its replacement instead of failing on it.
+    fn kill_liar(&self, server: &Arc<Server>, why: String) -> Error {
+        let _ = server.death.set(why.clone());
+        server.kill();
+        let mut state = lock(&self.shared.state);
+        if state
+            .server
+            .as_ref()
+            .is_some_and(|current| Arc::ptr_eq(current, server))
+        {
+            state.server = None;
+        }
+        Error::Died(why)
     }
 
     /// The current server, waiting for one until `deadline`.
@@ -638,7 +676,13 @@ fn watch(shared: &Shared, server: &Server) -> Option<String> {
         }
         if fds[0].revents != 0 {
             let status = reap(server.pid);
-            let cause = killed.unwrap_or_else(|| describe(status));
+            // A liar's cause was set by the call that killed it.
+            let cause = server
+                .death
+                .get()
+                .cloned()
+                .or(killed)
+                .unwrap_or_else(|| describe(status));
             {
                 let mut state = lock(&shared.state);
                 if state
@@ -774,13 +818,32 @@ fn start(config: &Config) -> Result<Server, Error> {
             .arg("--memory-limit")
             .arg(config.memory_limit.to_string());
     }
+    let host = std::process::id() as libc::pid_t;
     // SAFETY: the closure runs in the child between fork and exec and calls only
-    // async-signal-safe functions (fcntl, dup2, prctl, sched_setaffinity).
+    // async-signal-safe functions (fcntl, dup2, close_range, prctl, getppid, sched_setaffinity).
     unsafe {
         command.pre_exec(move || {
             protocol::inherit_as_region_fd(fd)?;
-            // The server dies with its host: no orphan keeps a plugin running.
+            // The server inherits the region and the standard streams, nothing else of the host:
+            // not another route's region, not a socket, even one opened without close-on-exec.
+            if libc::syscall(
+                libc::SYS_close_range,
+                4u32,
+                u32::MAX,
+                libc::CLOSE_RANGE_CLOEXEC,
+            ) != 0
+            {
+                return Err(io::Error::last_os_error());
+            }
+            // The server dies with its host: no orphan keeps a plugin running (the server's
+            // seccomp filter keeps its plugin from undoing this or forking a child that would
+            // outlive it). A host that died before this line is caught by the parent check.
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if libc::getppid() != host {
+                return Err(io::Error::other(
+                    "the host exited while starting its server",
+                ));
+            }
             if let Some(set) = &cpus {
                 if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), set) != 0 {
                     return Err(io::Error::last_os_error());
@@ -872,6 +935,7 @@ fn start(config: &Config) -> Result<Server, Error> {
     }
     let slots = region.slot_count();
     Ok(Server {
+        responses: (0..slots).map(|_| UnsafeCell::new(Vec::new())).collect(),
         region,
         pid,
         pidfd,

@@ -292,6 +292,19 @@ pub unsafe extern "C" fn rp_process_pid(client: *const rp_process_client) -> u32
     unsafe { client.as_ref() }.map_or(0, |c| c.0.pid())
 }
 
+/// How the running server is confined: `RP_PROCESS_SANDBOX_*` flags, as the server said when it
+/// started (0 for NULL). What each flag stops is tested against a hostile plugin; what no flag
+/// stops (reading files the server's uid can read, UDP, CPU and memory up to its limits) is in
+/// the README.
+///
+/// # Safety
+/// `client` is NULL or from `rp_process_start`, not freed.
+#[no_mangle]
+pub unsafe extern "C" fn rp_process_sandbox(client: *const rp_process_client) -> u32 {
+    // SAFETY: the caller's promise.
+    unsafe { client.as_ref() }.map_or(0, |c| c.0.sandbox())
+}
+
 /// The loaded plugin's name and version, views that live as long as the client. Returns
 /// `RP_INVALID_ARGUMENT` for a NULL argument.
 ///

@@ -50,6 +50,20 @@ pub const RP_PROCESS_KIND_USER_MANAGER: u32 = 1;
 /// The server loads an HTTP plugin (`rp_http_plugin.h`).
 pub const RP_PROCESS_KIND_HTTP: u32 = 2;
 
+/// The server, started by a root host, took uid and gid nobody (65534), with no capability
+/// (`rp_process_sandbox`).
+pub const RP_PROCESS_SANDBOX_UNPRIVILEGED: u32 = 1;
+/// seccomp: the plugin cannot start a process, exec, ptrace, signal another process, or undo
+/// the parent-death signal, the dumpable flag or its resource limits.
+pub const RP_PROCESS_SANDBOX_SECCOMP: u32 = 2;
+/// Landlock: no file written, created, removed or executed; no ptrace-class access (`/proc/PID/fd`,
+/// `/proc/PID/mem`, `process_vm_readv`) to any process outside the server.
+pub const RP_PROCESS_SANDBOX_LANDLOCK_FS: u32 = 4;
+/// Landlock ABI 4: no TCP bind or connect.
+pub const RP_PROCESS_SANDBOX_LANDLOCK_NET: u32 = 8;
+/// Landlock ABI 6: no signal and no abstract Unix socket connection outside the server.
+pub const RP_PROCESS_SANDBOX_LANDLOCK_SCOPE: u32 = 16;
+
 /// Lays out `strings` as the user manager operations take them: a little-endian `u32` length
 /// for each, then their bytes end to end.
 pub fn strings(strings: &[&[u8]]) -> Vec<u8> {

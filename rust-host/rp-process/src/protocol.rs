@@ -18,6 +18,15 @@
 //! When the server dies, the host's supervisor stores `DEAD` into every slot in `REQUEST`; to stop
 //! the server it stores `SHUTDOWN` into every slot.
 //!
+//! # Trust
+//! The host does not trust the server: a plugin in it can write anything anywhere in the region at
+//! any time. So the host never reads back what it wrote itself (the slot geometry is kept in
+//! [`Region`], fixed at creation; the header's copy is for the server), reads each word the
+//! server writes once (`len`, `status`, `state`) and checks it against what it owns, and copies a
+//! response out of the region before anyone looks at it ([`Slot::read`]): a server that changes
+//! it later changes nothing the host reads. The memfd is sealed against shrinking and growing, so
+//! the mapping cannot lose its pages under the host (SIGBUS). A violation kills the server.
+//!
 //! Both sides of this module are in this crate (the server binary links it): the layout is not a
 //! public ABI, only the protocol version is, checked at the handshake.
 
@@ -30,8 +39,9 @@ use std::time::{Duration, Instant};
 /// Protocol major version: the server refuses a host of another major.
 pub const PROTOCOL_MAJOR: u32 = 1;
 /// Protocol minor version: a host of minor N needs a server of minor >= N. 1.1: the host says how
-/// long each side spins (`Header::spin_ns`).
-pub const PROTOCOL_MINOR: u32 = 1;
+/// long each side spins (`Header::spin_ns`). 1.2: the server says how it is confined
+/// (`Header::sandbox`).
+pub const PROTOCOL_MINOR: u32 = 2;
 
 /// Whether a host of this protocol can use a server of `server`'s: same major, minor at least ours.
 pub fn host_can_use(server: (u32, u32)) -> bool {
@@ -93,6 +103,8 @@ pub struct Header {
     /// How long each side spins on a state word before it sleeps, in nanoseconds (written by the
     /// host before the server starts; 0: never spin).
     pub spin_ns: AtomicU32,
+    /// What confines the server (`RP_PROCESS_SANDBOX_*` flags), as it says when it publishes.
+    pub sandbox: AtomicU32,
 }
 
 const _: () = assert!(size_of::<Header>() <= HEADER_BYTES);
@@ -116,11 +128,14 @@ pub struct SlotControl {
 
 const _: () = assert!(size_of::<SlotControl>() == SLOT_CONTROL_BYTES);
 
-/// A mapped region, on either side.
+/// A mapped region, on either side, with its geometry: the host's own (fixed when it made the
+/// region), or on the server's side the header's, read and checked once when it maps it.
 pub struct Region {
     base: NonNull<u8>,
     bytes: usize,
     fd: OwnedFd,
+    slot_count: u32,
+    slot_bytes: u32,
 }
 
 // SAFETY: the region is plain shared memory; every word both sides write is an atomic, and the
@@ -137,17 +152,22 @@ fn region_bytes(slot_count: u32, slot_bytes: u32) -> Option<usize> {
 }
 
 impl Region {
-    /// The host's side: a new region (a sealed-size memfd, closed on exec except as fd 3 of the
-    /// server) with the header filled in.
+    /// The host's side: a new region (a memfd sealed against shrinking and growing, closed on exec
+    /// except as fd 3 of the server) with the header filled in.
     pub fn create(slot_count: u32, slot_bytes: u32) -> io::Result<Region> {
-        let slot_bytes = slot_bytes.div_ceil(64) * 64;
+        let slot_bytes = slot_bytes.checked_next_multiple_of(64).unwrap_or(0);
         let bytes = region_bytes(slot_count, slot_bytes)
-            .filter(|_| slot_count > 0)
+            .filter(|_| slot_count > 0 && slot_bytes > 0)
             .ok_or_else(|| {
                 io::Error::new(io::ErrorKind::InvalidInput, "no slots, or too many bytes")
             })?;
         // SAFETY: a NUL-terminated name and valid flags; the result is checked.
-        let fd = unsafe { libc::memfd_create(c"rp-plugin-server".as_ptr(), libc::MFD_CLOEXEC) };
+        let fd = unsafe {
+            libc::memfd_create(
+                c"rp-plugin-server".as_ptr(),
+                libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING,
+            )
+        };
         if fd < 0 {
             return Err(io::Error::last_os_error());
         }
@@ -157,7 +177,14 @@ impl Region {
         if unsafe { libc::ftruncate(fd.as_raw_fd(), bytes as libc::off_t) } != 0 {
             return Err(io::Error::last_os_error());
         }
-        let region = Region::map(fd, bytes)?;
+        // Sealed: a server that truncates the file would take the pages from under the host's
+        // mapping (SIGBUS at its next access); F_SEAL_SEAL keeps the seals from being removed.
+        let seals = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_SEAL;
+        // SAFETY: F_ADD_SEALS on a memfd made with MFD_ALLOW_SEALING; checked.
+        if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_ADD_SEALS, seals) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let region = Region::map(fd, bytes, slot_count, slot_bytes)?;
         let header = region.header();
         header.magic.store(MAGIC, Ordering::Relaxed);
         header.host_major.store(PROTOCOL_MAJOR, Ordering::Relaxed);
@@ -180,19 +207,22 @@ impl Region {
         if bytes < HEADER_BYTES {
             return Err(invalid("not a plugin server region (too small)"));
         }
-        let region = Region::map(fd, bytes)?;
+        let mut region = Region::map(fd, bytes, 0, 0)?;
         let header = region.header();
         if header.magic.load(Ordering::Acquire) != MAGIC {
             return Err(invalid("not a plugin server region (no magic)"));
         }
-        let expected = region_bytes(region.slot_count(), region.slot_bytes());
-        if !matches!(expected, Some(n) if n <= bytes) || region.slot_bytes() % 64 != 0 {
+        let slot_count = header.slot_count.load(Ordering::Acquire);
+        let slot_bytes = header.slot_bytes.load(Ordering::Acquire);
+        let expected = region_bytes(slot_count, slot_bytes);
+        if !matches!(expected, Some(n) if n <= bytes) || slot_bytes % 64 != 0 {
             return Err(invalid("the region's slots do not fit its size"));
         }
+        (region.slot_count, region.slot_bytes) = (slot_count, slot_bytes);
         Ok(region)
     }
 
-    fn map(fd: OwnedFd, bytes: usize) -> io::Result<Region> {
+    fn map(fd: OwnedFd, bytes: usize, slot_count: u32, slot_bytes: u32) -> io::Result<Region> {
         // SAFETY: a fresh shared mapping of a file of at least `bytes` bytes; checked below.
         let base = unsafe {
             libc::mmap(
@@ -208,7 +238,13 @@ impl Region {
             return Err(io::Error::last_os_error());
         }
         let base = NonNull::new(base.cast()).expect("mmap never maps address 0 here");
-        Ok(Region { base, bytes, fd })
+        Ok(Region {
+            base,
+            bytes,
+            fd,
+            slot_count,
+            slot_bytes,
+        })
     }
 
     /// The memfd, for the host to hand to the server.
@@ -222,26 +258,30 @@ impl Region {
         unsafe { self.base.cast::<Header>().as_ref() }
     }
 
+    /// The slots, as fixed at creation (never read back from the header).
     pub fn slot_count(&self) -> u32 {
-        self.header().slot_count.load(Ordering::Acquire)
+        self.slot_count
     }
 
+    /// Bytes of data of each slot, as fixed at creation.
     pub fn slot_bytes(&self) -> u32 {
-        self.header().slot_bytes.load(Ordering::Acquire)
+        self.slot_bytes
     }
 
-    /// Slot `index`, which must be below `slot_count()`.
+    /// Slot `index`, which must be below `slot_count()` (an index of the caller's own, never one
+    /// read from the region).
     pub fn slot(&self, index: u32) -> Slot<'_> {
         assert!(
-            index < self.slot_count(),
+            index < self.slot_count,
             "slot {index} of {}",
-            self.slot_count()
+            self.slot_count
         );
-        let capacity = self.slot_bytes() as usize;
+        let capacity = self.slot_bytes as usize;
         let offset = HEADER_BYTES + index as usize * (SLOT_CONTROL_BYTES + capacity);
-        debug_assert!(offset + SLOT_CONTROL_BYTES + capacity <= self.bytes);
-        // SAFETY: in bounds (the geometry was checked against the size at create/open), aligned
-        // to 64 (the header is a page, slots are multiples of 64).
+        assert!(offset + SLOT_CONTROL_BYTES + capacity <= self.bytes);
+        // SAFETY: in bounds (just checked; the geometry is this side's own copy, checked against
+        // the size at create/open), aligned to 64 (the header is a page, slots are multiples of
+        // 64).
         let control = unsafe { self.base.add(offset).cast::<SlotControl>().as_ref() };
         // SAFETY: as above; the data follows the control words.
         let data = unsafe { self.base.add(offset + SLOT_CONTROL_BYTES) };
@@ -260,6 +300,7 @@ impl Region {
         header.abi_major.store(info.abi.0, Ordering::Relaxed);
         header.abi_minor.store(info.abi.1, Ordering::Relaxed);
         header.status.store(status, Ordering::Relaxed);
+        header.sandbox.store(info.sandbox, Ordering::Relaxed);
         // SAFETY: the host reads these fields only after it sees a state other than STARTING,
         // stored below with Release; until then the server is their only writer.
         unsafe {
@@ -290,6 +331,7 @@ impl Region {
                 header.abi_major.load(Ordering::Relaxed),
                 header.abi_minor.load(Ordering::Relaxed),
             ),
+            sandbox: header.sandbox.load(Ordering::Relaxed),
         };
         let server = (
             header.server_major.load(Ordering::Relaxed),
@@ -313,6 +355,9 @@ pub struct PluginInfo {
     pub name: String,
     pub version: String,
     pub abi: (u32, u32),
+    /// How the server is confined, as it says (`RP_PROCESS_SANDBOX_*` flags; a host cannot check
+    /// it: the tests attack a real server to show each flag holds).
+    pub sandbox: u32,
 }
 
 /// # Safety
@@ -350,7 +395,7 @@ impl<'region> Slot<'region> {
         self.capacity
     }
 
-    /// The data, to read or write.
+    /// The data, to read or write, for the server (which trusts its host).
     ///
     /// # Safety
     /// The caller's side owns the slot (its state says so), and the slice is gone before the
@@ -359,6 +404,32 @@ impl<'region> Slot<'region> {
     pub unsafe fn data(&self) -> &'region mut [u8] {
         // SAFETY: `capacity` bytes of the mapping, owned by the caller as promised.
         unsafe { std::slice::from_raw_parts_mut(self.data.as_ptr(), self.capacity) }
+    }
+
+    /// Copies `bytes` (at most `capacity()`) to the start of the data: the host's way to write a
+    /// request, with no reference into memory the other process may write meanwhile.
+    pub fn write(&self, bytes: &[u8]) {
+        assert!(bytes.len() <= self.capacity);
+        // SAFETY: `bytes.len()` bytes of the slot's data, in the mapping (checked above); a raw
+        // copy: if the peer writes the same bytes meanwhile, the request is garbage, which the
+        // peer chose.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.data.as_ptr(), bytes.len()) };
+    }
+
+    /// Copies the first `len` bytes of the data (`len` at most `capacity()`, checked by the
+    /// caller against its own capacity) into `out`, replacing what it held: the host's one read of
+    /// a response. Whatever the server writes later changes nothing in `out`.
+    pub fn read(&self, len: usize, out: &mut Vec<u8>) {
+        assert!(len <= self.capacity);
+        out.clear();
+        out.reserve(len);
+        // SAFETY: `len` bytes of the mapping (checked above) into `out`'s spare capacity
+        // (reserved); any byte pattern is a valid u8, so a peer writing meanwhile can only make
+        // the copy garbage, never make it unsound to read.
+        unsafe {
+            std::ptr::copy_nonoverlapping(self.data.as_ptr(), out.as_mut_ptr(), len);
+            out.set_len(len);
+        }
     }
 }
 
@@ -516,6 +587,7 @@ mod tests {
             name: "é".repeat(100),
             version: "1.0".into(),
             abi: (1, 2),
+            sandbox: crate::RP_PROCESS_SANDBOX_SECCOMP,
         };
         server.publish(server_state::READY, &info, 0, "");
         let (published, versions, _) = host.published();

@@ -178,12 +178,17 @@ fn decode_user(bytes: &[u8]) -> Result<User, Error> {
     let word = |i: usize| -> Option<usize> {
         Some(u32::from_le_bytes(bytes.get(4 * i..4 * i + 4)?.try_into().ok()?) as usize)
     };
-    let count = word(0).filter(|&n| n >= 7).ok_or_else(bad)?;
+    // The count is the guest's: checked against the record's own length before it sizes anything.
+    let count = word(0)
+        .filter(|&n| n >= 7 && n <= bytes.len().saturating_sub(4) / 4)
+        .ok_or_else(bad)?;
     let mut at = 4 + 4 * count;
     let mut strings = Vec::with_capacity(count);
     for i in 0..count {
         let len = word(1 + i).ok_or_else(bad)?;
-        let text = bytes.get(at..at + len).ok_or_else(bad)?;
+        let text = bytes
+            .get(at..at.checked_add(len).ok_or_else(bad)?)
+            .ok_or_else(bad)?;
         strings.push(String::from_utf8(text.to_vec()).map_err(|_| bad())?);
         at += len;
     }
@@ -338,4 +343,39 @@ fn decode_response(bytes: &[u8]) -> Result<HttpResponse, Error> {
         headers,
         body,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_user;
+
+    /// A record as the guest lays it out: a count, the lengths, the strings.
+    fn record(strings: &[&str]) -> Vec<u8> {
+        let mut out = (strings.len() as u32).to_le_bytes().to_vec();
+        for s in strings {
+            out.extend((s.len() as u32).to_le_bytes());
+        }
+        for s in strings {
+            out.extend(s.as_bytes());
+        }
+        out
+    }
+
+    #[test]
+    fn lying_records_are_refused_before_anything_is_sized_by_them() {
+        let good = record(&["id", "idp", "user", "mail", "name", "1", "2", "g"]);
+        assert_eq!(decode_user(&good).unwrap().groups, ["g"]);
+        let mut huge_count = good.clone();
+        huge_count[..4].copy_from_slice(&u32::MAX.to_le_bytes()); // 96 GiB of Strings, before
+        let mut wrapping_len = good.clone();
+        wrapping_len[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+        for lie in [
+            huge_count,
+            wrapping_len,
+            good[..good.len() - 1].to_vec(),
+            vec![9, 0, 0],
+        ] {
+            assert!(decode_user(&lie).is_err());
+        }
+    }
 }

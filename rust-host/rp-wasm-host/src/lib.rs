@@ -125,30 +125,50 @@ pub struct Info {
     pub version: String,
 }
 
-/// Reads a module's `rp_wasm_abi` section without compiling or running anything.
+/// Reads a module's `rp_wasm_abi` section without compiling or running anything, and refuses a
+/// module this host does not run: one with a start function (code that would run at
+/// instantiation, before the guest ABI's `rp_wasm_start`) or more than one memory.
 pub fn read_info(module: &[u8]) -> Result<Info, Error> {
     let refused = |why: &str| Error::Refused(why.to_owned());
     let mut rest = module
         .strip_prefix(b"\0asm\x01\0\0\0")
         .ok_or_else(|| refused("not a Wasm module (no \\0asm version 1 header)"))?;
-    let text = loop {
-        let (&id, after) = rest
-            .split_first()
-            .ok_or_else(|| refused("no rp_wasm_abi section: not a plugin of this project"))?;
+    let mut abi = None;
+    while let Some((&id, after)) = rest.split_first() {
         let (size, after) = uleb(after).ok_or_else(|| refused("a malformed section size"))?;
         if size > after.len() {
             return Err(refused("a section's size is past the end of the file"));
         }
         let (body, after) = after.split_at(size);
         rest = after;
-        if id != 0 {
-            continue;
+        match id {
+            0 => {
+                let (name_len, body) =
+                    uleb(body).ok_or_else(|| refused("a malformed custom section"))?;
+                if name_len <= body.len() && &body[..name_len] == RP_WASM_ABI_SECTION.as_bytes() {
+                    abi = Some(&body[name_len..]);
+                }
+            }
+            MEMORY_SECTION if uleb(body).is_some_and(|(count, _)| count > 1) => {
+                return Err(refused("more than one memory: the guest ABI has one"));
+            }
+            START_SECTION => {
+                return Err(refused(
+                    "a start function: code that would run before rp_wasm_start, outside the \
+                     guest ABI",
+                ))
+            }
+            _ => {}
         }
-        let (name_len, body) = uleb(body).ok_or_else(|| refused("a malformed custom section"))?;
-        if name_len <= body.len() && &body[..name_len] == RP_WASM_ABI_SECTION.as_bytes() {
-            break &body[name_len..];
-        }
-    };
+    }
+    let text =
+        abi.ok_or_else(|| refused("no rp_wasm_abi section: not a plugin of this project"))?;
+    if text.len() > MAX_QUOTE_BYTES {
+        return Err(Error::Refused(format!(
+            "the rp_wasm_abi section is {} bytes, over {MAX_QUOTE_BYTES}",
+            text.len()
+        )));
+    }
     let text =
         std::str::from_utf8(text).map_err(|_| refused("the rp_wasm_abi section is not text"))?;
     let fields: Vec<&str> = text.split_ascii_whitespace().collect();
@@ -170,6 +190,36 @@ pub fn read_info(module: &[u8]) -> Result<Info, Error> {
             "the rp_wasm_abi section {text:?} is not \"MAJOR.MINOR KIND NAME VERSION\""
         ))
     })
+}
+
+/// The memory section's id: a vector of memory types.
+const MEMORY_SECTION: u8 = 5;
+/// The start section's id: a function run at instantiation.
+const START_SECTION: u8 = 8;
+
+/// What an error quotes at most of anything from a module (its messages, its ABI section).
+pub const MAX_QUOTE_BYTES: usize = 1024;
+
+/// Text from a module as an error may carry it: at most [`MAX_QUOTE_BYTES`] of it, and how much
+/// was left out.
+pub fn quote(text: &[u8]) -> String {
+    if text.len() <= MAX_QUOTE_BYTES {
+        return String::from_utf8_lossy(text).into_owned();
+    }
+    format!(
+        "{}... ({} more bytes)",
+        String::from_utf8_lossy(&text[..MAX_QUOTE_BYTES]),
+        text.len() - MAX_QUOTE_BYTES
+    )
+}
+
+/// Tables an instance may have (Rust guests have one, for indirect calls).
+pub const MAX_TABLES: usize = 4;
+
+/// Table elements an instance may have in all: what an eighth of its memory limit holds, at 8
+/// bytes an element (a table's growth is memory the limit must count).
+pub fn max_table_elements(memory_bytes: usize) -> usize {
+    memory_bytes / 64
 }
 
 /// An unsigned LEB128 of at most 5 bytes, and the bytes after it.
@@ -256,8 +306,14 @@ impl Plugin {
         let mut store = Store::new(
             engine(),
             HostState {
+                // Every table and memory an instance may make, within the memory limit: one
+                // memory (the guest ABI's), tables of at most MAX_TABLE_ELEMENTS in all.
                 limits: StoreLimitsBuilder::new()
                     .memory_size(self.limits.memory_bytes)
+                    .memories(1)
+                    .tables(MAX_TABLES)
+                    .table_elements(max_table_elements(self.limits.memory_bytes))
+                    .instances(1)
                     .build(),
                 fault: None,
                 deadline: Instant::now(),
@@ -284,7 +340,10 @@ impl Plugin {
         let wasm = linker
             .instantiate(&mut instance.store, &self.module)
             .map_err(|e| instance.fault(e))?;
-        instance.memory = wasm.get_memory(&mut instance.store, "memory");
+        instance.memory = Some(
+            wasm.get_memory(&mut instance.store, "memory")
+                .ok_or_else(|| Error::Refused(format!("{} exports no memory", self.info.name)))?,
+        );
         instance.input = Some(instance.typed(&wasm, "rp_wasm_input")?);
         let start: TypedFunc<(), i32> = instance.typed(&wasm, "rp_wasm_start")?;
         instance.instance = Some(wasm);
@@ -421,12 +480,22 @@ impl Instance {
         }
         let memory = self
             .memory
-            .expect("checked at load")
+            .expect("checked at instantiation")
             .data_mut(&mut self.store);
-        let mut at = self.input_address as usize;
+        // The address is the guest's: checked against its memory before anything is written.
+        let start = self.input_address as usize;
+        let Some(mut buffer) = memory.get_mut(start..start + total as usize) else {
+            return Err(Error::Fault {
+                kind: FaultKind::Trap,
+                message: format!(
+                    "the input buffer at {start} of {total} bytes is outside the instance's memory"
+                ),
+            });
+        };
         for arg in args {
-            memory[at..at + arg.len()].copy_from_slice(arg);
-            at += arg.len();
+            let (into, rest) = buffer.split_at_mut(arg.len());
+            into.copy_from_slice(arg);
+            buffer = rest;
         }
         Ok(())
     }
@@ -442,7 +511,7 @@ impl Instance {
         if value < 0 {
             return Err(Error::Status {
                 status: -value,
-                message: String::from_utf8_lossy(self.result()).into_owned(),
+                message: quote(self.result()),
             });
         }
         Ok(value as u32)
@@ -476,3 +545,58 @@ impl Instance {
 
 mod kinds;
 pub use kinds::{HttpPlugin, HttpResponse, User, UserManager};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A module of the header, the given sections, and an rp_wasm_abi section.
+    fn module(sections: &[(u8, &[u8])], abi: &str) -> Vec<u8> {
+        let mut out = b"\0asm\x01\0\0\0".to_vec();
+        let mut custom = vec![RP_WASM_ABI_SECTION.len() as u8];
+        custom.extend(RP_WASM_ABI_SECTION.as_bytes());
+        custom.extend(abi.as_bytes());
+        for (id, body) in sections.iter().copied().chain([(0, &custom[..])]) {
+            out.push(id);
+            let mut size = body.len();
+            loop {
+                let byte = (size & 0x7f) as u8;
+                size >>= 7;
+                out.push(if size == 0 { byte } else { byte | 0x80 });
+                if size == 0 {
+                    break;
+                }
+            }
+            out.extend(body);
+        }
+        out
+    }
+
+    #[test]
+    fn modules_that_would_escape_their_limits_are_refused_unread() {
+        assert!(read_info(&module(&[], "1.0 http echo 1.0")).is_ok());
+        let refusals = [
+            (
+                module(&[(START_SECTION, &[0])], "1.0 http echo 1.0"),
+                "a start function",
+            ),
+            (
+                module(&[(MEMORY_SECTION, &[2, 0, 1, 0, 1])], "1.0 http echo 1.0"),
+                "more than one memory",
+            ),
+            (
+                module(&[], &format!("1.0 http {} 1.0", "x".repeat(5000))),
+                "over 1024",
+            ),
+        ];
+        for (bytes, want) in refusals {
+            let error = read_info(&bytes).unwrap_err().to_string();
+            assert!(
+                error.contains(want) && error.len() < 2 * MAX_QUOTE_BYTES,
+                "{error:.200}"
+            );
+        }
+        let long = quote(&[b'y'; 5000]);
+        assert!(long.ends_with("... (3976 more bytes)") && long.len() < MAX_QUOTE_BYTES + 40);
+    }
+}
