@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // MinAdminTokenBytes is the shortest admin token AdminHandler accepts.
@@ -45,13 +46,18 @@ func (g *Gateway) AdminHandler(token string) (http.Handler, error) {
 }
 
 // ListenAdmin opens the admin listener at address: "unix:PATH" (a Unix socket created with mode
-// 0600, so only the gateway's user can connect; an existing socket file there is replaced), or
-// "tcp:HOST:PORT" with HOST a loopback address (any other is refused).
+// 0600, so only the gateway's user can connect; a stale socket file there, one nobody listens on,
+// is replaced, and a live one is an error: another gateway serves it), or "tcp:HOST:PORT" with
+// HOST a loopback address (any other is refused).
 func ListenAdmin(address string) (net.Listener, error) {
 	kind, where, _ := strings.Cut(address, ":")
 	switch kind {
 	case "unix":
 		if info, err := os.Lstat(where); err == nil && info.Mode().Type() == os.ModeSocket {
+			if conn, err := net.DialTimeout("unix", where, time.Second); err == nil {
+				conn.Close()
+				return nil, fmt.Errorf("admin address %q: another process listens on it (another gateway?): give another path", address)
+			}
 			_ = os.Remove(where) // a stale socket of an earlier run
 		}
 		// The umask makes the socket 0600 from its creation: no window where others may connect.

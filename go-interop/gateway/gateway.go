@@ -253,7 +253,7 @@ func (g *Gateway) addPlugin(r *route) error {
 	}
 	r.current.Store(gen)
 	g.routes[path] = r
-	g.handle(path, g.limited(g.bodyReader(r.serve)))
+	g.handle(path, g.bodyReader(g.limited(r.serve)))
 	g.mu.Unlock()
 	g.logger.Printf("%s: serving %s %s (generation %d, from %s)", path, gen.name, gen.version, gen.id, source)
 	return nil
@@ -271,7 +271,7 @@ func (g *Gateway) AddGoPlugin(path, source string) error {
 		return err
 	}
 	g.goRoutes[path] = p
-	g.handle(path, g.limited(g.bodyReader(p.serve)))
+	g.handle(path, g.bodyReader(g.limited(p.serve)))
 	g.logger.Printf("%s: serving Go plugin %s", path, source)
 	return nil
 }

@@ -49,23 +49,24 @@ func (g *Gateway) bodyReader(handle func(http.ResponseWriter, goRequest)) http.H
 	})
 }
 
-// limited admits at most MaxInFlight requests into h at once; the others are answered 503 at once
-// with Retry-After, without reading their body. In-process plugin calls hold an OS thread each,
-// so this keeps a flood from exhausting the gateway's threads, and one route's flood from
-// starving the others.
-func (g *Gateway) limited(h http.Handler) http.Handler {
+// limited admits at most MaxInFlight requests into serve at once; the others are answered 503 at
+// once with Retry-After. In-process plugin calls hold an OS thread each, so this keeps a flood
+// from exhausting the gateway's threads, and one route's flood from starving the others. A slot
+// is taken only once the body is in (bodyReader runs first): a client that trickles its body
+// holds a connection (bounded by the server's connection limit and read timeout), never a slot.
+func (g *Gateway) limited(serve func(http.ResponseWriter, goRequest)) func(http.ResponseWriter, goRequest) {
 	slots := make(chan struct{}, g.options.MaxInFlight)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, request goRequest) {
 		select {
 		case slots <- struct{}{}:
 			defer func() { <-slots }()
-			h.ServeHTTP(w, r)
+			serve(w, request)
 		default:
 			w.Header().Set("Retry-After", "1")
 			http.Error(w, fmt.Sprintf("busy: %d requests are in this route already", cap(slots)),
 				http.StatusServiceUnavailable)
 		}
-	})
+	}
 }
 
 // bufferedResponse collects what a handler sets, so that a failing handler can still be

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // echoModule is the echo plugin as scripts/build-wasm.sh builds it: the base the hostile modules
@@ -114,5 +115,43 @@ func TestQuotesFromAModuleAreBounded(t *testing.T) {
 	long := Quote(bytes.Repeat([]byte("y"), 10*MaxQuoteBytes))
 	if len(long) > MaxQuoteBytes+40 || !strings.HasSuffix(long, "... (9216 more bytes)") {
 		t.Errorf("%d bytes: ...%q", len(long), long[len(long)-30:])
+	}
+}
+
+// bomb is a module of one function of depth blocks nested in each other: a few bytes a level,
+// compile work that grows faster than its size.
+func bomb(depth int) []byte {
+	body := []byte{0} // no locals
+	for range depth {
+		body = append(body, 0x02, 0x40) // block (no result)
+	}
+	for range depth + 1 {
+		body = append(body, 0x0b) // end
+	}
+	code := appendUleb([]byte{1}, uint64(len(body)))
+	code = append(code, body...)
+	section := func(out []byte, id byte, content []byte) []byte {
+		return append(appendUleb(append(out, id), uint64(len(content))), content...)
+	}
+	abi := append([]byte{byte(len(Section))}, Section+"1.0 http bomb 1"...)
+	out := []byte("\x00asm\x01\x00\x00\x00")
+	out = section(out, 1, []byte{1, 0x60, 0, 0}) // one type: () -> ()
+	out = section(out, 3, []byte{1, 0})          // one function of it
+	out = section(out, 10, code)
+	return section(out, 0, abi)
+}
+
+// A compile bomb is refused once its compilation passes the deadline: the compiler runs in a
+// child process, which is killed; the host spends the deadline and no more.
+func TestACompileBombIsStoppedAtItsDeadline(t *testing.T) {
+	module := bomb(50_000)
+	start := time.Now()
+	_, err := Compile(context.Background(), module, "http", httpExports, Options{CompileTimeout: time.Second})
+	elapsed := time.Since(start)
+	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "did not compile within 1s") {
+		t.Fatalf("%.300v", err)
+	}
+	if elapsed > 3*time.Second {
+		t.Errorf("refused after %v", elapsed)
 	}
 }

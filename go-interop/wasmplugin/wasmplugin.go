@@ -78,6 +78,12 @@ type Options struct {
 	// that grows to its limit copies it over and over). For small limits: the reservation counts
 	// in the Go heap whether it is used or not.
 	ReserveMemory bool
+	// CompileTimeout bounds the compilation of the module, checked in a child process first
+	// (DefaultCompileTimeout; < 0: compile in process without the check, see compilecheck.go).
+	CompileTimeout time.Duration
+	// CompileMemoryBytes bounds the address space that compilation may add in the child
+	// (DefaultCompileMemoryBytes).
+	CompileMemoryBytes uint64
 	// Init prepares each new instance (an HTTP plugin's configuration, the user manager's data);
 	// an error discards the instance.
 	Init func(ctx context.Context, in *Instance) error
@@ -329,6 +335,11 @@ func Compile(ctx context.Context, module []byte, kind string, exports []Export, 
 	// A table element costs wazero 8 bytes: tables take at most an eighth of the memory limit.
 	if err := checkShape(module, options.MemoryLimitBytes/64); err != nil {
 		return nil, err
+	}
+	options.CompileTimeout = cmp.Or(options.CompileTimeout, DefaultCompileTimeout)
+	options.CompileMemoryBytes = cmp.Or(options.CompileMemoryBytes, DefaultCompileMemoryBytes)
+	if err := checkCompile(ctx, module, options); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", info.Name, info.Version, err)
 	}
 	options.MaxInstances = cmp.Or(options.MaxInstances, runtime.GOMAXPROCS(0))
 	pages := uint32((options.MemoryLimitBytes + 65535) / 65536)

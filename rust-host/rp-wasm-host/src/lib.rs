@@ -82,6 +82,8 @@ pub struct Limits {
     pub memory_bytes: usize,
     /// Each call's deadline (rounded up to the epoch tick, 1 ms).
     pub timeout: Duration,
+    /// How the module's compilation is bounded ([`compile_check`]).
+    pub compile: compile_check::CompileCheck,
 }
 
 impl Default for Limits {
@@ -90,19 +92,28 @@ impl Default for Limits {
             max_module_bytes: 64 << 20,
             memory_bytes: 256 << 20,
             timeout: Duration::from_secs(10),
+            compile: compile_check::CompileCheck::default(),
         }
     }
 }
 
+pub mod compile_check;
+
 const TICK: Duration = Duration::from_millis(1);
+
+/// The configuration every engine of the project compiles with (the host's, the compile
+/// checker's): epoch interruption for deadlines.
+pub fn engine_config() -> Config {
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    config
+}
 
 /// The process's engine, with epoch interruption and the thread that ticks it.
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        let mut config = Config::new();
-        config.epoch_interruption(true);
-        let engine = Engine::new(&config).expect("wasmtime accepts this configuration");
+        let engine = Engine::new(&engine_config()).expect("wasmtime accepts this configuration");
         let ticking = engine.clone();
         std::thread::Builder::new()
             .name("rp-wasm-epoch".into())
@@ -273,6 +284,7 @@ impl Plugin {
                 info.name, info.version, info.kind, info.major, info.minor
             )));
         }
+        limits.compile.check(&bytes).map_err(refused)?;
         let module =
             Module::new(engine(), &bytes).map_err(|e| refused(format!("does not compile: {e}")))?;
         for import in module.imports() {

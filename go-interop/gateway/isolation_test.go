@@ -1,0 +1,64 @@
+package gateway
+
+import (
+	"fmt"
+	"net"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Clients that trickle their bodies hold connections, not the route's in-flight slots: with every
+// slot's worth of them connected and silent, the route still serves.
+func TestSlowBodiesDoNotTakeTheRoutesSlots(t *testing.T) {
+	g, err := New(Options{TempDir: t.TempDir(), PluginDirs: []string{filepath.Dir(echoPlugin)}, MaxInFlight: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.AddPlugin("/echo", echoPlugin, ""); err != nil {
+		t.Fatalf("%v (run `make build` first)", err)
+	}
+	s := httptest.NewServer(g)
+	t.Cleanup(func() { s.Close(); g.Close() })
+	for range 2 * 4 {
+		conn, err := net.Dial("tcp", s.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		// Headers, then one byte of a 100-byte body, then silence.
+		fmt.Fprintf(conn, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nx")
+	}
+	time.Sleep(100 * time.Millisecond) // the handlers are waiting for the bodies
+	if a := send(t, "POST", s.URL+"/echo", "still served"); a.status != 200 || a.body != "still served" {
+		t.Fatalf("with slow senders connected: %+v", a)
+	}
+}
+
+// A live admin socket is never taken over: a second gateway on the same path gets an error and
+// the first keeps its socket; a stale one (nobody listening) is replaced.
+func TestALiveAdminSocketIsNeverReplaced(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "admin.sock")
+	first, err := ListenAdmin("unix:" + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second, err := ListenAdmin("unix:" + path); err == nil || !strings.Contains(err.Error(), "another process listens") {
+		t.Fatalf("a second listener on a live socket: %v", err)
+		second.Close()
+	}
+	if conn, err := net.Dial("unix", path); err != nil {
+		t.Fatalf("the first gateway lost its socket: %v", err)
+	} else {
+		conn.Close()
+	}
+	first.(*net.UnixListener).SetUnlinkOnClose(false) // leaves a stale socket file behind
+	first.Close()
+	again, err := ListenAdmin("unix:" + path)
+	if err != nil {
+		t.Fatalf("a stale socket: %v", err)
+	}
+	again.Close()
+}
