@@ -81,6 +81,8 @@ const (
 	// DefaultWasmMemoryBytes bounds each Wasm instance's memory: an allocation past it ends the
 	// request with 500 and discards the instance.
 	DefaultWasmMemoryBytes = 64 << 20
+	// DefaultWasmIdleTimeout retires Wasm instances a burst made once they are idle this long.
+	DefaultWasmIdleTimeout = 30 * time.Second
 	// DefaultProcessTimeout bounds a request in a plugin out of process: past it the request is
 	// answered 504, and a server that still has not answered a second later is killed.
 	DefaultProcessTimeout = 10 * time.Second
@@ -111,8 +113,13 @@ type Options struct {
 	// WasmTimeout bounds a request in a Wasm plugin (DefaultWasmTimeout).
 	WasmTimeout time.Duration
 	// WasmMemoryBytes bounds the memory of each Wasm instance (DefaultWasmMemoryBytes). A route
-	// runs up to MaxInFlight instances, made as requests need them.
+	// runs up to MaxInFlight instances, made as requests need them: its worst case is MaxInFlight
+	// x WasmMemoryBytes (tables add at most an eighth of that), for as long as a burst keeps them
+	// busy and WasmIdleTimeout after.
 	WasmMemoryBytes uint64
+	// WasmIdleTimeout retires a route's Wasm instances idle for longer, down to one
+	// (DefaultWasmIdleTimeout).
+	WasmIdleTimeout time.Duration
 	// PluginServer is the rp-plugin-server executable that serves plugins out of process
 	// (procplugin.DefaultServer(): the build tree's).
 	PluginServer string
@@ -192,6 +199,7 @@ func New(options Options) (*Gateway, error) {
 	options.MaxBodyBytes = cmp.Or(options.MaxBodyBytes, DefaultMaxBodyBytes)
 	options.WasmTimeout = cmp.Or(options.WasmTimeout, DefaultWasmTimeout)
 	options.WasmMemoryBytes = cmp.Or(options.WasmMemoryBytes, DefaultWasmMemoryBytes)
+	options.WasmIdleTimeout = cmp.Or(options.WasmIdleTimeout, DefaultWasmIdleTimeout)
 	options.PluginServer = cmp.Or(options.PluginServer, procplugin.DefaultServer())
 	options.ProcessTimeout = cmp.Or(options.ProcessTimeout, DefaultProcessTimeout)
 	options.ProcessMemoryBytes = cmp.Or(options.ProcessMemoryBytes, DefaultProcessMemoryBytes)

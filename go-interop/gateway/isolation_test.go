@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/http/httptest"
 	"path/filepath"
@@ -61,4 +62,25 @@ func TestALiveAdminSocketIsNeverReplaced(t *testing.T) {
 		t.Fatalf("a stale socket: %v", err)
 	}
 	again.Close()
+}
+
+// A request with both Content-Length and Transfer-Encoding (a smuggling attempt) does not keep
+// its connection: the gateway answers it and closes (RFC 9112 6.1).
+func TestARequestWithTwoLengthsClosesItsConnection(t *testing.T) {
+	_, s := server(t)
+	conn, err := net.Dial("tcp", s.URL[len("http://"):])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"+
+		"2\r\nhi\r\n0\r\n\r\nGET /echo HTTP/1.1\r\nHost: x\r\n\r\n")
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	answer, err := io.ReadAll(conn) // ends when the gateway closes
+	if err != nil {
+		t.Fatalf("the connection stayed open: %v (%q)", err, answer)
+	}
+	if got := strings.Count(string(answer), "HTTP/1.1 "); got != 1 || !strings.Contains(string(answer), "Connection: close") {
+		t.Fatalf("%d answers on the connection: %q", got, answer)
+	}
 }

@@ -58,6 +58,7 @@ func (g *Gateway) loadWasm(gen *generation, config string) error {
 		MaxInstances:     g.options.MaxInFlight,
 		Interruptible:    true,
 		ReserveMemory:    true,
+		IdleTimeout:      g.options.WasmIdleTimeout,
 		Init:             init,
 		Finish: func(ctx context.Context, in *wasmplugin.Instance) {
 			if _, err := in.Call(ctx, wasmClose); err != nil {

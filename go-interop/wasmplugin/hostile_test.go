@@ -155,3 +155,44 @@ func TestACompileBombIsStoppedAtItsDeadline(t *testing.T) {
 		t.Errorf("refused after %v", elapsed)
 	}
 }
+
+// After a burst, instances idle past IdleTimeout are retired down to the one kept warm: a burst
+// does not keep MaxInstances memories for as long as the module is loaded.
+func TestIdleInstancesGiveTheirMemoryBack(t *testing.T) {
+	ctx := context.Background()
+	m, err := Compile(ctx, echoModule(t), "http", httpExports, Options{MaxInstances: 4, IdleTimeout: 100 * time.Millisecond,
+		Init: func(ctx context.Context, in *Instance) error {
+			_, err := in.Call(ctx, 0, 0) // rp_http_init with an empty configuration
+			return err
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(ctx)
+	var burst []*Instance
+	for range 4 {
+		in, err := m.Get(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		burst = append(burst, in)
+	}
+	for _, in := range burst {
+		m.Put(in, nil)
+	}
+	if m.Instances() != 4 {
+		t.Fatalf("%d instances after the burst", m.Instances())
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for m.Instances() > 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d instances still alive, %d retired", m.Instances(), m.Retired.Load())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	in, err := m.Get(ctx) // the warm one still serves
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Put(in, nil)
+}

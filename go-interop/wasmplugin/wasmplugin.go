@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -84,6 +85,10 @@ type Options struct {
 	// CompileMemoryBytes bounds the address space that compilation may add in the child
 	// (DefaultCompileMemoryBytes).
 	CompileMemoryBytes uint64
+	// IdleTimeout, when not 0, retires instances idle for longer (their memory goes back to the
+	// Go heap, and the heap to the system), down to one kept warm: a burst that made MaxInstances
+	// instances does not keep MaxInstances x MemoryLimitBytes for as long as the module lives.
+	IdleTimeout time.Duration
 	// Init prepares each new instance (an HTTP plugin's configuration, the user manager's data);
 	// an error discards the instance.
 	Init func(ctx context.Context, in *Instance) error
@@ -288,8 +293,11 @@ type Module struct {
 	// byModule finds the Instance of a wazero module, for the host functions.
 	byModule sync.Map
 	closed   atomic.Bool
+	stop     chan struct{} // closed by Close: ends the idle reaper
 	// Faults counts the instances discarded after a fault.
 	Faults atomic.Int64
+	// Retired counts the instances retired after IdleTimeout.
+	Retired atomic.Int64
 }
 
 // Load reads the module file at path (a regular file of at most MaxModuleBytes, opened without
@@ -352,12 +360,65 @@ func Compile(ctx context.Context, module []byte, kind string, exports []Export, 
 		exports: append(append([]Export(nil), common...), exports...),
 		idle:    make(chan *Instance, options.MaxInstances),
 		slots:   make(chan struct{}, options.MaxInstances),
+		stop:    make(chan struct{}),
 	}
 	if err := m.compile(ctx, module); err != nil {
 		_ = m.runtime.Close(ctx)
 		return nil, err
 	}
+	if options.IdleTimeout > 0 {
+		go m.reapIdle(options.IdleTimeout)
+	}
 	return m, nil
+}
+
+// reapIdle retires, every half timeout, the instances idle for longer than timeout (those in
+// idle: the hot one stays), until the module closes.
+func (m *Module) reapIdle(timeout time.Duration) {
+	ticker := time.NewTicker(timeout / 2)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-m.stop:
+			return
+		case now := <-ticker.C:
+			retired := 0
+			for range len(m.idle) {
+				var in *Instance
+				select {
+				case in = <-m.idle:
+				default:
+				}
+				if in == nil {
+					break
+				}
+				if now.Sub(in.idleSince) < timeout || m.closed.Load() {
+					m.idle <- in // cannot block: it came from there, and Put never overfills
+					continue
+				}
+				m.retire(in)
+				retired++
+			}
+			if retired > 0 {
+				// The instances' memories are large and now garbage: give them back now, not at
+				// the scavenger's pace (a burst of 64 x 16 MiB stayed resident for minutes).
+				debug.FreeOSMemory()
+			}
+		}
+	}
+}
+
+// retire closes an idle instance for good (after Finish), freeing its slot.
+func (m *Module) retire(in *Instance) {
+	ctx, cancel := context.WithTimeout(context.Background(), replaceTimeout)
+	defer cancel()
+	if m.options.Finish != nil {
+		m.options.Finish(ctx, in)
+	}
+	m.byModule.Delete(in.module)
+	_ = in.module.Close(ctx)
+	<-m.slots
+	m.Retired.Add(1)
 }
 
 func (m *Module) compile(ctx context.Context, module []byte) error {
@@ -421,6 +482,7 @@ func (m *Module) Close(ctx context.Context) error {
 	if m.closed.Swap(true) {
 		return nil
 	}
+	close(m.stop)
 	idle := []*Instance{m.hot.Swap(nil)}
 	for len(m.idle) > 0 {
 		idle = append(idle, <-m.idle)
@@ -486,6 +548,9 @@ func (m *Module) Put(in *Instance, err error) {
 		if in = m.hot.Swap(nil); in == nil {
 			return
 		}
+	}
+	if m.options.IdleTimeout > 0 { // off the hot path: only instances parked in idle are reaped
+		in.idleSince = time.Now()
 	}
 	m.idle <- in
 }
@@ -582,6 +647,8 @@ type Instance struct {
 	inCap  uint32
 	stack  [4]uint64
 	fault  *Fault // set by the host functions during a call
+	// idleSince is when it was last given back (for Options.IdleTimeout).
+	idleSince time.Time
 }
 
 // Input returns the guest's input buffer, grown to n bytes: the caller writes the call's
