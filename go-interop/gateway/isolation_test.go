@@ -84,3 +84,48 @@ func TestARequestWithTwoLengthsClosesItsConnection(t *testing.T) {
 		t.Fatalf("%d answers on the connection: %q", got, answer)
 	}
 }
+
+// The gateway's out-of-process routes hold against a hostile plugin (rust-plugin/plugins/
+// hostile-plugin, served by the real rp-plugin-server): every attack on the gateway, its other
+// routes and the way out is blocked, and a plugin that scribbles over the shared region costs at
+// most a restart; the other routes serve throughout.
+func TestAHostilePluginOutOfProcessReachesNothing(t *testing.T) {
+	hostile := filepath.Join(repoRoot, "target", "release", "libhostile_plugin.so")
+	g, err := New(Options{TempDir: t.TempDir(), PluginDirs: []string{filepath.Dir(hostile)}, ProcessTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for route, plugin := range map[string]string{"/hostile": hostile, "/echo": echoPlugin} {
+		if err := g.AddProcessPlugin(route, plugin, ""); err != nil {
+			t.Fatalf("%v (run `make build` first)", err)
+		}
+	}
+	s := httptest.NewServer(g)
+	t.Cleanup(func() { s.Close(); g.Close() })
+	for _, attack := range []string{"host-fds", "other-regions", "signal", "fork", "exec", "read-host-memory",
+		"keep-running", "raise-limit", "truncate", "grow", "write-file", "connect"} {
+		a := send(t, "GET", s.URL+"/hostile", "", "X-Attack", attack)
+		if a.status != 200 || !strings.HasPrefix(a.body, "blocked: ") {
+			t.Errorf("%s: %d %q", attack, a.status, a.body)
+		}
+	}
+	// The scribbling may overtake the server's own answer to this request: then the gateway
+	// reads a lie, kills the server and answers 502.
+	if a := send(t, "GET", s.URL+"/hostile", "", "X-Attack", "scribble"); a.status != 200 && a.status != 502 {
+		t.Fatalf("scribble: %+v", a)
+	}
+	start, failed := time.Now(), 0
+	for {
+		a := send(t, "GET", s.URL+"/hostile", "")
+		if a.status == 200 && a.body == "ok" {
+			break
+		}
+		if failed++; time.Since(start) > 10*time.Second {
+			t.Fatalf("not served again after the scribbling: %+v", a)
+		}
+	}
+	if a := send(t, "POST", s.URL+"/echo", "untouched"); a.status != 200 || a.body != "untouched" {
+		t.Fatalf("the other route: %+v", a)
+	}
+	t.Logf("after the scribbling: %d requests failed, served again %v later", failed, time.Since(start).Round(time.Millisecond))
+}
