@@ -10,6 +10,7 @@
 package wasm
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -59,7 +60,13 @@ type Options struct {
 	// watches each call's context with a goroutine); the user manager's calls are bounded, so the
 	// default is none.
 	CallTimeout time.Duration
+	// LoadTimeout bounds the making of the first instance, the data's load included, when
+	// CallTimeout is set (DefaultLoadTimeout): a module that loops there is stopped.
+	LoadTimeout time.Duration
 }
+
+// DefaultLoadTimeout bounds the first instance's load: 10^6 users load in a few seconds here.
+const DefaultLoadTimeout = time.Minute
 
 // Manager is the Rust user manager in Wasm. Any number of goroutines may use it at once.
 type Manager struct {
@@ -117,6 +124,11 @@ func readData(path string) ([]byte, error) {
 
 func open(modulePath string, data []byte, options Options) (*Manager, error) {
 	ctx := context.Background()
+	if options.CallTimeout > 0 { // the module is interruptible: its load can be stopped
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cmp.Or(options.LoadTimeout, DefaultLoadTimeout))
+		defer cancel()
+	}
 	init := func(ctx context.Context, in *wasmplugin.Instance) error {
 		if data == nil {
 			_, err := in.Call(ctx, opLoadDemo)
