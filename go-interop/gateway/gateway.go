@@ -120,6 +120,9 @@ type Options struct {
 	// WasmIdleTimeout retires a route's Wasm instances idle for longer, down to one
 	// (DefaultWasmIdleTimeout).
 	WasmIdleTimeout time.Duration
+	// WasmCompileTimeout bounds the compilation of a Wasm plugin, checked in a child process that
+	// is stopped at it (wasmplugin.DefaultCompileTimeout).
+	WasmCompileTimeout time.Duration
 	// PluginServer is the rp-plugin-server executable that serves plugins out of process
 	// (procplugin.DefaultServer(): the build tree's).
 	PluginServer string
@@ -200,6 +203,7 @@ func New(options Options) (*Gateway, error) {
 	options.WasmTimeout = cmp.Or(options.WasmTimeout, DefaultWasmTimeout)
 	options.WasmMemoryBytes = cmp.Or(options.WasmMemoryBytes, DefaultWasmMemoryBytes)
 	options.WasmIdleTimeout = cmp.Or(options.WasmIdleTimeout, DefaultWasmIdleTimeout)
+	options.WasmCompileTimeout = cmp.Or(options.WasmCompileTimeout, wasmplugin.DefaultCompileTimeout)
 	options.PluginServer = cmp.Or(options.PluginServer, procplugin.DefaultServer())
 	options.ProcessTimeout = cmp.Or(options.ProcessTimeout, DefaultProcessTimeout)
 	options.ProcessMemoryBytes = cmp.Or(options.ProcessMemoryBytes, DefaultProcessMemoryBytes)

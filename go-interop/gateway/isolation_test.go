@@ -90,12 +90,11 @@ func TestARequestWithTwoLengthsClosesItsConnection(t *testing.T) {
 // routes and the way out is blocked, and a plugin that scribbles over the shared region costs at
 // most a restart; the other routes serve throughout.
 func TestAHostilePluginOutOfProcessReachesNothing(t *testing.T) {
-	hostile := filepath.Join(repoRoot, "target", "release", "libhostile_plugin.so")
-	g, err := New(Options{TempDir: t.TempDir(), PluginDirs: []string{filepath.Dir(hostile)}, ProcessTimeout: 2 * time.Second})
+	g, err := New(Options{TempDir: t.TempDir(), PluginDirs: []string{filepath.Dir(hostilePlugin)}, ProcessTimeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for route, plugin := range map[string]string{"/hostile": hostile, "/echo": echoPlugin} {
+	for route, plugin := range map[string]string{"/hostile": hostilePlugin, "/echo": echoPlugin} {
 		if err := g.AddProcessPlugin(route, plugin, ""); err != nil {
 			t.Fatalf("%v (run `make build` first)", err)
 		}

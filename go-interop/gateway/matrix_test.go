@@ -21,6 +21,7 @@ import (
 	"rustplugin/go-interop/faults"
 	"rustplugin/go-interop/usermanager"
 	"rustplugin/go-interop/usermanager/hashicorp"
+	"rustplugin/go-interop/wasmplugin/hostilewasm"
 )
 
 // The fault matrix: every fault of package faults (rows) in every way the gateway serves a plugin
@@ -32,6 +33,7 @@ var (
 	goFaultyPlugin = filepath.Join("..", "build", "gofaultyplugin.so")
 	// hashicorpPlugin is the hashicorp go-plugin baseline's plugin process (scripts/go-common.sh).
 	hashicorpPlugin = filepath.Join("..", "build", "hashicorp-plugin")
+	hostilePlugin   = filepath.Join(repoRoot, "target", "release", "libhostile_plugin.so")
 	demoUsers       = filepath.Join(repoRoot, "rust-plugin", "rustplugin", "data", "demo-users.json")
 )
 
@@ -74,6 +76,19 @@ func TestFaultMatrix(t *testing.T) {
 			survives := isolated || fault == "panic" || fault == "loop"
 			if cell.HostAlive != survives {
 				t.Errorf("%s %s: host alive %v, expected %v", column, fault, cell.HostAlive, survives)
+			}
+		}
+	}
+	// The hostile rows, in the tiers that isolate the gateway's HTTP plugins: each attack must
+	// leave the host alive, be refused or blocked, and the route serve again.
+	for _, row := range hostileRows {
+		for column := range row.attacks {
+			cell := runMatrixCell(t, column, row.name)
+			cells = append(cells, cell)
+			t.Logf("%-8s %-30s alive=%-5v answer=%q failed=%d next success after %.1f ms %s", column, row.name,
+				cell.HostAlive, cell.FaultAnswer, cell.Failed, cell.RecoveryMillis, cell.Detail)
+			if !cell.HostAlive || cell.Detail != "" || strings.Contains(cell.FaultAnswer, "ALLOWED") {
+				t.Errorf("%s %s: %+v", column, row.name, cell)
 			}
 		}
 	}
@@ -196,6 +211,107 @@ func hashicorpRequests(t *testing.T, timeout time.Duration) (get func(fault stri
 	}, m.Close
 }
 
+// A hostile row: what a plugin that attacks its host tries, per column that runs it. An attack is
+// X-Attack values of rust-plugin/plugins/hostile-plugin (out of process, each asked in turn) or a
+// hostile module the route is reloaded with (Wasm).
+type hostileRow struct {
+	name    string
+	attacks map[string][]string
+}
+
+var hostileRows = []hostileRow{
+	{"hostile: reads the host", map[string][]string{"process": {"host-fds", "read-host-memory", "other-regions"}}},
+	{"hostile: escapes (signal, fork, exec)", map[string][]string{"process": {"signal", "fork", "exec", "keep-running"}}},
+	{"hostile: scribbles over shared memory", map[string][]string{"process": {"scribble"}}},
+	{"hostile: compile bomb", map[string][]string{"wasm": {"compile-bomb"}}},
+	{"hostile: table bomb", map[string][]string{"wasm": {"table-bomb"}}},
+}
+
+// hostileCell is a hostile row's cell (in the child process): the attacks, then plain requests
+// until one succeeds.
+func hostileCell(t *testing.T, column, name string) matrixCell {
+	var attacks []string
+	for _, row := range hostileRows {
+		if row.name == name {
+			attacks = row.attacks[column]
+		}
+	}
+	scratch := t.TempDir() // where the hostile modules are written: a plugin directory
+	g, err := New(Options{TempDir: t.TempDir(), PluginDirs: []string{filepath.Dir(hostilePlugin), wasmDir, scratch},
+		WasmTimeout: time.Second, ProcessTimeout: time.Second, WasmCompileTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if column == "process" {
+		err = g.AddProcessPlugin("/f", hostilePlugin, "")
+	} else {
+		err = g.AddPlugin("/f", echoWasm, "")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := httptest.NewServer(g)
+	get := func(headers ...string) (int, string) {
+		a, err := request("GET", s.URL+"/f", "", headers...)
+		if err != nil {
+			return 0, err.Error()
+		}
+		return a.status, a.body
+	}
+	var answers []string
+	for _, attack := range attacks {
+		if column == "process" {
+			status, body := get("X-Attack", attack)
+			body, _, _ = strings.Cut(body, ":")
+			answers = append(answers, fmt.Sprintf("%s %d %s", attack, status, body))
+			continue
+		}
+		start := time.Now()
+		_, err := g.Reload("/f", writeHostileModule(t, scratch, attack))
+		reason := "ALLOWED: loaded"
+		if err != nil {
+			_, why, _ := strings.Cut(err.Error(), "refused Wasm module: ")
+			reason = "refused: " + why
+		}
+		answers = append(answers, fmt.Sprintf("%s after %v", reason, time.Since(start).Round(time.Millisecond)))
+	}
+	cell := matrixCell{Column: column, Fault: name, HostAlive: true, FaultAnswer: strings.Join(answers, "; "), Failed: 0}
+	start := time.Now()
+	for status, body := get(); status != 200; status, body = get() {
+		cell.Failed++
+		if time.Since(start) > 10*time.Second {
+			cell.Detail = "no success within 10 s: " + body
+			break
+		}
+	}
+	cell.RecoveryMillis = float64(time.Since(start).Microseconds()) / 1000
+	return cell
+}
+
+// writeHostileModule writes the hostile module attack names, an HTTP plugin of the guest ABI,
+// into dir, and returns its path.
+func writeHostileModule(t *testing.T, dir, attack string) string {
+	abi := hostilewasm.Custom("rp_wasm_abi", "1.0 http hostile 1")
+	var module []byte
+	switch attack {
+	case "compile-bomb":
+		module = hostilewasm.CompileBomb(50_000, abi)
+	case "table-bomb":
+		echo, err := os.ReadFile(echoWasm)
+		if err == nil {
+			module, err = hostilewasm.Rewrite(echo, hostilewasm.UnboundedTable)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "hostile-"+attack+".wasm")
+	if err := os.WriteFile(path, module, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // TestFaultMatrixCell is a cell's host (in the child process only): it serves the faulty plugin,
 // sends the fault, then plain requests until one succeeds, and prints its verdict.
 func TestFaultMatrixCell(t *testing.T) {
@@ -204,6 +320,11 @@ func TestFaultMatrixCell(t *testing.T) {
 		t.Skip("run by TestFaultMatrix")
 	}
 	column, fault, _ := strings.Cut(spec, "/")
+	if strings.HasPrefix(fault, "hostile: ") {
+		line, _ := json.Marshal(hostileCell(t, column, fault))
+		fmt.Printf("CELL %s\n", line)
+		os.Exit(0)
+	}
 	timeout := cellRequestTimeout
 	if fault == "memory-bomb" {
 		timeout = cellBombTimeout

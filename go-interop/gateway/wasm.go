@@ -37,9 +37,10 @@ func isWasm(path string) bool {
 	return err == nil && bytes.Equal(magic[:], []byte("\x00asm"))
 }
 
-// loadWasm compiles gen's copy as an "http" Wasm module: its instances (up to MaxInFlight, made
-// as requests need them) are each initialised with config, and each request runs with the
-// route's deadline and memory limit.
+// loadWasm compiles gen's copy as an "http" Wasm module, within WasmCompileTimeout (checked in a
+// child process first, stopped at that deadline: wasmplugin's compilecheck.go): its instances (up
+// to MaxInFlight, made as requests need them) are each initialised with config, and each request
+// runs with the route's deadline and memory limit.
 func (g *Gateway) loadWasm(gen *generation, config string) error {
 	init := func(ctx context.Context, in *wasmplugin.Instance) error {
 		input, err := in.Input(ctx, len(config))
@@ -50,15 +51,15 @@ func (g *Gateway) loadWasm(gen *generation, config string) error {
 		_, err = in.Call(ctx, wasmInit, uint64(len(config)))
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), g.options.WasmTimeout)
-	defer cancel()
-	module, err := wasmplugin.Load(ctx, gen.copy, "http", wasmHTTPExports, wasmplugin.Options{
+	// The compilation has its deadline (WasmCompileTimeout), the first instance the route's.
+	module, err := wasmplugin.Load(context.Background(), gen.copy, "http", wasmHTTPExports, wasmplugin.Options{
 		MaxModuleBytes:   g.options.MaxPluginBytes,
 		MemoryLimitBytes: g.options.WasmMemoryBytes,
 		MaxInstances:     g.options.MaxInFlight,
 		Interruptible:    true,
 		ReserveMemory:    true,
 		IdleTimeout:      g.options.WasmIdleTimeout,
+		CompileTimeout:   g.options.WasmCompileTimeout,
 		Init:             init,
 		Finish: func(ctx context.Context, in *wasmplugin.Instance) {
 			if _, err := in.Call(ctx, wasmClose); err != nil {
@@ -72,6 +73,8 @@ func (g *Gateway) loadWasm(gen *generation, config string) error {
 		return fmt.Errorf("RP_PLUGIN_FAILED: %w", err)
 	}
 	// One instance now: a plugin whose init fails is refused at load, as in process.
+	ctx, cancel := context.WithTimeout(context.Background(), g.options.WasmTimeout)
+	defer cancel()
 	in, err := module.Get(ctx)
 	if err != nil {
 		_ = module.Close(ctx)

@@ -99,7 +99,9 @@ func checkCompile(ctx context.Context, module []byte, options Options) error {
 	if err != nil {
 		return fmt.Errorf("%w: cannot check its compilation: %v", ErrRefused, err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, options.CompileTimeout)
+	// Its own deadline, not the caller's: a caller's deadline is sized for calls (the gateway's
+	// is a request's), and compiling takes longer, ten times longer under the race detector.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), options.CompileTimeout)
 	defer cancel()
 	mode := "1"
 	if options.Interruptible {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"rustplugin/go-interop/wasmplugin/hostilewasm"
 )
 
 // echoModule is the echo plugin as scripts/build-wasm.sh builds it: the base the hostile modules
@@ -22,37 +24,15 @@ func echoModule(t *testing.T) []byte {
 	return module
 }
 
-// rewrite rebuilds module with each section passed through edit, which returns the sections
-// to put in its place (none to drop it).
-func rewrite(t *testing.T, module []byte, edit func(id byte, body []byte) [][2][]byte) []byte {
+// rewrite rebuilds module through edit (hostilewasm.Rewrite), failing the test on an error.
+func rewrite(t *testing.T, module []byte, edit func(id byte, body []byte) []hostilewasm.Replacement) []byte {
 	t.Helper()
-	out := append([]byte{}, module[:8]...)
-	err := sections(module, func(id byte, body []byte) error {
-		for _, section := range edit(id, body) {
-			out = append(out, section[0][0])
-			out = appendUleb(out, uint64(len(section[1])))
-			out = append(out, section[1]...)
-		}
-		return nil
-	})
+	out, err := hostilewasm.Rewrite(module, edit)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return out
 }
-
-func appendUleb(out []byte, v uint64) []byte {
-	for {
-		b := byte(v & 0x7f)
-		v >>= 7
-		if v == 0 {
-			return append(out, b)
-		}
-		out = append(out, b|0x80)
-	}
-}
-
-func keep(id byte, body []byte) [][2][]byte { return [][2][]byte{{{id}, body}} }
 
 var httpExports = []Export{I32("rp_http_init", 1), I32("rp_http_handle", 1), I32("rp_http_close", 0)}
 
@@ -66,38 +46,32 @@ func TestHostileModulesAreRefusedBeforeTheyRun(t *testing.T) {
 	big := strings.Repeat("x", 60<<20)
 	for _, c := range []struct {
 		name, want string
-		edit       func(id byte, body []byte) [][2][]byte
+		edit       func(id byte, body []byte) []hostilewasm.Replacement
 	}{
-		{"a start function", "a start function", func(id byte, body []byte) [][2][]byte {
-			if id == 7 { // after the exports: start function 0
-				return append(keep(id, body), [2][]byte{{8}, {0}})
+		{"a start function", "a start function", func(id byte, body []byte) []hostilewasm.Replacement {
+			if id == hostilewasm.ExportSection { // after the exports: start function 0
+				return append(hostilewasm.Keep(id, body), hostilewasm.Replacement{ID: hostilewasm.StartSection, Content: []byte{0}})
 			}
-			return keep(id, body)
+			return hostilewasm.Keep(id, body)
 		}},
-		{"a table without a maximum", "a table without a maximum", func(id byte, body []byte) [][2][]byte {
-			if id == tableSection { // one funcref table of min 1, no max
-				return [][2][]byte{{{id}, {1, 0x70, 0x00, 1}}}
+		{"a table without a maximum", "a table without a maximum", hostilewasm.UnboundedTable},
+		{"a table bomb", "tables of up to 4294967295 elements", func(id byte, body []byte) []hostilewasm.Replacement {
+			if id == hostilewasm.TableSection {
+				return []hostilewasm.Replacement{{ID: id, Content: []byte{1, 0x70, 0x01, 1, 0xff, 0xff, 0xff, 0xff, 0x0f}}}
 			}
-			return keep(id, body)
+			return hostilewasm.Keep(id, body)
 		}},
-		{"a table bomb", "tables of up to 4294967295 elements", func(id byte, body []byte) [][2][]byte {
-			if id == tableSection {
-				return [][2][]byte{{{id}, {1, 0x70, 0x01, 1, 0xff, 0xff, 0xff, 0xff, 0x0f}}}
+		{"two memories", "2 memories", func(id byte, body []byte) []hostilewasm.Replacement {
+			if id == hostilewasm.MemorySection {
+				return []hostilewasm.Replacement{{ID: id, Content: []byte{2, 0, 1, 0, 1}}}
 			}
-			return keep(id, body)
+			return hostilewasm.Keep(id, body)
 		}},
-		{"two memories", "2 memories", func(id byte, body []byte) [][2][]byte {
-			if id == memorySection {
-				return [][2][]byte{{{id}, {2, 0, 1, 0, 1}}}
+		{"a 60 MiB ABI section", "section is 62914571 bytes, over 1024", func(id byte, body []byte) []hostilewasm.Replacement {
+			if id == hostilewasm.CustomSection && bytes.Contains(body[:min(len(body), 20)], []byte(Section)) {
+				return []hostilewasm.Replacement{{ID: id, Content: hostilewasm.Custom(Section, "1.0 http "+big+" 1")}}
 			}
-			return keep(id, body)
-		}},
-		{"a 60 MiB ABI section", "section is 62914571 bytes, over 1024", func(id byte, body []byte) [][2][]byte {
-			if id == 0 && bytes.Contains(body[:min(len(body), 20)], []byte(Section)) {
-				text := append(append([]byte{byte(len(Section))}, Section...), "1.0 http "+big+" 1"...)
-				return [][2][]byte{{{0}, text}}
-			}
-			return keep(id, body)
+			return hostilewasm.Keep(id, body)
 		}},
 	} {
 		module := rewrite(t, echo, c.edit)
@@ -118,37 +92,14 @@ func TestQuotesFromAModuleAreBounded(t *testing.T) {
 	}
 }
 
-// bomb is a module of one function of depth blocks nested in each other: a few bytes a level,
-// compile work that grows faster than its size.
-func bomb(depth int) []byte {
-	body := []byte{0} // no locals
-	for range depth {
-		body = append(body, 0x02, 0x40) // block (no result)
-	}
-	for range depth + 1 {
-		body = append(body, 0x0b) // end
-	}
-	code := appendUleb([]byte{1}, uint64(len(body)))
-	code = append(code, body...)
-	section := func(out []byte, id byte, content []byte) []byte {
-		return append(appendUleb(append(out, id), uint64(len(content))), content...)
-	}
-	abi := append([]byte{byte(len(Section))}, Section+"1.0 http bomb 1"...)
-	out := []byte("\x00asm\x01\x00\x00\x00")
-	out = section(out, 1, []byte{1, 0x60, 0, 0}) // one type: () -> ()
-	out = section(out, 3, []byte{1, 0})          // one function of it
-	out = section(out, 10, code)
-	return section(out, 0, abi)
-}
-
 // A compile bomb is refused once its compilation passes the deadline: the compiler runs in a
 // child process, which is killed; the host spends the deadline and no more.
 func TestACompileBombIsStoppedAtItsDeadline(t *testing.T) {
-	module := bomb(50_000)
+	module := hostilewasm.CompileBomb(50_000, hostilewasm.Custom(Section, "1.0 http bomb 1"))
 	start := time.Now()
 	_, err := Compile(context.Background(), module, "http", httpExports, Options{CompileTimeout: time.Second})
 	elapsed := time.Since(start)
-	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "did not compile within 1s") {
+	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "did not compile within") {
 		t.Fatalf("%.300v", err)
 	}
 	if elapsed > 3*time.Second {

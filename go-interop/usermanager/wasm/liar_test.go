@@ -5,42 +5,20 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
 	"rustplugin/go-interop/usermanager"
 	"rustplugin/go-interop/wasmplugin"
+	"rustplugin/go-interop/wasmplugin/hostilewasm"
 )
 
 // liarModule is a user-manager guest that lies, assembled here: it claims 4 users, answers every
 // lookup with user 1000, and every search with 2^27 matches (in an empty result). With loop set,
 // its rp_um_load_demo never returns.
 func liarModule(loop bool) []byte {
-	uleb := func(out []byte, v uint64) []byte {
-		for {
-			b := byte(v & 0x7f)
-			if v >>= 7; v == 0 {
-				return append(out, b)
-			}
-			out = append(out, b|0x80)
-		}
-	}
-	section := func(out []byte, id byte, content []byte) []byte {
-		return append(uleb(append(out, id), uint64(len(content))), content...)
-	}
-	vector := func(items ...[]byte) []byte {
-		out := uleb(nil, uint64(len(items)))
-		for _, item := range items {
-			out = append(out, item...)
-		}
-		return out
-	}
-	name := func(s string) []byte { return append(uleb(nil, uint64(len(s))), s...) }
-	i32 := func(v uint64) []byte { return uleb([]byte{0x41}, v) } // i32.const (small positive)
-	function := func(code []byte) []byte {
-		code = append(append([]byte{0}, code...), 0x0b) // no locals ... end
-		return append(uleb(nil, uint64(len(code))), code...)
-	}
+	i32 := func(v uint64) []byte { return hostilewasm.Sleb([]byte{0x41}, int64(v)) } // i32.const
 	loadDemo := i32(0)
 	if loop {
 		loadDemo = []byte{0x03, 0x40, 0x0c, 0x00, 0x0b, 0x41, 0x00} // loop br 0 end; i32.const 0
@@ -48,7 +26,7 @@ func liarModule(loop bool) []byte {
 	// find_users(len): 4 when asked for the count (len 0), else 2^27.
 	findUsers := append([]byte{0x20, 0x00, 0x45, 0x04, 0x7f}, i32(4)...)
 	findUsers = append(append(append(findUsers, 0x05), i32(1<<27)...), 0x0b)
-	types := vector([]byte{0x60, 0, 1, 0x7f}, []byte{0x60, 1, 0x7f, 1, 0x7f}, []byte{0x60, 2, 0x7f, 0x7f, 1, 0x7f},
+	types := hostilewasm.Vector([]byte{0x60, 0, 1, 0x7f}, []byte{0x60, 1, 0x7f, 1, 0x7f}, []byte{0x60, 2, 0x7f, 0x7f, 1, 0x7f},
 		[]byte{0x60, 2, 0x7e, 0x7e, 1, 0x7e})
 	exports := []struct {
 		name      string
@@ -68,17 +46,17 @@ func liarModule(loop bool) []byte {
 	var funcs, codes, exported [][]byte
 	for i, e := range exports {
 		funcs = append(funcs, []byte{e.typeIndex})
-		codes = append(codes, function(e.code))
-		exported = append(exported, append(append(name(e.name), 0x00), uleb(nil, uint64(i))...))
+		codes = append(codes, hostilewasm.Function(e.code))
+		exported = append(exported, append(append(hostilewasm.Name(e.name), 0x00), hostilewasm.Uleb(nil, uint64(i))...))
 	}
-	exported = append(exported, append(name("memory"), 0x02, 0x00))
-	out := []byte("\x00asm\x01\x00\x00\x00")
-	out = section(out, 1, types)
-	out = section(out, 3, vector(funcs...))
-	out = section(out, 5, vector([]byte{0x01, 1, 1})) // one memory of one page
-	out = section(out, 7, vector(exported...))
-	out = section(out, 10, vector(codes...))
-	return section(out, 0, append(name(wasmplugin.Section), "1.0 user-manager liar 1"...))
+	exported = append(exported, append(hostilewasm.Name("memory"), 0x02, 0x00))
+	out := []byte(hostilewasm.Header)
+	out = hostilewasm.Section(out, hostilewasm.TypeSection, types)
+	out = hostilewasm.Section(out, hostilewasm.FuncSection, hostilewasm.Vector(funcs...))
+	out = hostilewasm.Section(out, hostilewasm.MemorySection, hostilewasm.Vector([]byte{0x01, 1, 1})) // one page
+	out = hostilewasm.Section(out, hostilewasm.ExportSection, hostilewasm.Vector(exported...))
+	out = hostilewasm.Section(out, hostilewasm.CodeSection, hostilewasm.Vector(codes...))
+	return hostilewasm.Section(out, hostilewasm.CustomSection, hostilewasm.Custom(wasmplugin.Section, "1.0 user-manager liar 1"))
 }
 
 func writeModule(t *testing.T, module []byte) string {
@@ -101,14 +79,15 @@ func TestALyingGuestGetsAFaultNotAPanic(t *testing.T) {
 	if m.UserCount() != 4 {
 		t.Fatalf("%d users", m.UserCount())
 	}
-	if _, err := m.GetUser(usermanager.UserID{OpaqueID: "einstein"}); !errors.Is(err, wasmplugin.ErrTrap) {
+	if _, err := m.GetUser(usermanager.UserID{OpaqueID: "einstein"}); !errors.Is(err, wasmplugin.ErrTrap) ||
+		!strings.Contains(err.Error(), "user 1000 of 4") {
 		t.Fatalf("user 1000 of 4: %v", err)
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	_, err = m.FindUsers("x")
 	runtime.ReadMemStats(&after)
-	if !errors.Is(err, wasmplugin.ErrTrap) {
+	if !errors.Is(err, wasmplugin.ErrTrap) || !strings.Contains(err.Error(), "134217728 matches in 0 bytes, of 4 users") {
 		t.Fatalf("2^27 matches of 4 users: %v", err)
 	}
 	if grown := after.TotalAlloc - before.TotalAlloc; grown > 1<<20 {

@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"rustplugin/go-interop/gateway"
+	"rustplugin/go-interop/wasmplugin"
 )
 
 // routeFlag collects repeated ROUTE=VALUE flags, in order.
@@ -86,6 +87,7 @@ func main() {
 	flag.Int64Var(&s.options.MaxBodyBytes, "max-body-bytes", gateway.DefaultMaxBodyBytes, "largest request body; larger get 413")
 	flag.DurationVar(&s.options.WasmTimeout, "wasm-timeout", gateway.DefaultWasmTimeout, "deadline of a request in a Wasm plugin: past it the instance is stopped and the request answered 504")
 	flag.Uint64Var(&s.options.WasmMemoryBytes, "wasm-memory-bytes", gateway.DefaultWasmMemoryBytes, "memory limit of each Wasm plugin instance; a route's worst case is -max-inflight of them")
+	flag.DurationVar(&s.options.WasmCompileTimeout, "wasm-compile-timeout", wasmplugin.DefaultCompileTimeout, "time a Wasm plugin may take to compile (in a child process, stopped past it): a compile bomb is refused")
 	flag.DurationVar(&s.options.WasmIdleTimeout, "wasm-idle", gateway.DefaultWasmIdleTimeout, "Wasm instances idle this long are closed and their memory given back, down to one per route")
 	flag.IntVar(&s.maxConns, "max-conns", 4096, "open connections of the plugin listener at once; more wait in the kernel's queue")
 	flag.DurationVar(&s.readTimeout, "read-timeout", 30*time.Second, "time to read a whole request, body included")

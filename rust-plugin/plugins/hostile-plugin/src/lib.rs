@@ -1,8 +1,9 @@
 //! A plugin that attacks what is around it, for the out-of-process tier's isolation tests: served by
 //! `rp-plugin-server`, it tries what a hostile plugin author (or a plugin with a memory-corruption
 //! bug) would, chosen by the request's `X-Attack` header, and answers what happened:
-//! `blocked: ...` when the attempt failed, `ALLOWED: ...` when it worked. The tests assert that
-//! every attack is blocked and that the host survives and keeps serving.
+//! `blocked: ...` when the attempt failed, `ALLOWED: ...` when it worked (`scribbling: ...` for
+//! the scribbler, which always may write its own region). The tests assert that every attack is
+//! blocked and that the host survives and keeps serving.
 //!
 //! | `X-Attack` | tries |
 //! |---|---|
@@ -279,7 +280,7 @@ fn scribble() -> String {
             std::thread::sleep(Duration::from_micros(50));
         }
     });
-    "ALLOWED: scribbling over the header and every slot (the host must not care)".into()
+    "scribbling: over the header and every slot, for 300 ms (the host must not care)".into()
 }
 
 /// How long `scribble` keeps writing.
