@@ -229,7 +229,16 @@ func New(options Options) (*Gateway, error) {
 }
 
 // ServeHTTP routes a request to a plugin route or the native echo. It serves no admin path.
-func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.ServeHTTP(w, r) }
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if len(r.TransferEncoding) > 0 {
+		// A Transfer-Encoding request closes its connection after the answer: RFC 9112 6.1 asks
+		// it of one that also had a Content-Length, which net/http drops before any handler
+		// runs (RefuseAmbiguousFraming refuses those first when it wraps the listener), and
+		// what follows such a request on its connection is not checked.
+		w.Header().Set("Connection", "close")
+	}
+	g.mux.ServeHTTP(w, r)
+}
 
 // AddPlugin loads the Rust plugin at source (in one of the plugin directories), initialises it
 // with config and serves it at path (and below it).

@@ -400,12 +400,13 @@ func TestHostileFloodsAndSlowClients(t *testing.T) {
 		conn.Close()
 	}
 
-	// Bodies: malformed chunked 400, too large 413.
+	// Bodies: malformed chunked 400, too large 413, two framings (smuggling) 400.
 	for _, c := range []struct {
 		raw    string
 		status string
 	}{
 		{"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nnot hex\r\n0\r\n\r\n", "400"},
+		{"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "400"},
 		{fmt.Sprintf("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", 2<<20, strings.Repeat("x", 2<<20)), "413"},
 	} {
 		conn, err := net.Dial("tcp", strings.TrimPrefix(h.url, "http://"))

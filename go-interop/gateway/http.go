@@ -32,12 +32,6 @@ func (q *goRequest) GetBody() []byte              { return q.body }
 // (a broken chunked encoding, say) 400.
 func (g *Gateway) bodyReader(handle func(http.ResponseWriter, goRequest)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if len(r.TransferEncoding) > 0 {
-			// RFC 9112 6.1: a request with both Transfer-Encoding and Content-Length must not
-			// keep its connection. net/http drops the Content-Length before any handler runs, so
-			// every request with a Transfer-Encoding closes its connection after the answer.
-			w.Header().Set("Connection", "close")
-		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.options.MaxBodyBytes))
 		var tooLarge *http.MaxBytesError
 		var netErr net.Error

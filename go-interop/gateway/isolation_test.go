@@ -64,24 +64,61 @@ func TestALiveAdminSocketIsNeverReplaced(t *testing.T) {
 	again.Close()
 }
 
-// A request with both Content-Length and Transfer-Encoding (a smuggling attempt) does not keep
-// its connection: the gateway answers it and closes (RFC 9112 6.1).
-func TestARequestWithTwoLengthsClosesItsConnection(t *testing.T) {
-	_, s := server(t)
-	conn, err := net.Dial("tcp", s.URL[len("http://"):])
+// framedServer serves g behind RefuseAmbiguousFraming, as the gateway command does.
+func framedServer(t *testing.T, g *Gateway) string {
+	s := httptest.NewUnstartedServer(g)
+	s.Listener = RefuseAmbiguousFraming(s.Listener, 64<<10)
+	s.Start()
+	t.Cleanup(s.Close)
+	return s.Listener.Addr().String()
+}
+
+// rawExchange writes raw to a new connection to addr and reads until the gateway closes it.
+func rawExchange(t *testing.T, addr, raw string) string {
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"+
-		"2\r\nhi\r\n0\r\n\r\nGET /echo HTTP/1.1\r\nHost: x\r\n\r\n")
+	if _, err := io.WriteString(conn, raw); err != nil {
+		t.Fatal(err)
+	}
 	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	answer, err := io.ReadAll(conn) // ends when the gateway closes
+	answer, err := io.ReadAll(conn)
 	if err != nil {
 		t.Fatalf("the connection stayed open: %v (%q)", err, answer)
 	}
-	if got := strings.Count(string(answer), "HTTP/1.1 "); got != 1 || !strings.Contains(string(answer), "Connection: close") {
-		t.Fatalf("%d answers on the connection: %q", got, answer)
+	return string(answer)
+}
+
+// A request with both Content-Length and Transfer-Encoding (a smuggling attempt) is refused with
+// 400 and its connection closed (RFC 9112 6.1), wherever it stands on its connection; requests
+// framed one way pass, pipelined or not.
+func TestRequestsWithTwoFramingsAreRefused(t *testing.T) {
+	g, _ := server(t)
+	addr := framedServer(t, g)
+	smuggled := "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n" +
+		"2\r\nhi\r\n0\r\n\r\nGET /echo HTTP/1.1\r\nHost: x\r\n\r\n"
+	for name, raw := range map[string]string{
+		"first":                  smuggled,
+		"after a framed request": "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc" + smuggled,
+		"bare line ends":         strings.ReplaceAll(smuggled, "\r\n", "\n"),
+		"another case":           strings.Replace(smuggled, "Transfer-Encoding", "transfer-encoding", 1),
+	} {
+		answer := rawExchange(t, addr, raw)
+		if !strings.HasSuffix(answer, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"+
+			"Connection: close\r\n\r\n400 Bad Request") || strings.Contains(answer, "hi") {
+			t.Errorf("%s: %q", name, answer)
+		}
+	}
+	// Framed one way: served, pipelined; a chunked request closes its connection after its answer.
+	answer := rawExchange(t, addr, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"+
+		"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nde"+
+		"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nfg\r\n0\r\n\r\n"+
+		"GET /echo HTTP/1.1\r\nHost: x\r\n\r\n")
+	if strings.Count(answer, "HTTP/1.1 200 OK") != 3 || !strings.Contains(answer, "abc") ||
+		!strings.Contains(answer, "de") || !strings.HasSuffix(answer, "fg") {
+		t.Errorf("framed requests: %q", answer)
 	}
 }
 

@@ -4,6 +4,9 @@
 //! takes uid nobody; `attacks_fail_for_an_unprivileged_host_too` runs the attacks again from a
 //! host that is not root.
 
+#[path = "support/http.rs"]
+mod http;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -37,44 +40,14 @@ fn hostile() -> Client {
     Client::start(config).expect("the hostile plugin's server")
 }
 
-/// A GET with the headers given, as rp_http_plugin::layout lays a request out.
-fn request(headers: &[(&str, &str)]) -> Vec<u8> {
-    let mut words = vec![headers.len() as u32, 3, 1];
-    let mut text = b"GET/".to_vec();
-    for (name, value) in headers {
-        words.extend([name.len() as u32, value.len() as u32]);
-        text.extend_from_slice(name.as_bytes());
-        text.extend_from_slice(value.as_bytes());
-    }
-    words.push(0);
-    let mut out: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-    out.extend_from_slice(&text);
-    out
-}
-
-/// The body of a response laid out as rp_http_plugin::layout says (little-endian u64s: status,
-/// header count, body length, ...; the body last).
-/// A response a scribbler garbled gives "".
-fn body(response: &[u8]) -> String {
-    let len = response.get(16..24).map_or(usize::MAX, |w| {
-        u64::from_le_bytes(w.try_into().unwrap()) as usize
-    });
-    response
-        .len()
-        .checked_sub(len)
-        .map_or(String::new(), |start| {
-            String::from_utf8_lossy(&response[start..]).into_owned()
-        })
-}
-
 fn attack(client: &Client, attack: &str, extra: &[(&str, &str)]) -> String {
     let mut headers = vec![("X-Attack", attack)];
     headers.extend_from_slice(extra);
     let reply = client
-        .call(RP_PROCESS_OP_HTTP_SERVE, &request(&headers), 5 * SECOND)
+        .call(RP_PROCESS_OP_HTTP_SERVE, &http::request(&headers, b""), 5 * SECOND)
         .unwrap_or_else(|e| panic!("{attack}: {e}"));
     assert_eq!(reply.status, RP_OK, "{attack}");
-    body(reply.data())
+    http::body(reply.data())
 }
 
 /// The Landlock ABI of this kernel (0: none).
@@ -167,7 +140,7 @@ fn a_plugin_that_scribbles_over_the_region_costs_at_most_a_restart() {
     // lie and kills the server.
     match client.call(
         RP_PROCESS_OP_HTTP_SERVE,
-        &request(&[("X-Attack", "scribble")]),
+        &http::request(&[("X-Attack", "scribble")], b""),
         5 * SECOND,
     ) {
         Ok(reply) => assert!(reply.data().len() <= capacity),
@@ -177,10 +150,10 @@ fn a_plugin_that_scribbles_over_the_region_costs_at_most_a_restart() {
     let deadline = Instant::now() + 10 * SECOND;
     let mut failures = Vec::new();
     loop {
-        match client.call(RP_PROCESS_OP_HTTP_SERVE, &request(&[]), SECOND) {
+        match client.call(RP_PROCESS_OP_HTTP_SERVE, &http::request(&[], b""), SECOND) {
             Ok(reply) => {
                 assert!(reply.data().len() <= capacity);
-                if reply.status == RP_OK && body(reply.data()) == "ok" {
+                if reply.status == RP_OK && http::body(reply.data()) == "ok" {
                     break;
                 }
                 failures.push(format!("status {}", reply.status));

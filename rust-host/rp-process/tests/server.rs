@@ -1,6 +1,9 @@
 //! The client against the real server (target/release/rp-plugin-server, built by `make
 //! build-rust`) and the project's plugins: answers, faults, restarts, deadlines, refusals.
 
+#[path = "support/http.rs"]
+mod http;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -33,27 +36,6 @@ fn config(plugin: &str, kind: Kind) -> Config {
 
 fn user_manager() -> Client {
     Client::start(config("librustplugin.so", Kind::UserManager)).expect("a server")
-}
-
-/// A GET request with the headers given, as the layout of rp_http_plugin::layout says.
-fn request(headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
-    let mut words = vec![headers.len() as u32, 3, 1];
-    let mut text = b"GET/".to_vec();
-    for (name, value) in headers {
-        words.extend([name.len() as u32, value.len() as u32]);
-        text.extend_from_slice(name.as_bytes());
-        text.extend_from_slice(value.as_bytes());
-    }
-    words.push(body.len() as u32);
-    let mut out: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-    out.extend_from_slice(&text);
-    out.extend_from_slice(body);
-    out
-}
-
-/// The status of a response laid out as rp_http_plugin::layout says.
-fn http_status(response: &[u8]) -> u64 {
-    u64::from_le_bytes(response[..8].try_into().unwrap())
 }
 
 #[test]
@@ -180,16 +162,16 @@ fn survive(client: &Client, fault: &str, timeout: Duration) -> (Result<i32, Erro
     let result = client
         .call(
             RP_PROCESS_OP_HTTP_SERVE,
-            &request(&[("X-Fault", fault)], b""),
+            &http::request(&[("X-Fault", fault)], b""),
             timeout,
         )
         .map(|r| r.status);
     let start = Instant::now();
     let reply = client
-        .call(RP_PROCESS_OP_HTTP_SERVE, &request(&[], b""), 10 * SECOND)
+        .call(RP_PROCESS_OP_HTTP_SERVE, &http::request(&[], b""), 10 * SECOND)
         .expect("the next request");
     assert_eq!(
-        (reply.status, http_status(reply.data())),
+        (reply.status, http::status(reply.data())),
         (RP_OK, 200),
         "after {fault}"
     );
@@ -242,7 +224,7 @@ fn a_crash_loop_backs_off_and_calls_wait_for_the_restart() {
     for _ in 0..3 {
         let result = client.call(
             RP_PROCESS_OP_HTTP_SERVE,
-            &request(&[("X-Fault", "abort")], b""),
+            &http::request(&[("X-Fault", "abort")], b""),
             SECOND,
         );
         assert!(matches!(result, Err(Error::Died(_))), "{:?}", result.err());
@@ -250,7 +232,7 @@ fn a_crash_loop_backs_off_and_calls_wait_for_the_restart() {
     // Third crash in a row: 100 ms of backoff; a call with less time than that is unavailable.
     let result = client.call(
         RP_PROCESS_OP_HTTP_SERVE,
-        &request(&[], b""),
+        &http::request(&[], b""),
         Duration::from_millis(1),
     );
     let status = result
@@ -259,7 +241,7 @@ fn a_crash_loop_backs_off_and_calls_wait_for_the_restart() {
         .unwrap_or_else(Error::status);
     assert!(status == RP_UNAVAILABLE || status == RP_OK, "{status}");
     let reply = client
-        .call(RP_PROCESS_OP_HTTP_SERVE, &request(&[], b""), 5 * SECOND)
+        .call(RP_PROCESS_OP_HTTP_SERVE, &http::request(&[], b""), 5 * SECOND)
         .unwrap();
     assert_eq!(reply.status, RP_OK);
 }

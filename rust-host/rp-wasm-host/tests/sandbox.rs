@@ -122,23 +122,54 @@ fn every_fault_is_contained_and_the_next_request_succeeds() {
         .contains(&("X-Echo-Config".into(), "cfg".into())));
 }
 
+/// A section: its id, its size (LEB128), its content.
+fn section(id: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![id];
+    let mut size = content.len();
+    loop {
+        let byte = (size & 0x7f) as u8;
+        size >>= 7;
+        out.push(if size == 0 { byte } else { byte | 0x80 });
+        if size == 0 {
+            break;
+        }
+    }
+    out.extend(content);
+    out
+}
+
+/// A module of the header, `sections`, and an rp_wasm_abi section saying `abi`.
+fn module_of(sections: &[(u8, &[u8])], abi: &str) -> Vec<u8> {
+    let mut custom = vec![rp_ffi_core::wasm::RP_WASM_ABI_SECTION.len() as u8];
+    custom.extend(rp_ffi_core::wasm::RP_WASM_ABI_SECTION.as_bytes());
+    custom.extend(abi.as_bytes());
+    let mut out = b"\0asm\x01\0\0\0".to_vec();
+    for (id, content) in sections.iter().copied().chain([(0, &custom[..])]) {
+        out.extend(section(id, content));
+    }
+    out
+}
+
+#[test]
+fn modules_that_would_escape_their_limits_are_refused_unread() {
+    use rp_wasm_host::{quote, read_info, MAX_QUOTE_BYTES, MEMORY_SECTION, START_SECTION};
+    assert!(read_info(&module_of(&[], "1.0 http echo 1.0")).is_ok());
+    let refusals = [
+        (module_of(&[(START_SECTION, &[0])], "1.0 http echo 1.0"), "a start function"),
+        (module_of(&[(MEMORY_SECTION, &[2, 0, 1, 0, 1])], "1.0 http echo 1.0"), "more than one memory"),
+        (module_of(&[], &format!("1.0 http {} 1.0", "x".repeat(5000))), "over 1024"),
+    ];
+    for (bytes, want) in refusals {
+        let error = read_info(&bytes).unwrap_err().to_string();
+        assert!(error.contains(want) && error.len() < 2 * MAX_QUOTE_BYTES, "{error:.200}");
+    }
+    let long = quote(&[b'y'; 5000]);
+    assert!(long.ends_with("... (3976 more bytes)") && long.len() < MAX_QUOTE_BYTES + 40);
+}
+
 /// A module of one function of `depth` loops nested in each other: 60 KB that Cranelift takes
 /// about 12 s and 250 MB to compile on this kind of machine.
 fn compile_bomb(depth: usize) -> Vec<u8> {
-    fn section(id: u8, content: &[u8]) -> Vec<u8> {
-        let mut out = vec![id];
-        let mut size = content.len();
-        loop {
-            let byte = (size & 0x7f) as u8;
-            size >>= 7;
-            out.push(if size == 0 { byte } else { byte | 0x80 });
-            if size == 0 {
-                break;
-            }
-        }
-        out.extend(content);
-        out
-    }
     let mut body = vec![0u8]; // no locals
     for _ in 0..depth {
         body.extend([0x03, 0x40]); // loop (no result)

@@ -214,15 +214,17 @@ func listen(g *gateway.Gateway, s settings, logger *log.Logger) ([]served, error
 	if err != nil {
 		return nil, err
 	}
-	plugins := served{listener: limitListener(listener, s.maxConns), server: &http.Server{
-		Handler:           g,
-		ReadHeaderTimeout: min(10*time.Second, s.readTimeout),
-		ReadTimeout:       s.readTimeout,
-		WriteTimeout:      s.writeTimeout,
-		IdleTimeout:       s.idleTimeout,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          logger,
-	}}
+	const maxHeaderBytes = 64 << 10
+	plugins := served{listener: gateway.RefuseAmbiguousFraming(limitListener(listener, s.maxConns), maxHeaderBytes),
+		server: &http.Server{
+			Handler:           g,
+			ReadHeaderTimeout: min(10*time.Second, s.readTimeout),
+			ReadTimeout:       s.readTimeout,
+			WriteTimeout:      s.writeTimeout,
+			IdleTimeout:       s.idleTimeout,
+			MaxHeaderBytes:    maxHeaderBytes,
+			ErrorLog:          logger,
+		}}
 	logger.Printf("listening on http://%s (pid %d)", listener.Addr(), os.Getpid())
 	if s.admin == "" {
 		logger.Print("admin: off (give -admin unix:PATH and a token to reload over HTTP; SIGHUP reloads every plugin)")
