@@ -44,7 +44,11 @@ fn attack(client: &Client, attack: &str, extra: &[(&str, &str)]) -> String {
     let mut headers = vec![("X-Attack", attack)];
     headers.extend_from_slice(extra);
     let reply = client
-        .call(RP_PROCESS_OP_HTTP_SERVE, &http::request(&headers, b""), 5 * SECOND)
+        .call(
+            RP_PROCESS_OP_HTTP_SERVE,
+            &http::request(&headers, b""),
+            5 * SECOND,
+        )
         .unwrap_or_else(|e| panic!("{attack}: {e}"));
     assert_eq!(reply.status, RP_OK, "{attack}");
     http::body(reply.data())

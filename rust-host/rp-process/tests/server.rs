@@ -168,7 +168,11 @@ fn survive(client: &Client, fault: &str, timeout: Duration) -> (Result<i32, Erro
         .map(|r| r.status);
     let start = Instant::now();
     let reply = client
-        .call(RP_PROCESS_OP_HTTP_SERVE, &http::request(&[], b""), 10 * SECOND)
+        .call(
+            RP_PROCESS_OP_HTTP_SERVE,
+            &http::request(&[], b""),
+            10 * SECOND,
+        )
         .expect("the next request");
     assert_eq!(
         (reply.status, http::status(reply.data())),
@@ -241,7 +245,11 @@ fn a_crash_loop_backs_off_and_calls_wait_for_the_restart() {
         .unwrap_or_else(Error::status);
     assert!(status == RP_UNAVAILABLE || status == RP_OK, "{status}");
     let reply = client
-        .call(RP_PROCESS_OP_HTTP_SERVE, &http::request(&[], b""), 5 * SECOND)
+        .call(
+            RP_PROCESS_OP_HTTP_SERVE,
+            &http::request(&[], b""),
+            5 * SECOND,
+        )
         .unwrap();
     assert_eq!(reply.status, RP_OK);
 }

@@ -155,13 +155,25 @@ fn modules_that_would_escape_their_limits_are_refused_unread() {
     use rp_wasm_host::{quote, read_info, MAX_QUOTE_BYTES, MEMORY_SECTION, START_SECTION};
     assert!(read_info(&module_of(&[], "1.0 http echo 1.0")).is_ok());
     let refusals = [
-        (module_of(&[(START_SECTION, &[0])], "1.0 http echo 1.0"), "a start function"),
-        (module_of(&[(MEMORY_SECTION, &[2, 0, 1, 0, 1])], "1.0 http echo 1.0"), "more than one memory"),
-        (module_of(&[], &format!("1.0 http {} 1.0", "x".repeat(5000))), "over 1024"),
+        (
+            module_of(&[(START_SECTION, &[0])], "1.0 http echo 1.0"),
+            "a start function",
+        ),
+        (
+            module_of(&[(MEMORY_SECTION, &[2, 0, 1, 0, 1])], "1.0 http echo 1.0"),
+            "more than one memory",
+        ),
+        (
+            module_of(&[], &format!("1.0 http {} 1.0", "x".repeat(5000))),
+            "over 1024",
+        ),
     ];
     for (bytes, want) in refusals {
         let error = read_info(&bytes).unwrap_err().to_string();
-        assert!(error.contains(want) && error.len() < 2 * MAX_QUOTE_BYTES, "{error:.200}");
+        assert!(
+            error.contains(want) && error.len() < 2 * MAX_QUOTE_BYTES,
+            "{error:.200}"
+        );
     }
     let long = quote(&[b'y'; 5000]);
     assert!(long.ends_with("... (3976 more bytes)") && long.len() < MAX_QUOTE_BYTES + 40);

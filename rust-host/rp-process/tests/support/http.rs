@@ -27,9 +27,9 @@ pub fn status(response: &[u8]) -> u64 {
 
 /// A response's body; "" for a response too garbled to have one (a scribbler's).
 pub fn body(response: &[u8]) -> String {
-    let len = response
-        .get(16..24)
-        .map_or(usize::MAX, |w| u64::from_le_bytes(w.try_into().unwrap()) as usize);
+    let len = response.get(16..24).map_or(usize::MAX, |w| {
+        u64::from_le_bytes(w.try_into().unwrap()) as usize
+    });
     response
         .len()
         .checked_sub(len)
