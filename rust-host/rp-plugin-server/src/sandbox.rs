@@ -198,7 +198,9 @@ fn seccomp() -> Result<(), String> {
         )?])?])
     };
     let mut denied: BTreeMap<i64, Vec<SeccompRule>> = [
+        #[cfg(target_arch = "x86_64")] // elsewhere fork is clone, checked below
         libc::SYS_fork,
+        #[cfg(target_arch = "x86_64")]
         libc::SYS_vfork,
         libc::SYS_execve,
         libc::SYS_execveat,
