@@ -1,9 +1,11 @@
 // Package gateway is an HTTP gateway that serves Rust plugins loaded by path, in process
-// (include/rp_http_plugin.h) or in a Wasm sandbox (the same plugins built for wasm32, run by
-// wazero: see wasm.go), and hot-reloads them: a new .so is loaded, checked and initialised while the current one
-// keeps serving, swapped in atomically, and the old one is closed and dlclose'd once its last
-// request has finished. It also serves a Go plugin (the seeds' way) and a native Go handler, the
-// two baselines of the load test.
+// (include/rp_http_plugin.h), in a Wasm sandbox (the same plugins built for wasm32, run by wazero:
+// see wasm.go) or out of process (rp-plugin-server, confined, over shared memory: see process.go),
+// and hot-reloads them: a new plugin is loaded, checked and initialised while the current one
+// keeps serving, swapped in atomically, and the old one is closed (and dlclose'd, or its server
+// stopped) once its last request has finished. It also serves a Go plugin (the seeds' way) and a
+// native Go handler, the two baselines of the load test. RefuseAmbiguousFraming guards the plugin
+// listener against request smuggling.
 //
 // Each load dlopens a private copy of the file (in the gateway's own directory): dlopen returns
 // the library it already has for a path it has loaded, so reloading "the same path" would

@@ -1,6 +1,8 @@
-// Package usermanager is the reva UserManager shape shared by this module's three implementations:
-// Go native (package native), the same Go code as a Go plugin (packages goplugin and pluginhost),
-// and the Rust plugin through cgo (package rustcgo).
+// Package usermanager is the reva UserManager shape shared by this module's six implementations:
+// Go native (package native), the same Go code as a Go plugin (packages goplugin and
+// pluginhost), the Rust plugin through cgo (package rustcgo), in the Wasm sandbox (package wasm),
+// out of process (package process), and Go native behind hashicorp go-plugin (package hashicorp,
+// the baseline); package conformance holds them to the same answers.
 //
 // Every implementation answers under one of two contracts:
 //   - shared: the caller receives the stored, immutable answer, as reva v1.7 (the version the seed
@@ -10,7 +12,7 @@
 //     shared Manager into one.
 //
 // It follows reva's pkg/user/manager/json, without the context and skipFetchingGroups arguments,
-// and with two deliberate differences that all three implementations share: a claim other than
+// and with two deliberate differences that every implementation shares: a claim other than
 // "mail", "username" or "uid" is ErrUnknownClaim (reva answers "not found"), and an argument that is
 // not UTF-8 is ErrInvalidUTF8.
 package usermanager

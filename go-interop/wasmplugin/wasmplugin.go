@@ -34,7 +34,8 @@ import (
 	"rustplugin/go-interop/status"
 )
 
-// The Wasm guest ABI this package is built against (RP_WASM_ABI_VERSION_* in rp_common.h): it
+// The Wasm guest ABI this package is built against (RP_WASM_ABI_VERSION_* of
+// rust-plugin/rp-ffi-core/src/wasm.rs, checked by TestConstantsMatchTheRustSide): it
 // runs modules of the same major and at least this minor.
 const (
 	ABIVersionMajor = 1
