@@ -293,6 +293,18 @@ struct Shared {
 }
 
 impl Shared {
+    /// No new call goes to `server` (if it still is the current one): they wait for the next.
+    fn out_of_service(&self, server: &Server) {
+        let mut state = lock(&self.state);
+        if state
+            .server
+            .as_ref()
+            .is_some_and(|current| std::ptr::eq(&**current, server))
+        {
+            state.server = None;
+        }
+    }
+
     fn poke(&self) {
         let one: u64 = 1;
         // SAFETY: writes 8 bytes to an eventfd we own; a full counter cannot happen (u64).
@@ -499,17 +511,10 @@ impl Client {
 
     /// Kills a server that broke the protocol, and takes it out of service at once: the calls
     /// after this one wait for its replacement instead of failing on it.
-    fn kill_liar(&self, server: &Arc<Server>, why: String) -> Error {
+    fn kill_liar(&self, server: &Server, why: String) -> Error {
         let _ = server.death.set(why.clone());
         server.kill();
-        let mut state = lock(&self.shared.state);
-        if state
-            .server
-            .as_ref()
-            .is_some_and(|current| Arc::ptr_eq(current, server))
-        {
-            state.server = None;
-        }
+        self.shared.out_of_service(server);
         Error::Died(why)
     }
 
@@ -683,16 +688,7 @@ fn watch(shared: &Shared, server: &Server) -> Option<String> {
                 .cloned()
                 .or(killed)
                 .unwrap_or_else(|| describe(status));
-            {
-                let mut state = lock(&shared.state);
-                if state
-                    .server
-                    .as_ref()
-                    .is_some_and(|s| std::ptr::eq(&**s, server))
-                {
-                    state.server = None;
-                }
-            }
+            shared.out_of_service(server);
             server.mark_dead(cause.clone());
             return Some(cause);
         }
