@@ -7,7 +7,7 @@ RUST_LIB := target/release
 QUICK   ?= 0
 export RUST_LIB QUICK
 
-.PHONY: help all deps build build-rust build-rust-lto loader c-host cpp-bench header install \
+.PHONY: help all deps build build-rust build-rust-lto loader c-host cpp-bench generate header install \
         test test-tree test-rust test-header test-c test-install test-cpp test-go bench bench-cpp bench-go bench-rust bench-gateway gateway flamegraph fuzz report compare clean
 
 help:
@@ -24,6 +24,7 @@ help:
 	@echo "make fuzz          the fuzz targets (store, HTTP plugin boundary, gateway request path), FUZZ_SECONDS each (60)"
 	@echo "make build         the Rust libraries (user manager .so/.a, HTTP plugins, gen-users), the C loader and hosts"
 	@echo "make install       PREFIX=/usr/local [DESTDIR=]: librustplugin.so.1 (SONAME), .a, headers, pkg-config and CMake files (cargo-c)"
+	@echo "make generate      rewrite every binding generated from a definition (rp-bindgen), then the headers"
 	@echo "make header        regenerate the C headers in include/ with cbindgen"
 	@echo "make deps          install missing apt packages and rustup components"
 	@echo "make clean         remove build output"
@@ -51,6 +52,13 @@ c-host: build-rust
 
 cpp-bench: build-rust build-rust-lto loader
 	$(MAKE) -C cpp-bench RUST_LIB=../$(RUST_LIB)
+
+# The definitions rp-bindgen reads: a WIT file and its binding file each (tools/rp-bindgen/README.md).
+BINDINGS := $(wildcard rust-plugin/*/wit/*.toml)
+
+generate:
+	$(CARGO) run -q -p rp-bindgen -- $(BINDINGS)
+	$(MAKE) header
 
 header:
 	UPDATE_HEADER=1 $(CARGO) test --workspace --test header

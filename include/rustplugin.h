@@ -49,17 +49,18 @@
 #define RP_DEFAULT_MAX_FILE_BYTES 1073741824
 
 /**
- * An immutable, indexed set of users (the reva JSON user manager). Opaque: create it with an
- * `rp_user_manager_new_*` function, free it with `rp_user_manager_free`.
+ * An immutable, indexed set of users (the reva JSON user manager). A manager never changes
+ * after creation, so any number of threads may query the same manager at once.
  *
- * Thread-safety: a manager never changes after creation, so any number of threads may query the
- * same manager at once. Freeing it while another thread uses it is undefined behaviour.
+ * Opaque: create it with a `rp_user_manager_new_*` function, free it with `rp_user_manager_free`. Freeing it
+ * while another thread uses it is undefined behaviour.
  */
 typedef struct rp_user_manager rp_user_manager;
 
 /**
- * A user, as borrowed views into the manager that returned it. Every field lives as long as that
- * manager; do not free any of them.
+ * A user of the reva JSON user file.
+ *
+ * A view: every field lives as long as the object that returned it; do not free any of them.
  */
 typedef struct rp_user {
   /**
@@ -89,14 +90,13 @@ typedef struct rp_user {
 
 /**
  * Everything a host that loads the library at run time needs, behind one symbol
- * (`rp_plugin_get_descriptor`). The first three fields will keep their place in every ABI version, so
- * any host can read them before trusting the rest.
+ * (`rp_plugin_get_descriptor`). The first three fields keep their place in every ABI version, so any host
+ * can read them before trusting the rest.
  *
  * A host must check, before calling anything through it, that `abi_version_major ==
  * RP_ABI_VERSION_MAJOR`, `abi_version_minor >= RP_ABI_VERSION_MINOR` and `struct_size >=
- * sizeof(rp_plugin_descriptor)`, and refuse the plugin otherwise: `rp_plugin_check_descriptor()`
- * (below) does exactly that with the host's own header. The function pointers behave exactly as
- * the functions of the same name.
+ * sizeof(rp_plugin_descriptor)`, and refuse the plugin otherwise. The function pointers behave exactly
+ * as the functions of the same name.
  */
 typedef struct rp_plugin_descriptor {
   uint32_t abi_version_major;
@@ -149,17 +149,6 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * Returns `a + b`, wrapping on overflow (two's complement), like Go's `int64` addition.
- *
- * Named `Add`, without the library prefix, as in the Go originals, so benchmarks and flame graphs
- * read the same across languages. Never fails; safe to call from any thread.
- *
- * It runs outside the panic boundary because it cannot panic: wrapping arithmetic has no
- * overflow check. (Were it ever to panic, Rust aborts at an `extern "C"` edge rather than unwind.)
- */
-int64_t Add(int64_t a, int64_t b);
-
-/**
  * The library's version, `"MAJOR.MINOR.PATCH"`, equal to the header's `RP_VERSION` when header and
  * library match. A static string: never NULL, never freed. Thread-safety: any thread.
  */
@@ -172,10 +161,9 @@ const char *rp_version(void);
 const char *rp_status_name(rp_status status);
 
 /**
- * The message of the last failed call on the calling thread, e.g.
- * `"unknown claim \"phone\": the claims are \"mail\", \"username\" and \"uid\""`; `""` before any
- * failure. Successful calls leave it unchanged, as with `errno`: read it right after a call that
- * returned a status other than `RP_OK`.
+ * The message of the last failed call on the calling thread; `""` before any failure. Successful
+ * calls leave it unchanged, as with `errno`: read it right after a call that returned a status
+ * other than `RP_OK`.
  *
  * The string is NUL-terminated, at most 511 bytes, owned by the library and the thread; it is
  * overwritten by the thread's next failing call. Never NULL. Thread-safety: each thread has its own.
@@ -183,133 +171,102 @@ const char *rp_status_name(rp_status status);
 const char *rp_last_error_message(void);
 
 /**
- * The plugin descriptor: a static struct, never NULL, never freed, valid while the library is
- * loaded. Look it up with `dlsym(handle, "rp_plugin_get_descriptor")` and check the versions as the
- * struct's documentation says. Thread-safety: any thread.
+ * Returns `a + b`, wrapping on overflow (two's complement), like Go's `int64` addition. Never
+ * fails; safe to call from any thread.
+ *
+ * A panic (a bug) answers 0: it never unwinds into C.
  */
-const struct rp_plugin_descriptor *rp_plugin_get_descriptor(void);
+int64_t Add(int64_t a, int64_t b);
 
 /**
- * Creates a manager holding the built-in demo data: the four reva demo users (einstein, marie,
- * richard, test).
+ * Creates a manager holding the built-in demo data: the four reva demo users (einstein,
+ * marie, richard, test).
  *
- * - `out`: receives the new manager, owned by the caller, who frees it with
- *   `rp_user_manager_free`. Must not be NULL.
+ * - `out`: receives the new user manager, owned by the caller, who frees it with `rp_user_manager_free`.
+ *   Must not be NULL.
  *
- * Returns `RP_OK`, or `RP_INVALID_ARGUMENT` if `out` is NULL; `*out` is untouched on failure.
- * Thread-safety: may be called from any thread.
+ * Returns `RP_OK`; `RP_INVALID_ARGUMENT` for NULL pointers; `*out` is untouched on failure.
+ * Thread-safety: any number of threads may call it at once.
  *
  * # Safety
- * Every pointer is NULL (where allowed above) or valid for the access described; a manager
- * comes from `rp_user_manager_new_*` and is not freed; each `rp_str` points to `len` readable bytes.
+ * Every pointer is NULL (where allowed above) or valid for the access described; a handle
+ * comes from its `_new_*` function and is not freed; each `rp_str` points to `len` readable bytes.
  */
 rp_status rp_user_manager_new_demo(struct rp_user_manager **out);
 
 /**
- * Creates a manager from a JSON array of reva users held in memory.
+ * Creates a manager from a JSON array of reva users held in memory. Fails with `RP_PARSE` if
+ * `json` is not UTF-8 JSON of the reva user shape (the message says where).
  *
- * - `json`: the document; read during the call only, not retained. NULL is allowed only with
- *   length 0 (which is not valid JSON).
- * - `out`: receives the new manager, owned by the caller (free it with `rp_user_manager_free`).
+ * - `json`: read during the call only; NULL allowed with length 0.
+ * - `out`: receives the new user manager, owned by the caller, who frees it with `rp_user_manager_free`.
  *   Must not be NULL.
  *
- * Returns `RP_OK`; `RP_PARSE` if `json` is not valid UTF-8 JSON of the reva user shape (the last
- * error message says where); `RP_INVALID_ARGUMENT` for NULL pointers. `*out` is untouched on
- * failure. Thread-safety: may be called from any thread.
+ * Returns `RP_OK`; `RP_INVALID_ARGUMENT` for NULL pointers; `*out` is untouched on failure.
+ * Thread-safety: any number of threads may call it at once.
  *
  * # Safety
- * Every pointer is NULL (where allowed above) or valid for the access described; a manager
- * comes from `rp_user_manager_new_*` and is not freed; each `rp_str` points to `len` readable bytes.
+ * Every pointer is NULL (where allowed above) or valid for the access described; a handle
+ * comes from its `_new_*` function and is not freed; each `rp_str` points to `len` readable bytes.
  */
 rp_status rp_user_manager_new_from_json(rp_str json,
                                         struct rp_user_manager **out);
 
 /**
- * Creates a manager from a reva JSON user file, such as the one `gen-users` writes.
+ * Creates a manager from a reva JSON user file, such as the one `gen_users` writes. `path`
+ * need not be UTF-8. Reads at most `RP_DEFAULT_MAX_FILE_BYTES` (1 GiB);
+ * `rp_user_manager_new_from_file_limited` takes another limit. Fails with `RP_IO`, `RP_NOT_A_FILE`, `RP_TOO_LARGE`
+ * or `RP_PARSE`; the message names the file and the cause.
  *
- * - `path`: the file's path, as bytes (need not be UTF-8; no NUL terminator needed); read during
- *   the call only. NULL is allowed only with length 0.
- * - `out`: receives the new manager, owned by the caller (free it with `rp_user_manager_free`).
+ * - `path`: read during the call only; NULL allowed with length 0.
+ * - `out`: receives the new user manager, owned by the caller, who frees it with `rp_user_manager_free`.
  *   Must not be NULL.
  *
- * Reads at most `RP_DEFAULT_MAX_FILE_BYTES` (1 GiB); `rp_user_manager_new_from_file_limited` takes
- * another limit.
- *
- * Returns `RP_OK`; `RP_IO` if the file cannot be opened or read (missing, unreadable);
- * `RP_NOT_A_FILE` if it is a FIFO, a device, a directory or a socket (refused before anything is
- * read; opening never blocks); `RP_TOO_LARGE` if it is over the limit (refused without reading it);
- * `RP_PARSE` if it is not JSON of the reva user shape; `RP_INVALID_ARGUMENT` for NULL pointers.
- * The last error message names the file and the cause. `*out` is untouched on failure.
- * Thread-safety: may be called from any thread.
+ * Returns `RP_OK`; `RP_INVALID_ARGUMENT` for NULL pointers; `*out` is untouched on failure.
+ * Thread-safety: any number of threads may call it at once.
  *
  * # Safety
- * Every pointer is NULL (where allowed above) or valid for the access described; a manager
- * comes from `rp_user_manager_new_*` and is not freed; each `rp_str` points to `len` readable bytes.
+ * Every pointer is NULL (where allowed above) or valid for the access described; a handle
+ * comes from its `_new_*` function and is not freed; each `rp_str` points to `len` readable bytes.
  */
 rp_status rp_user_manager_new_from_file(rp_str path,
                                         struct rp_user_manager **out);
 
 /**
- * As `rp_user_manager_new_from_file`, reading at most `max_bytes` bytes: a larger file is refused
- * with `RP_TOO_LARGE` before it is read. Added in ABI 1.1.
+ * Frees a user manager and every view it handed out. NULL is a no-op. No other thread may be using it.
  *
  * # Safety
- * As `rp_user_manager_new_from_file`.
- */
-rp_status rp_user_manager_new_from_file_limited(rp_str path,
-                                                uint64_t max_bytes,
-                                                struct rp_user_manager **out);
-
-/**
- * Frees a manager and every view it handed out. NULL is a no-op.
- *
- * `manager` must come from an `rp_user_manager_new_*` function and not have been freed already;
- * no other thread may be using it.
- *
- * # Safety
- * `manager` is NULL or a manager from `rp_user_manager_new_*` that has not been freed.
+ * `manager` is NULL or a handle from a `rp_user_manager_new_*` function that has not been freed.
  */
 void rp_user_manager_free(struct rp_user_manager *manager);
 
 /**
- * The number of users in `manager`, or 0 if `manager` is NULL. Never fails.
- * Thread-safety: may be called concurrently with any query.
+ * The number of users.
+ *
+ * The length of `rp_user_manager_users`; 0 if `manager` is NULL. Never fails.
+ * Thread-safety: any number of threads may call it at once.
  *
  * # Safety
- * `manager` is NULL or a manager from `rp_user_manager_new_*` that has not been freed.
+ * `manager` is NULL or a handle from a `rp_user_manager_new_*` function that has not been freed.
  */
 size_t rp_user_manager_user_count(const struct rp_user_manager *manager);
 
 /**
- * All users of `manager`, in file order: an array of `rp_user_manager_user_count(manager)` views,
- * owned by `manager` (valid until it is freed). Every user the queries below return is an element
- * of this array, so `user - rp_user_manager_users(manager)` is that user's index in file order:
- * hosts use it to keep values per user (the Go binding keeps its Go copies this way).
- *
- * Returns NULL if `manager` is NULL; a manager without users returns a pointer that must not be
- * read. Never fails. Added in ABI 1.2.
- * Thread-safety: may be called concurrently with any query.
- *
- * # Safety
- * `manager` is NULL or a manager from `rp_user_manager_new_*` that has not been freed.
- */
-const struct rp_user *rp_user_manager_users(const struct rp_user_manager *manager);
-
-/**
  * reva's GetUser: the first user, in file order, whose opaque id *or username* equals
- * `opaque_id`, and whose idp equals `idp` (any idp when `idp` is empty).
+ * `opaque_id`, and whose idp equals `idp` (any idp when `idp` is empty). Fails with
+ * `RP_NOT_FOUND` or `RP_INVALID_UTF8`.
  *
  * - `manager`: must not be NULL.
- * - `opaque_id`, `idp`: UTF-8; read during the call only; NULL allowed with length 0.
+ * - `opaque_id`: UTF-8; read during the call only; NULL allowed with length 0.
+ * - `idp`: UTF-8; read during the call only; NULL allowed with length 0.
  * - `user`: receives a view owned by `manager` (valid until it is freed). Must not be NULL.
  *
- * Returns `RP_OK`; `RP_NOT_FOUND` if no user matches; `RP_INVALID_UTF8` if an argument is not
- * UTF-8; `RP_INVALID_ARGUMENT` for NULL pointers. `*user` is untouched on failure.
- * Thread-safety: any number of threads may query one manager at once.
+ * Returns `RP_OK`; `RP_INVALID_ARGUMENT` for NULL pointers; `*user` is untouched on failure.
+ * Thread-safety: any number of threads may call it at once.
  *
  * # Safety
- * Every pointer is NULL (where allowed above) or valid for the access described; a manager
- * comes from `rp_user_manager_new_*` and is not freed; each `rp_str` points to `len` readable bytes.
+ * Every pointer is NULL (where allowed above) or valid for the access described; a handle
+ * comes from its `_new_*` function and is not freed; each `rp_str` points to `len` readable bytes.
  */
 rp_status rp_user_manager_get_user(const struct rp_user_manager *manager,
                                    rp_str opaque_id,
@@ -317,40 +274,22 @@ rp_status rp_user_manager_get_user(const struct rp_user_manager *manager,
                                    const struct rp_user **user);
 
 /**
- * reva's GetUserGroups: the groups of the user `rp_user_manager_get_user` finds.
+ * reva's GetUserByClaim: the first user, in file order, whose claim equals `value`
+ * exactly. `claim` is `"mail"`, `"username"` or `"uid"` (the decoded `opaque.map.uid`);
+ * any other claim fails with `RP_UNKNOWN_CLAIM` (reva answers "not found" there; an explicit
+ * error is kinder to callers). Fails with `RP_NOT_FOUND` or `RP_INVALID_UTF8`.
  *
  * - `manager`: must not be NULL.
- * - `opaque_id`, `idp`: as for `rp_user_manager_get_user`.
- * - `groups`: receives a list owned by `manager` (valid until it is freed). Must not be NULL.
- *
- * Returns as `rp_user_manager_get_user`; `*groups` is untouched on failure.
- * Thread-safety: any number of threads may query one manager at once.
- *
- * # Safety
- * Every pointer is NULL (where allowed above) or valid for the access described; a manager
- * comes from `rp_user_manager_new_*` and is not freed; each `rp_str` points to `len` readable bytes.
- */
-rp_status rp_user_manager_get_user_groups(const struct rp_user_manager *manager,
-                                          rp_str opaque_id,
-                                          rp_str idp,
-                                          rp_str_list *groups);
-
-/**
- * reva's GetUserByClaim: the first user, in file order, whose claim equals `value` exactly.
- *
- * - `manager`: must not be NULL.
- * - `claim`: `"mail"`, `"username"` or `"uid"` (the decoded `opaque.map.uid`, e.g. `"123"`).
+ * - `claim`: UTF-8; read during the call only; NULL allowed with length 0.
  * - `value`: UTF-8; read during the call only; NULL allowed with length 0.
  * - `user`: receives a view owned by `manager` (valid until it is freed). Must not be NULL.
  *
- * Returns `RP_OK`; `RP_UNKNOWN_CLAIM` for any other claim (reva answers "not found" there; an
- * explicit error is kinder to callers); `RP_NOT_FOUND` if no user matches; `RP_INVALID_UTF8`;
- * `RP_INVALID_ARGUMENT` for NULL pointers. `*user` is untouched on failure.
- * Thread-safety: any number of threads may query one manager at once.
+ * Returns `RP_OK`; `RP_INVALID_ARGUMENT` for NULL pointers; `*user` is untouched on failure.
+ * Thread-safety: any number of threads may call it at once.
  *
  * # Safety
- * Every pointer is NULL (where allowed above) or valid for the access described; a manager
- * comes from `rp_user_manager_new_*` and is not freed; each `rp_str` points to `len` readable bytes.
+ * Every pointer is NULL (where allowed above) or valid for the access described; a handle
+ * comes from its `_new_*` function and is not freed; each `rp_str` points to `len` readable bytes.
  */
 rp_status rp_user_manager_get_user_by_claim(const struct rp_user_manager *manager,
                                             rp_str claim,
@@ -358,9 +297,29 @@ rp_status rp_user_manager_get_user_by_claim(const struct rp_user_manager *manage
                                             const struct rp_user **user);
 
 /**
- * reva's FindUsers: every user, in file order, whose username, display name, mail or opaque id
- * contains `query`, ignoring case (Go's `strings.ToLower`). The empty query matches every user.
- * Finding nothing is success with `*count == 0`.
+ * reva's GetUserGroups: the groups of the user `rp_user_manager_get_user` finds. Fails as `rp_user_manager_get_user`.
+ *
+ * - `manager`: must not be NULL.
+ * - `opaque_id`: UTF-8; read during the call only; NULL allowed with length 0.
+ * - `idp`: UTF-8; read during the call only; NULL allowed with length 0.
+ * - `groups`: receives a list owned by `manager` (valid until it is freed). Must not be NULL.
+ *
+ * Returns `RP_OK`; `RP_INVALID_ARGUMENT` for NULL pointers; `*groups` is untouched on failure.
+ * Thread-safety: any number of threads may call it at once.
+ *
+ * # Safety
+ * Every pointer is NULL (where allowed above) or valid for the access described; a handle
+ * comes from its `_new_*` function and is not freed; each `rp_str` points to `len` readable bytes.
+ */
+rp_status rp_user_manager_get_user_groups(const struct rp_user_manager *manager,
+                                          rp_str opaque_id,
+                                          rp_str idp,
+                                          rp_str_list *groups);
+
+/**
+ * reva's FindUsers: every user, in file order, whose username, display name, mail or
+ * opaque id contains `query`, ignoring case (Go's `strings.ToLower`). The empty query
+ * matches every user; finding nothing is success. Fails with `RP_INVALID_UTF8`.
  *
  * - `manager`: must not be NULL.
  * - `query`: UTF-8; read during the call only; NULL allowed with length 0.
@@ -369,20 +328,63 @@ rp_status rp_user_manager_get_user_by_claim(const struct rp_user_manager *manage
  *   `rp_user_manager_user_count(manager)` is always enough.
  * - `count`: receives the number of matches. Must not be NULL.
  *
- * Returns `RP_OK` when every match fit; `RP_BUFFER_TOO_SMALL` when there are more than `capacity`
- * matches: then `*count` holds the number needed and `users` the first `capacity` matches (so a
- * caller may also ask for just the first few). `RP_INVALID_UTF8`, `RP_INVALID_ARGUMENT`: nothing
- * is written. Thread-safety: any number of threads may query one manager at once.
+ * Returns `RP_OK` when every match fit; `RP_BUFFER_TOO_SMALL` when there are more than
+ * `capacity` matches: then `*count` holds the number needed and `users` the first `capacity`
+ * matches (so a caller may also ask for just the first few). On any other failure nothing is
+ * written.
+ * Thread-safety: any number of threads may call it at once.
  *
  * # Safety
- * Every pointer is NULL (where allowed above) or valid for the access described; a manager
- * comes from `rp_user_manager_new_*` and is not freed; each `rp_str` points to `len` readable bytes.
+ * Every pointer is NULL (where allowed above) or valid for the access described; a handle
+ * comes from its `_new_*` function and is not freed; each `rp_str` points to `len` readable bytes.
  */
 rp_status rp_user_manager_find_users(const struct rp_user_manager *manager,
                                      rp_str query,
                                      const struct rp_user **users,
                                      size_t capacity,
                                      size_t *count);
+
+/**
+ * As `rp_user_manager_new_from_file`, reading at most `max_bytes` bytes: a larger file is refused with
+ * `RP_TOO_LARGE` before it is read.
+ *
+ * - `path`: read during the call only; NULL allowed with length 0.
+ * - `out`: receives the new user manager, owned by the caller, who frees it with `rp_user_manager_free`.
+ *   Must not be NULL.
+ *
+ * Returns `RP_OK`; `RP_INVALID_ARGUMENT` for NULL pointers; `*out` is untouched on failure. Added in ABI 1.1.
+ * Thread-safety: any number of threads may call it at once.
+ *
+ * # Safety
+ * Every pointer is NULL (where allowed above) or valid for the access described; a handle
+ * comes from its `_new_*` function and is not freed; each `rp_str` points to `len` readable bytes.
+ */
+rp_status rp_user_manager_new_from_file_limited(rp_str path,
+                                                uint64_t max_bytes,
+                                                struct rp_user_manager **out);
+
+/**
+ * All users, in file order: the table every answer above is a row of, so an answer's
+ * distance from its first row is the user's index in file order (bindings keep values
+ * per user by it).
+ *
+ * An array of `rp_user_manager_user_count(manager)` views owned by `manager` (valid until it is freed). Every
+ * row the functions of `rp_user_manager` answer is an element of it, so `row - rp_user_manager_users(manager)` is the
+ * row's index. NULL if `manager` is NULL; with no rows, a pointer that must not be read. Never
+ * fails. Added in ABI 1.2.
+ * Thread-safety: any number of threads may call it at once.
+ *
+ * # Safety
+ * `manager` is NULL or a handle from a `rp_user_manager_new_*` function that has not been freed.
+ */
+const struct rp_user *rp_user_manager_users(const struct rp_user_manager *manager);
+
+/**
+ * The plugin descriptor: a static struct, never NULL, never freed, valid while the library is
+ * loaded. Look it up with `dlsym(handle, "rp_plugin_get_descriptor")` and check the versions as
+ * the struct's documentation says. Thread-safety: any thread.
+ */
+const struct rp_plugin_descriptor *rp_plugin_get_descriptor(void);
 
 #ifdef __cplusplus
 }  // extern "C"

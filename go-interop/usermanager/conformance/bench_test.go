@@ -68,12 +68,12 @@ func BenchmarkAdd(b *testing.B) {
 	})
 	b.Run("cgo", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			sinkInt = rustcgo.Add(x, y)
+			sinkInt = rustcgo.PlainAdd(x, y)
 		}
 	})
 	b.Run("cgo-nocallback", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			sinkInt = rustcgo.AddNoCallback(x, y)
+			sinkInt = rustcgo.Add(x, y)
 		}
 	})
 	for _, path := range []struct {
@@ -122,7 +122,7 @@ type key struct {
 type dataset struct {
 	users    int
 	managers map[string]usermanager.Manager // by path name: native-shared, cgo-owned, ...
-	rust     *rustcgo.Manager               // the cgo paths' manager, for the bare calls
+	rust     rustcgo.Manager                // the cgo paths' manager, for the bare calls
 	keys     [keyCount]key
 	// cacheBytesPerUser is what the shared contract's Go copies cost: heap bytes per user once
 	// every user has been asked for.
@@ -170,7 +170,7 @@ func load(b *testing.B, n int) *dataset {
 		d.managers[base.name+"-shared"] = m
 		d.managers[base.name+"-owned"] = usermanager.Owned(m)
 	}
-	d.rust = d.managers["cgo-shared"].(*rustcgo.Manager)
+	d.rust = d.managers["cgo-shared"].(rustcgo.Manager)
 	all, err := d.managers["native-shared"].FindUsers("")
 	if err != nil || len(all) != n {
 		b.Fatalf("%s: %d users, %v", path, len(all), err)
@@ -234,7 +234,7 @@ const maxUsersOwned = 10000
 
 // benchMethod times one method on every path and data set, asking for the drawn keys in turn:
 // call through usermanager.Manager, view as the bare cgo call.
-func benchMethod(b *testing.B, call func(usermanager.Manager, *key), view func(*rustcgo.Manager, *key)) {
+func benchMethod(b *testing.B, call func(usermanager.Manager, *key), view func(rustcgo.Manager, *key)) {
 	for _, path := range paths {
 		b.Run(path, func(b *testing.B) {
 			for _, d := range datasets(b) {
@@ -264,24 +264,24 @@ func benchMethod(b *testing.B, call func(usermanager.Manager, *key), view func(*
 func BenchmarkGetUser(b *testing.B) {
 	benchMethod(b,
 		func(m usermanager.Manager, k *key) { sinkUser, _ = m.GetUser(k.id) },
-		func(r *rustcgo.Manager, k *key) { sinkView, _ = r.GetUserView(k.id) })
+		func(r rustcgo.Manager, k *key) { sinkView, _ = r.GetUserView(k.id.OpaqueID, k.id.Idp) })
 }
 
 func BenchmarkGetUserByClaim(b *testing.B) {
 	benchMethod(b,
 		func(m usermanager.Manager, k *key) { sinkUser, _ = m.GetUserByClaim("mail", k.mail) },
-		func(r *rustcgo.Manager, k *key) { sinkView, _ = r.GetUserByClaimView("mail", k.mail) })
+		func(r rustcgo.Manager, k *key) { sinkView, _ = r.GetUserByClaimView("mail", k.mail) })
 }
 
 func BenchmarkGetUserGroups(b *testing.B) {
 	benchMethod(b,
 		func(m usermanager.Manager, k *key) { sinkGroups, _ = m.GetUserGroups(k.id) },
-		func(r *rustcgo.Manager, k *key) { sinkGroupsV, _ = r.GetUserGroupsView(k.id) })
+		func(r rustcgo.Manager, k *key) { sinkGroupsV, _ = r.GetUserGroupsView(k.id.OpaqueID, k.id.Idp) })
 }
 
 func BenchmarkFindUsers(b *testing.B) {
 	var views [16]rustcgo.UserView
 	benchMethod(b,
 		func(m usermanager.Manager, k *key) { sinkUsers, _ = m.FindUsers(k.query) },
-		func(r *rustcgo.Manager, k *key) { sinkCount, _ = r.FindUsersView(k.query, views[:]) })
+		func(r rustcgo.Manager, k *key) { sinkCount, _ = r.FindUsersView(k.query, views[:]) })
 }

@@ -210,14 +210,14 @@ func TestContracts(t *testing.T) {
 }
 
 func TestRustViews(t *testing.T) {
-	m, err := rustcgo.NewDemo()
+	m, err := rustcgo.Demo()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if m.UserCount() != 4 {
 		t.Errorf("UserCount = %d", m.UserCount())
 	}
-	view, err := m.GetUserView(einstein)
+	view, err := m.GetUserView(einstein.OpaqueID, einstein.Idp)
 	if err != nil {
 		t.Fatalf("GetUserView: %v", err)
 	}
@@ -228,7 +228,7 @@ func TestRustViews(t *testing.T) {
 	if viewShared, viewErr := view.Shared(); err != nil || viewErr != nil || viewShared != shared {
 		t.Errorf("UserView.Shared is not GetUser's answer: %v, %v", err, viewErr)
 	}
-	groups, err := m.GetUserGroupsView(einstein)
+	groups, err := m.GetUserGroupsView(einstein.OpaqueID, einstein.Idp)
 	if copied, copyErr := groups.Copy(); err != nil || copyErr != nil || groups.Len() != 3 || copied[1] != "violin-haters" {
 		t.Errorf("GetUserGroupsView: %v, %v, %q", err, copyErr, copied)
 	}
@@ -244,7 +244,7 @@ func TestRustViews(t *testing.T) {
 	} else if u, err := views[3].Copy(); err != nil || u.Username != "test" {
 		t.Errorf("FindUsersView's last view: %+v, %v", u, err)
 	}
-	var rustErr *rustcgo.Error
+	var rustErr *usermanager.StatusError
 	if _, err := m.GetUser(usermanager.UserID{OpaqueID: "x", Idp: "\xff"}); !errors.As(err, &rustErr) || !strings.Contains(rustErr.Message, "`idp`") {
 		t.Errorf("invalid UTF-8 idp: %v", err)
 	}
@@ -253,7 +253,7 @@ func TestRustViews(t *testing.T) {
 func TestAddEveryWay(t *testing.T) {
 	p := thePlugin(t)
 	for name, add := range map[string]func(int64, int64) int64{
-		"native": nativeAdd, "goplugin": p.Add, "cgo-rust": rustcgo.Add, "cgo-rust-nocallback": rustcgo.AddNoCallback,
+		"native": nativeAdd, "goplugin": p.Add, "cgo-rust": rustcgo.PlainAdd, "cgo-rust-nocallback": rustcgo.Add,
 		"cgo-c": cadd.Add, "cgo-c-nocallback": cadd.AddNoCallback,
 	} {
 		if add(1, 2) != 3 || add(1<<62, 1<<62) != -1<<63 {

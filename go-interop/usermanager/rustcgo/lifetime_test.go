@@ -82,7 +82,7 @@ func collectConstantly(t *testing.T) {
 // within 0.2 s with "makeslice: len out of range" in UserView.Copy.)
 func TestLifetimeUnderGC(t *testing.T) {
 	path, want := bigUser(t)
-	open := func() *Manager {
+	open := func() Manager {
 		m, err := Open(path)
 		if err != nil {
 			t.Fatal(err)
@@ -100,11 +100,11 @@ func TestLifetimeUnderGC(t *testing.T) {
 		}
 	}
 	collectConstantly(t)
-	freedBefore := freedManagers.Load()
+	freedBefore := freedUserManagers.Load()
 	opened := 0
 	for deadline := time.Now().Add(stressSeconds(t)); time.Now().Before(deadline); {
-		view, err := open().GetUserView(want.ID)
-		groups, groupsErr := open().GetUserGroupsView(want.ID)
+		view, err := open().GetUserView(want.ID.OpaqueID, want.ID.Idp)
+		groups, groupsErr := open().GetUserGroupsView(want.ID.OpaqueID, want.ID.Idp)
 		opened += 2
 		if err != nil || groupsErr != nil {
 			t.Fatal(err, groupsErr)
@@ -128,9 +128,9 @@ func TestLifetimeUnderGC(t *testing.T) {
 		check("FindUsers on a manager dropped right after", found[0], nil)
 	}
 	// Nothing leaks: every dropped manager is freed once collected.
-	for start := time.Now(); freedManagers.Load()-freedBefore < int64(opened); {
+	for start := time.Now(); freedUserManagers.Load()-freedBefore < int64(opened); {
 		if time.Since(start) > 10*time.Second {
-			t.Fatalf("%d of %d dropped managers freed after 10 s", freedManagers.Load()-freedBefore, opened)
+			t.Fatalf("%d of %d dropped managers freed after 10 s", freedUserManagers.Load()-freedBefore, opened)
 		}
 		runtime.GC()
 		time.Sleep(10 * time.Millisecond)
@@ -146,11 +146,11 @@ func TestClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	view, err := m.GetUserView(want.ID)
+	view, err := m.GetUserView(want.ID.OpaqueID, want.ID.Idp)
 	if err != nil {
 		t.Fatal(err)
 	}
-	groups, err := m.GetUserGroupsView(want.ID)
+	groups, err := m.GetUserGroupsView(want.ID.OpaqueID, want.ID.Idp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,9 +174,9 @@ func TestClose(t *testing.T) {
 		"GetUserByClaim":     func() error { _, err := m.GetUserByClaim("mail", want.Mail); return err },
 		"GetUserGroups":      func() error { _, err := m.GetUserGroups(want.ID); return err },
 		"FindUsers":          func() error { _, err := m.FindUsers(""); return err },
-		"GetUserView":        func() error { _, err := m.GetUserView(want.ID); return err },
+		"GetUserView":        func() error { _, err := m.GetUserView(want.ID.OpaqueID, want.ID.Idp); return err },
 		"GetUserByClaimView": func() error { _, err := m.GetUserByClaimView("mail", want.Mail); return err },
-		"GetUserGroupsView":  func() error { _, err := m.GetUserGroupsView(want.ID); return err },
+		"GetUserGroupsView":  func() error { _, err := m.GetUserGroupsView(want.ID.OpaqueID, want.ID.Idp); return err },
 		"FindUsersView":      func() error { _, err := m.FindUsersView("", nil); return err },
 	} {
 		if err := call(); !errors.Is(err, usermanager.ErrClosed) {
@@ -194,7 +194,7 @@ func TestClose(t *testing.T) {
 // TestSharedAnswersAreBuiltOnce: the shared contract returns one Go copy per user, from every
 // method, and allocates nothing once it is built.
 func TestSharedAnswersAreBuiltOnce(t *testing.T) {
-	m, err := NewDemo()
+	m, err := Demo()
 	if err != nil {
 		t.Fatal(err)
 	}

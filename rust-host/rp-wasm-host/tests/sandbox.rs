@@ -25,10 +25,8 @@ fn the_user_manager_answers_as_in_process() {
     for user in store.users() {
         let index = wasm.get_user(&user.opaque_id, &user.idp).unwrap();
         let got = wasm.user(index).unwrap();
-        assert_eq!(
-            (got.username.as_str(), &got.groups),
-            (user.username.as_str(), &user.groups)
-        );
+        assert_eq!(got.username, user.username.as_str());
+        assert_eq!(user.groups, got.groups);
         assert_eq!(wasm.get_user_by_claim("mail", &user.mail).unwrap(), index);
     }
     assert_eq!(wasm.find_users("").unwrap().len(), store.users().len());

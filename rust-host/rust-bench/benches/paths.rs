@@ -125,13 +125,13 @@ fn wasm_users() -> rp_wasm_host::UserManager {
 fn add(c: &mut Criterion) {
     let plugin = plugin();
     // SAFETY (all unsafe calls below): C functions of two integers that cannot fail.
-    assert_eq!(rustplugin::ffi::add::Add(40, 2), 42);
+    assert_eq!(rustplugin::ffi::Add(40, 2), 42);
     assert_eq!(unsafe { sys::Add(40, 2) }, 42);
     assert_eq!(plugin.add(40, 2), 42);
     assert_eq!(unsafe { c_add::native_add(40, 2) }, 42);
     let mut group = c.benchmark_group("Add");
     group.bench_function("rust/native", |b| {
-        b.iter(|| rustplugin::ffi::add::Add(black_box(1), black_box(2)))
+        b.iter(|| rustplugin::ffi::Add(black_box(1), black_box(2)))
     });
     group.bench_function("rust/static", |b| {
         b.iter(|| unsafe { sys::Add(black_box(1), black_box(2)) })

@@ -91,6 +91,35 @@ pub fn guard<E: FfiError>(body: impl FnOnce() -> Result<(), E>) -> Status {
     }
 }
 
+/// Runs `body` of an export that cannot fail, answering `fallback` if it panics (the thread's last
+/// error then says where): a panic never unwinds into C, whose callers cannot tell a failure of a
+/// function documented as infallible, so the fallback is the function's answer for a NULL handle.
+#[inline(always)]
+pub fn infallible<T>(fallback: T, body: impl FnOnce() -> T) -> T {
+    match panic::catch_unwind(AssertUnwindSafe(body)) {
+        Ok(value) => value,
+        Err(payload) => {
+            guard(|| -> Result<(), Contained> { panic::resume_unwind(payload) });
+            fallback
+        }
+    }
+}
+
+/// The error type of a guard that only ever sees a panic.
+enum Contained {}
+
+impl std::fmt::Display for Contained {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {}
+    }
+}
+
+impl FfiError for Contained {
+    fn status(&self) -> Status {
+        match *self {}
+    }
+}
+
 /// Stores `message` as the thread's last error and returns `status`.
 #[cold]
 #[inline(never)]
@@ -171,6 +200,13 @@ mod tests {
         let status = guard(|| -> Result<(), NotFound> { panic!("boom {}", 42) });
         assert_eq!(status, RP_PANIC);
         assert_eq!(message(), "the plugin panicked (contained): boom 42");
+    }
+
+    #[test]
+    fn an_infallible_export_that_panics_answers_its_fallback() {
+        assert_eq!(infallible(0, || 7), 7);
+        assert_eq!(infallible(0, || -> i32 { panic!("table gone") }), 0);
+        assert_eq!(message(), "the plugin panicked (contained): table gone");
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! its own copy without pulling in another library's exports:
 //! - [`status`]: the status codes (`RP_OK`, `RP_NOT_FOUND`, ...) and their names;
 //! - [`string`]: `rp_str` / `rp_str_list` views and the argument checks ([`ArgError`]);
+//! - [`owned`]: [`Text`](owned::Text) and [`TextList`](owned::TextList), owned strings laid out as
+//!   their views, of which generated records are built;
 //! - [`boundary`]: the panic boundary every fallible export runs in, and the per-thread last error.
 //! - [`wasm`]: the Wasm guest ABI (the same plugins compiled to `wasm32`), and its guest side.
 //!
@@ -9,6 +11,7 @@
 //! crates that export functions (cbindgen parses this crate as a dependency).
 
 pub mod boundary;
+pub mod owned;
 pub mod record;
 pub mod status;
 pub mod string;

@@ -79,14 +79,19 @@ impl rp_str {
     #[inline]
     pub unsafe fn text<'a>(self, argument: &'static str) -> Result<&'a str, ArgError> {
         // SAFETY: forwarded contract.
-        let bytes = unsafe { self.bytes(argument) }?;
-        if bytes.is_ascii() {
-            // SAFETY: ASCII is UTF-8. (The word-at-a-time ASCII check is several times cheaper than
-            // from_utf8 on short strings: measured 10 against 103 instructions for "einstein".)
-            Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
-        } else {
-            utf8(bytes, argument)
-        }
+        text(unsafe { self.bytes(argument) }?, argument)
+    }
+}
+
+/// `bytes` as `&str`, or the error that names the argument: [`utf8`] with a fast path for ASCII.
+#[inline]
+pub fn text<'a>(bytes: &'a [u8], argument: &'static str) -> Result<&'a str, ArgError> {
+    if bytes.is_ascii() {
+        // SAFETY: ASCII is UTF-8. (The word-at-a-time ASCII check is several times cheaper than
+        // from_utf8 on short strings: measured 10 against 103 instructions for "einstein".)
+        Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
+    } else {
+        utf8(bytes, argument)
     }
 }
 
@@ -109,6 +114,49 @@ pub unsafe fn out_param<'a, T>(
 ) -> Result<&'a mut std::mem::MaybeUninit<T>, ArgError> {
     // SAFETY: MaybeUninit<T> has T's layout and may be uninitialised; validity is the caller's contract.
     unsafe { out.cast::<std::mem::MaybeUninit<T>>().as_mut() }.ok_or_else(|| null(argument))
+}
+
+/// The object behind a handle, checked for NULL.
+///
+/// # Safety
+/// Unless NULL, `handle` must point to a live `T` that stays unchanged for `'a`.
+#[inline]
+pub unsafe fn handle<'a, T>(handle: *const T, argument: &'static str) -> Result<&'a T, ArgError> {
+    // SAFETY: the caller's contract.
+    unsafe { handle.as_ref() }.ok_or_else(|| null(argument))
+}
+
+/// A caller's array of `capacity` entries at `ptr`, to be written: empty when `capacity` is 0
+/// (then `ptr` may be NULL, to ask for a count), an error for NULL with a capacity, or a capacity
+/// no array can have.
+///
+/// # Safety
+/// Unless NULL, `ptr` must be valid for writes of `capacity` `T`s for `'a`, and not aliased.
+#[inline]
+pub unsafe fn out_array<'a, T>(
+    ptr: *mut T,
+    capacity: usize,
+    argument: &'static str,
+) -> Result<&'a mut [std::mem::MaybeUninit<T>], ArgError> {
+    if capacity == 0 {
+        Ok(&mut [])
+    } else if ptr.is_null() {
+        Err(invalid(argument, "is NULL with a capacity of", capacity))
+    } else if capacity > isize::MAX as usize / size_of::<T>().max(1) {
+        Err(invalid(argument, "has an impossible capacity of", capacity))
+    } else {
+        // SAFETY: non-NULL, size within isize::MAX, writable for `capacity` entries by contract.
+        Ok(unsafe { std::slice::from_raw_parts_mut(ptr.cast(), capacity) })
+    }
+}
+
+/// A caller's array held `capacity` entries where `needed` were required (`RP_BUFFER_TOO_SMALL`):
+/// the first `capacity` were written, and the count out-param says `needed`. Each library maps it
+/// into its own error type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BufferTooSmall {
+    pub needed: usize,
+    pub capacity: usize,
 }
 
 // Error constructors stay out of line: the success path of every call then carries no formatting.

@@ -6,6 +6,7 @@
 use std::fmt;
 
 pub use rp_ffi_core::status::*;
+use rp_ffi_core::string::BufferTooSmall;
 use rp_ffi_core::{ArgError, FfiError};
 
 /// Everything that can go wrong in this crate, core and C layer alike.
@@ -116,6 +117,15 @@ impl From<ArgError> for Error {
                 argument,
                 valid_up_to,
             },
+        }
+    }
+}
+
+impl From<BufferTooSmall> for Error {
+    fn from(error: BufferTooSmall) -> Error {
+        Error::BufferTooSmall {
+            needed: error.needed,
+            capacity: error.capacity,
         }
     }
 }

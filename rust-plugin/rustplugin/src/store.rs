@@ -29,24 +29,15 @@ use memchr::memmem;
 use rustc_hash::FxBuildHasher;
 use serde::Deserialize;
 
+use rp_ffi_core::owned::TextList;
 use rp_ffi_core::string::utf8;
 
 use crate::error::{quoted, Error};
 
-/// One user, decoded from the JSON file.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct User {
-    pub opaque_id: String,
-    pub idp: String,
-    pub username: String,
-    pub mail: String,
-    pub display_name: String,
-    pub groups: Vec<String>,
-    /// The decoded `opaque.map.uid` value when its decoder is `"plain"`.
-    pub uid: Option<String>,
-    /// The decoded `opaque.map.gid` value when its decoder is `"plain"`.
-    pub gid: Option<String>,
-}
+/// One user, decoded from the JSON file: the record of the plugin's definition (`wit/plugin.wit`),
+/// laid out as the C view `rp_user`, so the C layer answers with references into the store. A uid
+/// or gid that is absent (or not "plain") is empty.
+pub use crate::records::User;
 
 /// The claims `get_user_by_claim` accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +74,7 @@ impl Field {
             Field::OpaqueId => user.opaque_id.as_bytes(),
             Field::Username => user.username.as_bytes(),
             Field::Mail => user.mail.as_bytes(),
-            Field::Uid => user.uid.as_deref().unwrap_or_default().as_bytes(),
+            Field::Uid => user.uid.as_bytes(),
         }
     }
 }
@@ -370,7 +361,7 @@ impl UserStore {
             }
             store.by_mail.insert(users, index, Field::Mail);
             store.by_username.insert(users, index, Field::Username);
-            if user.uid.is_some() {
+            if !user.uid.is_empty() {
                 store.by_uid.insert(users, index, Field::Uid);
             }
             for field in search_fields(user) {
@@ -435,8 +426,8 @@ impl UserStore {
     }
 
     /// reva's `GetUserGroups`.
-    pub fn get_user_groups(&self, opaque_id: &[u8], idp: &[u8]) -> Option<&[String]> {
-        self.get_user(opaque_id, idp).map(|u| u.groups.as_slice())
+    pub fn get_user_groups(&self, opaque_id: &[u8], idp: &[u8]) -> Option<&TextList> {
+        self.get_user(opaque_id, idp).map(|u| &u.groups)
     }
 
     /// reva's `FindUsers`: calls `found` with the index of every matching user, in file order.
@@ -567,7 +558,7 @@ struct JsonOpaqueEntry {
 
 impl JsonUser {
     fn decode(mut self, index: usize) -> Result<User, Error> {
-        let mut plain = |key: &str| -> Result<Option<String>, Error> {
+        let mut plain = |key: &str| -> Result<String, Error> {
             match self.opaque.map.remove(key) {
                 Some(entry) if entry.decoder == "plain" => {
                     let bytes = base64::engine::general_purpose::STANDARD
@@ -577,26 +568,26 @@ impl JsonUser {
                                 "user {index}: opaque.map.{key}.value is not base64: {e}"
                             ))
                         })?;
-                    String::from_utf8(bytes).map(Some).map_err(|_| {
+                    String::from_utf8(bytes).map_err(|_| {
                         Error::Parse(format!(
                             "user {index}: opaque.map.{key}.value does not decode to UTF-8"
                         ))
                     })
                 }
-                _ => Ok(None),
+                _ => Ok(String::new()),
             }
         };
         let uid = plain("uid")?;
         let gid = plain("gid")?;
         Ok(User {
-            opaque_id: self.id.opaque_id,
-            idp: self.id.idp,
-            username: self.username,
-            mail: self.mail,
-            display_name: self.display_name,
-            groups: self.groups,
-            uid,
-            gid,
+            opaque_id: self.id.opaque_id.into(),
+            idp: self.id.idp.into(),
+            username: self.username.into(),
+            mail: self.mail.into(),
+            display_name: self.display_name.into(),
+            groups: self.groups.into(),
+            uid: uid.into(),
+            gid: gid.into(),
         })
     }
 }
@@ -614,9 +605,9 @@ mod tests {
     fn equal_keys_take_one_slot_and_probe_runs_stay_short() {
         let users: Vec<User> = (0..100_000)
             .map(|i| User {
-                opaque_id: format!("id-{}", i / 2),
-                username: format!("user-{i}"),
-                uid: Some("1000".to_owned()),
+                opaque_id: format!("id-{}", i / 2).into(),
+                username: format!("user-{i}").into(),
+                uid: "1000".into(),
                 ..User::default()
             })
             .collect();
@@ -654,9 +645,9 @@ mod tests {
     #[test]
     fn ids_and_usernames_share_one_key_space() {
         let user = |id: &str, name: &str, idp: &str| User {
-            opaque_id: id.to_owned(),
-            username: name.to_owned(),
-            idp: idp.to_owned(),
+            opaque_id: id.into(),
+            username: name.into(),
+            idp: idp.into(),
             ..User::default()
         };
         let store = UserStore::from_users(vec![
@@ -676,8 +667,8 @@ mod tests {
         let store = UserStore::demo();
         let by_id = store.get_user(EINSTEIN, b"cernbox.cern.ch").unwrap();
         assert_eq!(by_id.username, "einstein");
-        assert_eq!(by_id.uid.as_deref(), Some("123"));
-        assert_eq!(by_id.gid.as_deref(), Some("987"));
+        assert_eq!(by_id.uid, "123");
+        assert_eq!(by_id.gid, "987");
         assert_eq!(store.get_user(b"einstein", b"").unwrap(), by_id);
         assert!(store.get_user(EINSTEIN, b"cesnet.cz").is_none());
         assert!(store.get_user(b"Einstein", b"").is_none());
@@ -703,7 +694,7 @@ mod tests {
         let store = UserStore::demo();
         let groups = store.get_user_groups(b"marie", b"cesnet.cz").unwrap();
         assert_eq!(
-            groups,
+            *groups,
             ["radium-lovers", "polonium-lovers", "physics-lovers"]
         );
     }
@@ -715,7 +706,7 @@ mod tests {
             store
                 .find_users(q)
                 .into_iter()
-                .map(|u| u.username.clone())
+                .map(|u| u.username.to_string())
                 .collect()
         };
         assert_eq!(names("einstein"), ["einstein"]);
@@ -736,7 +727,7 @@ mod tests {
             opaque_id: id.into(),
             username: name.into(),
             idp: idp.into(),
-            mail: format!("{name}@x"),
+            mail: format!("{name}@x").into(),
             ..User::default()
         };
         // User 0's username is user 1's opaque id: file order decides, unless the idp narrows it.
@@ -777,7 +768,7 @@ mod tests {
         let json =
             br#"[{"username":"x","opaque":{"map":{"uid":{"decoder":"json","value":"MTIz"}}}}]"#;
         let store = UserStore::from_json(json).unwrap();
-        assert_eq!(store.users()[0].uid, None);
+        assert_eq!(store.users()[0].uid, "");
         assert!(store.get_user_by_claim(Claim::Uid, b"123").is_none());
     }
 }

@@ -1,5 +1,5 @@
 //! The user store behind the Wasm guest ABI (`rp_ffi_core::wasm`, kind `user-manager`), with
-//! `Add` (exported by `ffi::add`, the same function as in the C ABI).
+//! `Add` (the same function as in the C ABI: [`crate::add`]).
 //!
 //! One instance holds one store. Lookups return the user's index; the host reads a user once with
 //! `rp_um_user` and keeps its own copy by index (the `shared` contract), so a lookup moves no user
@@ -15,6 +15,13 @@ use crate::error::Error;
 use crate::store::{User, UserStore};
 
 rp_ffi_core::wasm_abi_section!("user-manager");
+
+/// `Add`, exported under the Go original's name as in the C ABI.
+/// cbindgen:ignore
+#[no_mangle]
+pub extern "C" fn Add(a: i64, b: i64) -> i64 {
+    crate::add(a, b)
+}
 
 thread_local! {
     static STORE: RefCell<Option<UserStore>> = const { RefCell::new(None) };
@@ -120,12 +127,12 @@ fn encode_user(user: &User, bytes: &mut Vec<u8>) {
         &user.username,
         &user.mail,
         &user.display_name,
-        user.uid.as_deref().unwrap_or_default(),
-        user.gid.as_deref().unwrap_or_default(),
+        &user.uid,
+        &user.gid,
     ];
     let strings = fields
         .into_iter()
-        .chain(user.groups.iter().map(String::as_str))
+        .chain(user.groups.iter().map(|group| group.as_str()))
         .map(str::as_bytes);
     rp_ffi_core::record::encode(strings, bytes);
 }

@@ -9,9 +9,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use rustplugin::error::*;
-use rustplugin::ffi::descriptor::rp_last_error_message;
-use rustplugin::ffi::user_manager::*;
-use rustplugin::ffi::{rp_str, rp_str_list};
+use rustplugin::ffi::*;
 
 const EINSTEIN_ID: &str = "4c510ada-c86b-4815-8820-42cdf82c3d51";
 

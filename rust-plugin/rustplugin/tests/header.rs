@@ -8,7 +8,7 @@ mod header;
 
 use std::ffi::CStr;
 
-use rustplugin::ffi::descriptor::{
+use rustplugin::ffi::{
     rp_plugin_get_descriptor, rp_version, RP_ABI_VERSION_MAJOR, RP_ABI_VERSION_MINOR,
 };
 
@@ -56,7 +56,7 @@ fn versions_agree_between_header_cargo_and_runtime() {
     assert_eq!(descriptor.abi_version_minor, RP_ABI_VERSION_MINOR);
     assert_eq!(
         descriptor.struct_size,
-        size_of::<rustplugin::ffi::descriptor::rp_plugin_descriptor>()
+        size_of::<rustplugin::ffi::rp_plugin_descriptor>()
     );
     // SAFETY: as rp_version.
     let library_version = unsafe { CStr::from_ptr(descriptor.library_version) };

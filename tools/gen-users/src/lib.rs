@@ -139,14 +139,14 @@ fn generated_user(rng: &mut SplitMix64, i: usize) -> User {
         }
     }
     User {
-        mail: format!("{username}@{idp}"),
-        display_name: format!("{} {}", capitalize(given), capitalize(family)),
-        opaque_id,
-        idp: idp.to_owned(),
-        username,
-        groups,
-        uid: Some((10_000 + i).to_string()),
-        gid: Some((100 + rng.next() % 50).to_string()),
+        mail: format!("{username}@{idp}").into(),
+        display_name: format!("{} {}", capitalize(given), capitalize(family)).into(),
+        opaque_id: opaque_id.into(),
+        idp: idp.into(),
+        username: username.into(),
+        groups: groups.into(),
+        uid: (10_000 + i).to_string().into(),
+        gid: (100 + rng.next() % 50).to_string().into(),
     }
 }
 
@@ -164,7 +164,7 @@ struct JsonUser<'a> {
     username: &'a str,
     mail: &'a str,
     display_name: &'a str,
-    groups: &'a [String],
+    groups: Vec<&'a str>,
     opaque: JsonOpaque,
 }
 
@@ -191,8 +191,8 @@ pub fn write_users_json(users: &[User], mut out: impl Write) -> io::Result<()> {
     for (i, user) in users.iter().enumerate() {
         let mut map = std::collections::BTreeMap::new();
         for (key, value) in [("uid", &user.uid), ("gid", &user.gid)] {
-            if let Some(value) = value {
-                let value = base64::engine::general_purpose::STANDARD.encode(value);
+            if !value.is_empty() {
+                let value = base64::engine::general_purpose::STANDARD.encode(value.as_bytes());
                 map.insert(
                     key,
                     JsonOpaqueEntry {
@@ -210,7 +210,7 @@ pub fn write_users_json(users: &[User], mut out: impl Write) -> io::Result<()> {
             username: &user.username,
             mail: &user.mail,
             display_name: &user.display_name,
-            groups: &user.groups,
+            groups: user.groups.iter().map(|group| group.as_str()).collect(),
             opaque: JsonOpaque { map },
         };
         serde_json::to_writer(&mut out, &json)?;

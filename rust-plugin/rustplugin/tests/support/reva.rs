@@ -9,7 +9,7 @@ use rustplugin::store::{go_to_lower, Claim, User, UserStore};
 /// reva's GetUser loop.
 pub fn reva_get_user<'a>(users: &'a [User], opaque_id: &str, idp: &str) -> Option<&'a User> {
     users.iter().find(|u| {
-        (u.opaque_id == opaque_id || u.username == opaque_id) && (idp.is_empty() || idp == u.idp)
+        (u.opaque_id == opaque_id || u.username == opaque_id) && (idp.is_empty() || u.idp == idp)
     })
 }
 
@@ -19,7 +19,8 @@ pub fn reva_get_user_by_claim<'a>(users: &'a [User], claim: &str, value: &str) -
         let field = match claim {
             "mail" => Some(u.mail.as_str()),
             "username" => Some(u.username.as_str()),
-            "uid" => u.uid.as_deref(),
+            // A user without a (plain) uid has none to match, not the empty one.
+            "uid" => Some(u.uid.as_str()).filter(|uid| !uid.is_empty()),
             _ => None,
         };
         field == Some(value)
@@ -60,7 +61,7 @@ pub fn check_store(input: &[u8]) {
             user.username.as_bytes(),
             user.mail.as_bytes(),
         ]);
-        keys.extend(user.uid.as_deref().map(str::as_bytes));
+        keys.push(user.uid.as_bytes());
         idps.push(&user.idp);
     }
     for key in keys.iter().take(64) {
