@@ -485,20 +485,30 @@ pub struct rp_plugin_descriptor {
     pub status_name: extern "C" fn(Status) -> *const c_char,
     pub last_error_message: extern "C" fn() -> *const c_char,
     pub user_manager_new_demo: unsafe extern "C" fn(*mut *mut rp_user_manager) -> Status,
-    pub user_manager_new_from_json: unsafe extern "C" fn(*mut *mut rp_user_manager) -> Status,
-    pub user_manager_new_from_file: unsafe extern "C" fn(*mut *mut rp_user_manager) -> Status,
-    pub user_manager_free: unsafe extern "C" fn(),
-    pub user_manager_user_count: unsafe extern "C" fn() -> usize,
-    pub user_manager_get_user: unsafe extern "C" fn(*mut *const rp_user) -> Status,
-    pub user_manager_get_user_by_claim: unsafe extern "C" fn(*mut *const rp_user) -> Status,
-    pub user_manager_get_user_groups: unsafe extern "C" fn(*mut rp_str_list) -> Status,
-    pub user_manager_find_users:
-        unsafe extern "C" fn(*mut *const rp_user, usize, *mut usize) -> Status,
+    pub user_manager_new_from_json:
+        unsafe extern "C" fn(rp_str, *mut *mut rp_user_manager) -> Status,
+    pub user_manager_new_from_file:
+        unsafe extern "C" fn(rp_str, *mut *mut rp_user_manager) -> Status,
+    pub user_manager_free: unsafe extern "C" fn(*mut rp_user_manager),
+    pub user_manager_user_count: unsafe extern "C" fn(*const rp_user_manager) -> usize,
+    pub user_manager_get_user:
+        unsafe extern "C" fn(*const rp_user_manager, rp_str, rp_str, *mut *const rp_user) -> Status,
+    pub user_manager_get_user_by_claim:
+        unsafe extern "C" fn(*const rp_user_manager, rp_str, rp_str, *mut *const rp_user) -> Status,
+    pub user_manager_get_user_groups:
+        unsafe extern "C" fn(*const rp_user_manager, rp_str, rp_str, *mut rp_str_list) -> Status,
+    pub user_manager_find_users: unsafe extern "C" fn(
+        *const rp_user_manager,
+        rp_str,
+        *mut *const rp_user,
+        usize,
+        *mut usize,
+    ) -> Status,
     /// Since ABI 1.1.
     pub user_manager_new_from_file_limited:
-        unsafe extern "C" fn(*mut *mut rp_user_manager) -> Status,
+        unsafe extern "C" fn(rp_str, u64, *mut *mut rp_user_manager) -> Status,
     /// Since ABI 1.2.
-    pub user_manager_users: unsafe extern "C" fn() -> *const rp_user,
+    pub user_manager_users: unsafe extern "C" fn(*const rp_user_manager) -> *const rp_user,
 }
 
 /// The descriptor is immutable static data.

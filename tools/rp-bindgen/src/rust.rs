@@ -764,6 +764,17 @@ pub unsafe extern "C" fn {name}(
             let handle = self.c_name(&resource.name);
             for member in resource.abi_order() {
                 let mut params: Vec<String> = Vec::new();
+                match member.shape {
+                    Shape::Constructor => {}
+                    Shape::Free => params.push(format!("*mut {handle}")),
+                    _ => params.push(format!("*const {handle}")),
+                }
+                for param in &member.params {
+                    params.push(match param.ty {
+                        ParamType::Str | ParamType::Bytes => "rp_str".into(),
+                        ParamType::Int(int) => int.rust().into(),
+                    });
+                }
                 let record = |r: usize| self.c_name(&d.records[r].name);
                 let result = match member.shape {
                     Shape::Constructor => {
