@@ -285,6 +285,9 @@ fn install(
     seccompiler::apply_filter_all_threads(&program).map_err(|e| format!("seccomp: {e}"))
 }
 
+/// How many times sealing a copy is tried (1 ms apart) before its EBUSY is reported.
+const SEAL_ATTEMPTS: u32 = 100;
+
 /// A file's contents, copied before the sandbox closes the way to the file, and the path that
 /// reaches the copy after (`/proc/self/fd/N`, through which the loader or the plugin reads it).
 /// The copy is a sealed memfd: readable by any uid (the server may no longer be the file's owner),
@@ -330,9 +333,18 @@ pub fn copy_before(path: &std::path::Path, limit: u64) -> Result<Copied, CopyErr
     let mut memfd = unsafe { std::fs::File::from_raw_fd(fd) };
     io::copy(&mut file.take(limit.saturating_add(1)), &mut memfd).map_err(CopyError::Io)?;
     let seals = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE | libc::F_SEAL_SEAL;
+    // F_SEAL_WRITE fails with EBUSY while a page of the copy still holds a transient reference
+    // (another CPU's LRU batch, under load: seen about once in 1500 server starts); such references
+    // drain within milliseconds, so it is retried, within a bound.
+    let mut attempts = 0;
     // SAFETY: F_ADD_SEALS on a memfd made with MFD_ALLOW_SEALING and not mapped; checked.
-    if unsafe { libc::fcntl(memfd.as_raw_fd(), libc::F_ADD_SEALS, seals) } != 0 {
-        return Err(CopyError::Io(io::Error::last_os_error()));
+    while unsafe { libc::fcntl(memfd.as_raw_fd(), libc::F_ADD_SEALS, seals) } != 0 {
+        let error = io::Error::last_os_error();
+        attempts += 1;
+        if error.raw_os_error() != Some(libc::EBUSY) || attempts == SEAL_ATTEMPTS {
+            return Err(CopyError::Io(error));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
     }
     let path = CString::new(format!("/proc/self/fd/{}", memfd.as_raw_fd()))
         .expect("no NUL in a formatted number");

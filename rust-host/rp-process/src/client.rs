@@ -579,9 +579,6 @@ fn supervise(shared: &Shared, started: mpsc::Sender<Result<PluginInfo, Error>>) 
         match start(&shared.config) {
             Ok(server) => {
                 let server = Arc::new(server);
-                if let Some(first) = first.take() {
-                    let _ = first.send(Ok(server.info.clone()));
-                }
                 let began = Instant::now();
                 {
                     let mut state = lock(&shared.state);
@@ -593,6 +590,11 @@ fn supervise(shared: &Shared, started: mpsc::Sender<Result<PluginInfo, Error>>) 
                     state.server = Some(Arc::clone(&server));
                 }
                 shared.changed.notify_all();
+                // Only now: `Client::start` returns a client whose server is in service (its pid
+                // and sandbox readable), not one still being published.
+                if let Some(first) = first.take() {
+                    let _ = first.send(Ok(server.info.clone()));
+                }
                 let Some(cause) = watch(shared, &server) else {
                     return;
                 };

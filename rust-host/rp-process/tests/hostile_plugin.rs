@@ -68,6 +68,18 @@ fn landlock_abi() -> i64 {
     .max(0)
 }
 
+/// `Client::start` returns once its server is in service: its pid and sandbox are readable at once.
+/// (They were published after `start` returned, so a test reading them first saw 0 about once in
+/// seven runs.)
+#[test]
+fn a_started_client_has_its_server_in_service() {
+    for _ in 0..200 {
+        let client = hostile();
+        assert_ne!(client.pid(), 0);
+        assert_ne!(client.sandbox(), 0);
+    }
+}
+
 #[test]
 fn every_attack_of_a_hostile_plugin_is_blocked() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
