@@ -1,5 +1,6 @@
 //! The libloading host against the real plugin and against shared libraries it must refuse.
 
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -60,8 +61,12 @@ fn loads_the_plugin_and_checks_its_version() {
 #[test]
 fn answers_on_the_demo_data() {
     let plugin = load();
-    let users = plugin.demo_users().unwrap();
-    assert_eq!(users.len(), 4);
+    let users = plugin.new_demo().unwrap();
+    assert_eq!(users.user_count(), 4);
+    assert_eq!(
+        users.users().map(|u| u.username()).collect::<Vec<_>>(),
+        ["einstein", "marie", "richard", "test"]
+    );
     let einstein = users.get_user(EINSTEIN_ID, "cernbox.cern.ch").unwrap();
     assert_eq!(
         (
@@ -106,19 +111,27 @@ fn answers_on_the_demo_data() {
 #[test]
 fn errors_carry_status_and_message() {
     let plugin = load();
-    let users = plugin.demo_users().unwrap();
+    let users = plugin.new_demo().unwrap();
     let err = users.get_user_by_claim("phone", "1").unwrap_err();
     assert_eq!(err.status(), sys::RP_UNKNOWN_CLAIM as sys::rp_status);
     assert!(err.to_string().contains("unknown claim \"phone\""), "{err}");
     let err = users.get_user("nobody", "").unwrap_err();
     assert_eq!(err.status(), sys::RP_NOT_FOUND as sys::rp_status);
-    let err = plugin.open_users("/nonexistent/users.json").err().unwrap();
+    let err = plugin
+        .new_from_file(b"/nonexistent/users.json")
+        .err()
+        .unwrap();
     assert_eq!(err.status(), sys::RP_IO as sys::rp_status);
     assert!(err.to_string().contains("/nonexistent/users.json"), "{err}");
     let from_file = plugin
-        .open_users(root().join("rust-plugin/rustplugin/data/demo-users.json"))
+        .new_from_file(
+            root()
+                .join("rust-plugin/rustplugin/data/demo-users.json")
+                .as_os_str()
+                .as_bytes(),
+        )
         .unwrap();
-    assert_eq!(from_file.len(), 4);
+    assert_eq!(from_file.user_count(), 4);
 }
 
 #[test]
@@ -171,7 +184,7 @@ fn refuses_what_is_not_a_plugin() {
 fn one_manager_many_threads_and_reloads() {
     for _ in 0..3 {
         let plugin = load();
-        let users = plugin.demo_users().unwrap();
+        let users = plugin.new_demo().unwrap();
         std::thread::scope(|scope| {
             for _ in 0..4 {
                 scope.spawn(|| {

@@ -163,7 +163,7 @@ fn user_manager(c: &mut Criterion) {
     let store = UserStore::demo();
     let statics = StaticUsers::demo();
     let plugin = plugin();
-    let users = plugin.demo_users().expect("demo users");
+    let users = plugin.new_demo().expect("demo users");
     let id = (EINSTEIN_ID.as_bytes(), EINSTEIN_IDP.as_bytes());
 
     // Every path's answer, once, before timing.

@@ -17,6 +17,7 @@ pub struct Config {
     pub c: C,
     pub rust: Option<Rust>,
     pub go: Option<Go>,
+    pub rust_host: Option<RustHost>,
     /// Where the file was read from (not in the file).
     #[serde(skip)]
     pub dir: PathBuf,
@@ -49,6 +50,14 @@ pub struct Rust {
     /// The type implementing each resource, by WIT name.
     #[serde(default)]
     pub resources: BTreeMap<String, String>,
+}
+
+/// The Rust host API over a plugin loaded at run time.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RustHost {
+    /// The generated module, in a crate with the modules `loader` and `sys` (see rust-host/rp-host).
+    pub out: PathBuf,
 }
 
 /// The Go binding through cgo.

@@ -4,6 +4,7 @@
 //! generator writes, each a back end:
 //! - [`rust`]: the plugin's C-ABI layer (the traits it implements, the exports, the descriptor),
 //!   from which cbindgen writes the C header;
+//! - [`rust_host`]: the Rust host API over the plugin loaded at run time;
 //! - [`go`]: the Go binding through cgo.
 //!
 //! Generated files start with a `Code generated ... DO NOT EDIT.` line, are committed, and are
@@ -14,6 +15,7 @@ pub mod go;
 pub mod model;
 pub mod names;
 pub mod rust;
+pub mod rust_host;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -49,6 +51,14 @@ pub fn generate_some(config: &Path, go: bool) -> anyhow::Result<Vec<Generated>> 
             )?;
             files.push(file);
         }
+    }
+    if let Some(host) = &config.rust_host {
+        let mut file = rust_host::generate(&definition, &config, host)?;
+        file.text = format_with(
+            &["rustfmt", "--edition", "2021", "--emit", "stdout"],
+            &file.text,
+        )?;
+        files.push(file);
     }
     if let Some(go) = config.go.as_ref().filter(|_| go) {
         let mut file = go::generate(&definition, &config, go)?;
