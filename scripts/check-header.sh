@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks the C APIs' surface: the headers compile cleanly, alone and together in either order, as
 # C99 and C++17 with every compiler present (gcc, g++, clang-19); the user manager library exports
-# exactly the functions rustplugin.h declares, and each HTTP plugin exactly
+# exactly the functions rustplugin.h declares (and GetJsonRow's library those of rp_json_row.h), and each HTTP plugin exactly
 # rp_http_plugin_get_descriptor: nothing more (no Rust std symbols, no symbols of their crates).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,7 @@ main='int main(void) {
 }'
 sources=("#include \"rustplugin.h\"
 #include \"rp_http_plugin.h\"
+#include \"rp_json_row.h\"
 $main" "#include \"rp_http_plugin.h\"
 #include \"rustplugin.h\"
 $main" '#include "rp_common.h"
@@ -48,6 +49,7 @@ check_exports() {
 }
 check_exports "$header" "$library"
 check_exports include/rp_process.h "${RUST_LIB:-target/release}/librp_process.so"
+check_exports include/rp_json_row.h "${RUST_LIB:-target/release}/librp_json_row.so"
 
 for plugin in echo_plugin legacy_base64_plugin faulty_plugin; do
   library=${RUST_LIB:-target/release}/lib$plugin.so

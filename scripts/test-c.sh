@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The C side of `make test`: the API suite under ASan+UBSan and under valgrind memcheck, the
-# 100-round unload test, the HTTP plugin lifecycle, the three demo hosts (same answers), and the
+# 100-round unload test, the HTTP plugin lifecycle, GetJsonRow, the three demo hosts (same answers), and the
 # loader refusing bad plugins.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +30,9 @@ echo "== HTTP plugins: load, init, handle, close, unload, reload, faults (Addres
 
 echo "== out of process: the C client of rp_process.h, faults in the server, deadlines"
 "$build/test_process" "$rust_lib"
+
+echo "== GetJsonRow from C (rp_json_row.h, generated), AddressSanitizer + UBSan"
+"$build/test_json_row"
 
 echo "== the three hosts print the same answers"
 for flavour in static dynamic dlopen; do

@@ -159,6 +159,47 @@ pub struct BufferTooSmall {
     pub capacity: usize,
 }
 
+/// Writes a function's string answer to `out`: a view into one of `arguments` when the answer is a
+/// part of one (nothing copied; it lives as long as that argument), else a copy into the caller's
+/// `buffer`. An answer that fits neither leaves `buffer` alone and writes a NULL view holding the
+/// length needed, for the caller to try again with a buffer that large. Never a NULL view for an
+/// answer, even an empty one.
+#[inline]
+pub fn write_answer(
+    answer: &str,
+    arguments: &[&[u8]],
+    buffer: &mut [std::mem::MaybeUninit<u8>],
+    out: &mut std::mem::MaybeUninit<rp_str>,
+) -> Result<(), BufferTooSmall> {
+    let range = answer.as_bytes().as_ptr_range();
+    let inside = |argument: &&[u8]| {
+        let argument = argument.as_ptr_range();
+        argument.start <= range.start && range.end <= argument.end
+    };
+    if answer.is_empty() || arguments.iter().any(inside) {
+        out.write(rp_str::borrow(answer));
+        return Ok(());
+    }
+    let Some(copy) = buffer.get_mut(..answer.len()) else {
+        out.write(rp_str {
+            ptr: std::ptr::null(),
+            len: answer.len(),
+        });
+        return Err(BufferTooSmall {
+            needed: answer.len(),
+            capacity: buffer.len(),
+        });
+    };
+    for (slot, byte) in copy.iter_mut().zip(answer.as_bytes()) {
+        slot.write(*byte);
+    }
+    out.write(rp_str {
+        ptr: copy.as_ptr().cast(),
+        len: answer.len(),
+    });
+    Ok(())
+}
+
 // Error constructors stay out of line: the success path of every call then carries no formatting.
 
 #[cold]
@@ -171,4 +212,64 @@ pub fn null(argument: &'static str) -> ArgError {
 #[inline(never)]
 pub fn invalid(argument: &'static str, problem: &str, value: usize) -> ArgError {
     ArgError::Invalid(format!("`{argument}` {problem} {value}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::MaybeUninit;
+
+    fn answer(
+        text: &str,
+        arguments: &[&[u8]],
+        capacity: usize,
+    ) -> (Result<(), BufferTooSmall>, rp_str, Vec<MaybeUninit<u8>>) {
+        let mut buffer = vec![MaybeUninit::new(b'#'); capacity];
+        let mut out = MaybeUninit::uninit();
+        let result = write_answer(text, arguments, &mut buffer, &mut out);
+        // SAFETY: write_answer writes `out` on every path.
+        (result, unsafe { out.assume_init() }, buffer)
+    }
+
+    #[test]
+    fn answers_are_views_into_arguments_or_copies_into_the_buffer() {
+        let input = r#"{"a":[1,2]}"#;
+        let part = &input[5..10];
+        let (result, view, _) = answer(part, &[input.as_bytes(), b"a"], 0);
+        assert_eq!(result, Ok(()));
+        assert_eq!(
+            (view.ptr, view.len),
+            (part.as_ptr().cast(), 5),
+            "a view, no copy"
+        );
+
+        let computed = String::from("[1,2]");
+        let (result, view, buffer) = answer(&computed, &[input.as_bytes()], 8);
+        assert_eq!(result, Ok(()));
+        assert_eq!(
+            (view.ptr, view.len),
+            (buffer.as_ptr().cast(), 5),
+            "a copy into the buffer"
+        );
+        // SAFETY: the first 5 bytes were written.
+        assert_eq!(
+            unsafe { std::slice::from_raw_parts(view.ptr.cast::<u8>(), 5) },
+            b"[1,2]"
+        );
+
+        let (result, view, buffer) = answer(&computed, &[input.as_bytes()], 4);
+        assert_eq!(
+            result,
+            Err(BufferTooSmall {
+                needed: 5,
+                capacity: 4
+            })
+        );
+        assert!(view.ptr.is_null() && view.len == 5);
+        // SAFETY: initialised with '#' and untouched.
+        assert!(buffer.iter().all(|b| unsafe { b.assume_init() } == b'#'));
+
+        let (result, view, _) = answer("", &[], 0);
+        assert!(result.is_ok() && !view.ptr.is_null() && view.len == 0);
+    }
 }

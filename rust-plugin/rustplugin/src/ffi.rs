@@ -16,7 +16,7 @@ use rp_ffi_core::boundary::{guard, infallible, last_error_message};
 #[allow(unused_imports)]
 use rp_ffi_core::owned::{Text, TextList};
 #[allow(unused_imports)]
-use rp_ffi_core::string::{handle, out_array, out_param, BufferTooSmall};
+use rp_ffi_core::string::{handle, out_array, out_param, write_answer, BufferTooSmall};
 // The whole C ABI in one module: the views and statuses too.
 pub use super::records::{rp_user, User};
 pub use rp_ffi_core::status::*;

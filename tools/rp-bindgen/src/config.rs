@@ -41,8 +41,9 @@ pub struct C {
 pub struct Rust {
     /// The generated C-ABI module.
     pub out: PathBuf,
-    /// The generated records module (compiled for every target; the C ABI is not on wasm32).
-    pub records: PathBuf,
+    /// The generated records module (compiled for every target; the C ABI is not on wasm32):
+    /// required when the definition has records.
+    pub records: Option<PathBuf>,
     /// The error type of every fallible function: `FfiError + From<ArgError> + From<BufferTooSmall>`.
     pub error: String,
     /// The type implementing the world's functions.

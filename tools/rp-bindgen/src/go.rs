@@ -7,7 +7,9 @@
 use std::fmt::Write as _;
 
 use crate::config::{Config, Go};
-use crate::model::{comment, Definition, FieldType, Member, ParamType, Resource, Shape};
+use crate::model::{
+    comment, Definition, FieldType, Member, ParamType, Resource, Shape, TextFunction,
+};
 use crate::names::{camel, go_exported, go_local, last_word, snake};
 use crate::Generated;
 
@@ -99,7 +101,7 @@ impl Writer<'_> {
 // The thread's last error message is per OS thread, and Go may move a goroutine to another thread
 // right after a cgo call returns. So each wrapper copies the message into the caller's buffer
 // within the same C call.
-static {p}status go_fail({p}status status, char *message, size_t capacity) {{
+static rp_status go_fail(rp_status status, char *message, size_t capacity) {{
 	const char *last = {p}last_error_message();
 	size_t length = strlen(last);
 	if (length >= capacity) length = capacity - 1;
@@ -114,12 +116,11 @@ static {p}status go_fail({p}status status, char *message, size_t capacity) {{
         let mut imports = vec![
             "\"bytes\"".to_owned(),
             "\"runtime\"".to_owned(),
-            "\"sync/atomic\"".to_owned(),
             "\"unsafe\"".to_owned(),
         ];
         imports.extend(self.go.imports.iter().map(|i| format!("\"{i}\"")));
         if !d.resources.is_empty() {
-            imports.push("\"fmt\"".into());
+            imports.extend(["\"fmt\"".to_owned(), "\"sync/atomic\"".to_owned()]);
         }
         imports.sort();
         let _ = writeln!(self.text, "import (");
@@ -136,7 +137,7 @@ type message [messageCapacity]C.char
 
 // error copies the message out. (Not with C.GoString, whose argument escapes: the buffer would then
 // be allocated on the heap on every call, failing or not.)
-func (m *message) error(status C.{p}status) error {{
+func (m *message) error(status C.rp_status) error {{
 	raw := unsafe.Slice((*byte)(unsafe.Pointer(&m[0])), len(m))
 	if end := bytes.IndexByte(raw, 0); end >= 0 {{
 		raw = raw[:end]
@@ -148,50 +149,33 @@ func (m *message) error(status C.{p}status) error {{
 func str(s string) C.rp_str {{
 	return C.rp_str{{ptr: (*C.char)(unsafe.Pointer(unsafe.StringData(s))), len: C.size_t(len(s))}}
 }}
-
-// bytesView is a view of b for the duration of one call.
-func bytesView(b []byte) C.rp_str {{
-	return C.rp_str{{ptr: (*C.char)(unsafe.Pointer(unsafe.SliceData(b))), len: C.size_t(len(b))}}
-}}
-
-// arena copies C strings into one Go buffer.
-type arena struct {{
-	bytes []byte
-}}
-
-func (a *arena) copy(s C.rp_str) string {{
-	if s.len == 0 {{
-		return ""
-	}}
-	n := copy(a.bytes, unsafe.Slice((*byte)(unsafe.Pointer(s.ptr)), int(s.len)))
-	copied := unsafe.String(&a.bytes[0], n)
-	a.bytes = a.bytes[n:]
-	return copied
-}}
-
-func newArena(lists ...[]C.rp_str) arena {{
-	total := 0
-	for _, list := range lists {{
-		for _, s := range list {{
-			total += int(s.len)
-		}}
-	}}
-	return arena{{bytes: make([]byte, total)}}
-}}
-
-// copyStrings copies a C string list into Go strings sharing one allocation.
-func copyStrings(list []C.rp_str) []string {{
-	bytes := newArena(list)
-	strs := make([]string, len(list))
-	for i, s := range list {{
-		strs[i] = bytes.copy(s)
-	}}
-	return strs
-}}
 "#,
-            p = self.config.c.prefix,
             error = self.go.error,
         );
+        let any_bytes = d
+            .text_functions
+            .iter()
+            .flat_map(|f| &f.params)
+            .chain(
+                d.resources
+                    .iter()
+                    .flat_map(|r| r.members.iter().flat_map(|m| &m.params)),
+            )
+            .any(|p| p.ty == ParamType::Bytes);
+        if any_bytes {
+            self.text
+                .push_str(&BYTES_VIEW.replace("{{", "{").replace("}}", "}"));
+        }
+        if !d.resources.is_empty() {
+            self.text
+                .push_str(&ARENA.replace("{{", "{").replace("}}", "}"));
+        }
+        if !d.text_functions.is_empty() {
+            self.text.push_str(ANSWER_STRING);
+        }
+        for function in &d.text_functions {
+            self.text_function(function, &mut directives, &mut wrappers);
+        }
         for function in &d.functions {
             let c = self.c_name(&function.name);
             let w = wrapper(&c);
@@ -238,6 +222,94 @@ func copyStrings(list []C.rp_str) []string {{
         }
         self.cgo = directives + &wrappers;
         Ok(())
+    }
+
+    /// A function answering a string: one call with a buffer on the stack, a second with one on the
+    /// heap when the answer is larger (and not a part of an argument).
+    fn text_function(
+        &mut self,
+        function: &TextFunction,
+        directives: &mut String,
+        wrappers: &mut String,
+    ) {
+        let c = self.c_name(&function.name);
+        let w = wrapper(&c);
+        let name = go_exported(&function.name);
+        let mut c_params = Vec::new();
+        let mut c_args = Vec::new();
+        let mut go_params = Vec::new();
+        let mut go_args = Vec::new();
+        let mut strings = Vec::new();
+        let mut keep = String::new();
+        for param in &function.params {
+            let local = go_local(&param.name);
+            let c_param = snake(&param.name);
+            match param.ty {
+                ParamType::Str => {
+                    c_params.push(format!("rp_str {c_param}"));
+                    go_params.push(format!("{local} string"));
+                    go_args.push(format!("str({local})"));
+                    let _ = writeln!(keep, "\truntime.KeepAlive({local})");
+                    strings.push(local);
+                }
+                ParamType::Bytes => {
+                    c_params.push(format!("rp_str {c_param}"));
+                    go_params.push(format!("{local} []byte"));
+                    go_args.push(format!("bytesView({local})"));
+                    let _ = writeln!(keep, "\truntime.KeepAlive({local})");
+                }
+                ParamType::Int(int) => {
+                    c_params.push(format!("{} {c_param}", int.c()));
+                    go_params.push(format!("{local} {}", int.go()));
+                    go_args.push(format!("C.{}({local})", int.c()));
+                }
+            }
+            c_args.push(c_param);
+        }
+        c_params.extend([
+            "char *buffer".to_owned(),
+            "size_t buffer_capacity".into(),
+            "rp_str *answer".into(),
+        ]);
+        c_args.extend([
+            "buffer".to_owned(),
+            "buffer_capacity".into(),
+            "answer".into(),
+        ]);
+        let _ = writeln!(directives, "#cgo noescape {w}\n#cgo nocallback {w}");
+        let _ = write!(
+            wrappers,
+            "\nstatic rp_status {w}({}, char *message, size_t capacity) {{\n\trp_status s = {c}({});\n\treturn s == RP_OK ? s : go_fail(s, message, capacity);\n}}\n",
+            c_params.join(", "),
+            c_args.join(", "),
+        );
+        let _ = write!(
+            self.text,
+            r#"
+{docs}//
+// An answer that is a part of a string argument is returned as a substring of it: no copy, no
+// allocation. Another answer is copied once.
+func {name}({params}) (string, error) {{
+	var buffer [256]byte
+	var answer C.rp_str
+	var msg message
+	status := C.{w}({args}, (*C.char)(unsafe.Pointer(&buffer[0])), C.size_t(len(buffer)), &answer, &msg[0], messageCapacity)
+	var owned []byte
+	if status == C.RP_BUFFER_TOO_SMALL {{
+		owned = make([]byte, answer.len)
+		status = C.{w}({args}, (*C.char)(unsafe.Pointer(unsafe.SliceData(owned))), C.size_t(len(owned)), &answer, &msg[0], messageCapacity)
+	}}
+{keep}	if status != C.RP_OK {{
+		return "", msg.error(status)
+	}}
+	return answerString(answer, owned, {strings}), nil
+}}
+"#,
+            docs = comment(&go_docs(&function.docs, &name), "// "),
+            params = go_params.join(", "),
+            args = go_args.join(", "),
+            strings = strings.join(", "),
+        );
     }
 
     fn resource(
@@ -507,10 +579,9 @@ func copy{view}(u *C.{c_record}) *{value} {{
             let _ = writeln!(directives, "#cgo noescape {w}\n#cgo nocallback {w}");
             let _ = write!(
                 wrappers,
-                "\nstatic {status} {w}({}, char *message, size_t capacity) {{\n\t{status} s = {c}({});\n\treturn s == {upper}OK ? s : go_fail(s, message, capacity);\n}}\n",
+                "\nstatic {status} {w}({}, char *message, size_t capacity) {{\n\t{status} s = {c}({});\n\treturn s == RP_OK ? s : go_fail(s, message, capacity);\n}}\n",
                 c_params.join(", "),
                 c_args.join(", "),
-                upper = p.to_uppercase(),
             );
         };
         match member.shape {
@@ -536,7 +607,7 @@ func copy{view}(u *C.{c_record}) *{value} {{
 	var h *C.{handle}
 	var msg message
 	status := C.{w}({args}, &msg[0], messageCapacity)
-{keep_alive}	if status != C.{upper}OK {{
+{keep_alive}	if status != C.RP_OK {{
 		return nil, msg.error(status)
 	}}
 	return new{go_type}(h), nil
@@ -545,7 +616,6 @@ func copy{view}(u *C.{c_record}) *{value} {{
                     docs = comment(&docs, "// "),
                     params = go_params.join(", "),
                     args = go_args.join(", "),
-                    upper = p.to_uppercase(),
                 );
             }
             Shape::Row(record) => {
@@ -570,7 +640,7 @@ func copy{view}(u *C.{c_record}) *{value} {{
 	var msg message
 	status := C.{w}({args}, &msg[0], messageCapacity)
 {keep_alive}	runtime.KeepAlive(m)
-	if status != C.{upper}OK {{
+	if status != C.RP_OK {{
 		return {view}{{}}, msg.error(status)
 	}}
 	return {view}{{row, m}}, nil
@@ -597,7 +667,6 @@ func (m *{go_type}) {name}({params}) (*{value}, error) {{
                     params = go_params.join(", "),
                     args = go_args.join(", "),
                     locals = locals.join(", "),
-                    upper = p.to_uppercase(),
                 );
             }
             Shape::TextList => {
@@ -644,7 +713,7 @@ func (m *{go_type}) {name}View({params}) ({view}, error) {{
 	var msg message
 	status := C.{w}({args}, &msg[0], messageCapacity)
 {keep_alive}	runtime.KeepAlive(m)
-	if status != C.{upper}OK {{
+	if status != C.RP_OK {{
 		return {view}{{}}, msg.error(status)
 	}}
 	return {view}{{list, m}}, nil
@@ -664,7 +733,6 @@ func (m *{go_type}) {name}({params}) ([]string, error) {{
                     params = go_params.join(", "),
                     args = go_args.join(", "),
                     locals = locals.join(", "),
-                    upper = p.to_uppercase(),
                     closed = self.go.closed,
                     invalid = self.go.invalid_argument,
                 );
@@ -723,7 +791,7 @@ func (m *{go_type}) {lower}({params_comma}rows []*C.{c_record}) (int, error) {{
 	}}
 	status := C.{w}({args}, first, C.size_t(len(rows)), &count, &msg[0], messageCapacity)
 {keep_alive}	runtime.KeepAlive(m)
-	if status != C.{upper}OK && status != C.{upper}BUFFER_TOO_SMALL {{
+	if status != C.RP_OK && status != C.RP_BUFFER_TOO_SMALL {{
 		return 0, msg.error(status)
 	}}
 	return int(count), nil
@@ -760,7 +828,6 @@ func (m *{go_type}) {name}({params}) ([]*{value}, error) {{
                     docs = comment(&docs, "// "),
                     params = go_params.join(", "),
                     args = go_args.join(", "),
-                    upper = p.to_uppercase(),
                     invalid = self.go.invalid_argument,
                 );
             }
@@ -768,6 +835,76 @@ func (m *{go_type}) {name}({params}) ([]*{value}, error) {{
         Ok(())
     }
 }
+
+/// The view of a `[]byte` argument, emitted when a function takes one.
+const BYTES_VIEW: &str = r#"
+// bytesView is a view of b for the duration of one call.
+func bytesView(b []byte) C.rp_str {
+	return C.rp_str{ptr: (*C.char)(unsafe.Pointer(unsafe.SliceData(b))), len: C.size_t(len(b))}
+}
+"#;
+
+/// Copies into Go values, emitted when a resource answers rows or lists.
+const ARENA: &str = r#"
+// arena copies C strings into one Go buffer.
+type arena struct {
+	bytes []byte
+}
+
+func (a *arena) copy(s C.rp_str) string {
+	if s.len == 0 {
+		return ""
+	}
+	n := copy(a.bytes, unsafe.Slice((*byte)(unsafe.Pointer(s.ptr)), int(s.len)))
+	copied := unsafe.String(&a.bytes[0], n)
+	a.bytes = a.bytes[n:]
+	return copied
+}
+
+func newArena(lists ...[]C.rp_str) arena {
+	total := 0
+	for _, list := range lists {
+		for _, s := range list {
+			total += int(s.len)
+		}
+	}
+	return arena{bytes: make([]byte, total)}
+}
+
+// copyStrings copies a C string list into Go strings sharing one allocation.
+func copyStrings(list []C.rp_str) []string {
+	bytes := newArena(list)
+	strs := make([]string, len(list))
+	for i, s := range list {
+		strs[i] = bytes.copy(s)
+	}
+	return strs
+}
+"#;
+
+/// A string answer as a Go string, emitted for functions answering strings.
+const ANSWER_STRING: &str = r#"
+// answerString returns an answer as a Go string: a substring of the argument it is a part of (no
+// copy), the caller's heap buffer it was written into (owned, no copy), or else a copy of the
+// bytes it points to (a stack buffer about to be reused).
+func answerString(answer C.rp_str, owned []byte, arguments ...string) string {
+	if answer.len == 0 {
+		return ""
+	}
+	at := uintptr(unsafe.Pointer(answer.ptr))
+	for _, argument := range arguments {
+		start := uintptr(unsafe.Pointer(unsafe.StringData(argument)))
+		if at >= start && at+uintptr(answer.len) <= start+uintptr(len(argument)) {
+			offset := int(at - start)
+			return argument[offset : offset+int(answer.len)]
+		}
+	}
+	if owned != nil && at == uintptr(unsafe.Pointer(unsafe.SliceData(owned))) {
+		return unsafe.String(unsafe.SliceData(owned), int(answer.len))
+	}
+	return string(unsafe.Slice((*byte)(unsafe.Pointer(answer.ptr)), int(answer.len)))
+}
+"#;
 
 /// The name of the member of `resource` with `shape`.
 fn member_named(resource: &Resource, shape: Shape) -> &str {

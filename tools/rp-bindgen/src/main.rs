@@ -51,6 +51,11 @@ fn main() -> ExitCode {
             continue;
         }
         for file in &files {
+            let parent = file.path.parent().filter(|p| !p.as_os_str().is_empty());
+            if let Err(error) = parent.map_or(Ok(()), std::fs::create_dir_all) {
+                eprintln!("rp-bindgen: cannot create {}: {error}", file.path.display());
+                return ExitCode::FAILURE;
+            }
             if let Err(error) = std::fs::write(&file.path, &file.text) {
                 eprintln!("rp-bindgen: cannot write {}: {error}", file.path.display());
                 return ExitCode::FAILURE;

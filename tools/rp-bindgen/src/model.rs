@@ -48,6 +48,7 @@ pub struct Definition {
     pub errors: Vec<Case>,
     pub records: Vec<Record>,
     pub functions: Vec<WorldFunction>,
+    pub text_functions: Vec<TextFunction>,
     pub resources: Vec<Resource>,
 }
 
@@ -147,6 +148,15 @@ pub struct WorldFunction {
     pub docs: String,
     pub params: Vec<(String, Int)>,
     pub result: Int,
+}
+
+/// A function answering a string (`-> result<string, error>`): the answer is a view into one of
+/// its string arguments when it is a part of one (no copy), else a copy into the caller's buffer.
+#[derive(Debug)]
+pub struct TextFunction {
+    pub name: String,
+    pub docs: String,
+    pub params: Vec<Param>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -285,6 +295,7 @@ impl Reader<'_> {
             errors: Vec::new(),
             records: Vec::new(),
             functions: Vec::new(),
+            text_functions: Vec::new(),
             resources: Vec::new(),
         };
         for item in world.exports.values() {
@@ -424,19 +435,27 @@ impl Reader<'_> {
         for function in interface.functions.values() {
             let resource_id = match function.kind {
                 FunctionKind::Static(id) | FunctionKind::Method(id) => id,
-                FunctionKind::Constructor(_) => {
-                    return Err(self.at(
-                        function.span,
-                        "a `constructor`: use `static func(..) -> result<R, error>`, which can fail",
-                    ))
+                FunctionKind::Freestanding if self.answers_text(function) => {
+                    let params = self.params(function, 0)?;
+                    definition.text_functions.push(TextFunction {
+                        name: function.name.clone(),
+                        docs: docs(&function.docs),
+                        params,
+                    });
+                    continue;
                 }
+                FunctionKind::Freestanding => {
+                    definition.functions.push(self.world_function(function)?);
+                    continue;
+                }
+                FunctionKind::Constructor(_) => return Err(self.at(
+                    function.span,
+                    "a `constructor`: use `static func(..) -> result<R, error>`, which can fail",
+                )),
                 _ => {
                     return Err(self.at(
                         function.span,
-                        format!(
-                            "function `{}` of an interface: functions belong to a resource (or to the world)",
-                            function.name
-                        ),
+                        format!("function `{}`: not supported", function.name),
                     ))
                 }
             };
@@ -489,27 +508,7 @@ impl Reader<'_> {
         let name = function.item_name().to_owned();
         let since_minor = self.since_minor(function, &definition.version)?;
         let is_method = matches!(function.kind, FunctionKind::Method(_));
-        let mut params = Vec::new();
-        for param in function.params.iter().skip(usize::from(is_method)) {
-            let ty = match param.ty {
-                Type::String => ParamType::Str,
-                Type::Id(list) if self.list_of(list) == Some(Type::U8) => ParamType::Bytes,
-                ref ty => ParamType::Int(self.int(ty).ok_or_else(|| {
-                    self.at(
-                        param.span,
-                        format!(
-                            "parameter `{}` of `{name}` is {}: parameters are `string`, `list<u8>` or integers",
-                            param.name,
-                            self.type_name(&param.ty)
-                        ),
-                    )
-                })?),
-            };
-            params.push(Param {
-                name: param.name.clone(),
-                ty,
-            });
-        }
+        let params = self.params(function, usize::from(is_method))?;
         let unsupported = |what: &str| {
             self.at(
                 function.span,
@@ -605,6 +604,44 @@ impl Reader<'_> {
             params,
             shape,
         })
+    }
+
+    /// The parameters of `function` after the first `skip` (a method's receiver).
+    fn params(&self, function: &Function, skip: usize) -> anyhow::Result<Vec<Param>> {
+        let name = function.item_name();
+        let mut params = Vec::new();
+        for param in function.params.iter().skip(skip) {
+            let ty = match param.ty {
+                Type::String => ParamType::Str,
+                Type::Id(list) if self.list_of(list) == Some(Type::U8) => ParamType::Bytes,
+                ref ty => ParamType::Int(self.int(ty).ok_or_else(|| {
+                    self.at(
+                        param.span,
+                        format!(
+                            "parameter `{}` of `{name}` is {}: parameters are `string`, `list<u8>` or integers",
+                            param.name,
+                            self.type_name(&param.ty)
+                        ),
+                    )
+                })?),
+            };
+            params.push(Param {
+                name: param.name.clone(),
+                ty,
+            });
+        }
+        Ok(params)
+    }
+
+    /// Whether `function` answers `result<string, error>`.
+    fn answers_text(&self, function: &Function) -> bool {
+        match function.result {
+            Some(Type::Id(id)) => matches!(
+                self.result_of(id),
+                Some((Some(Type::String), Some(Type::Id(err)))) if self.resolve.types[err].name.as_deref() == Some("error")
+            ),
+            _ => false,
+        }
     }
 
     /// A resource with rows answers has exactly one table, of the same record.

@@ -22,19 +22,26 @@ pub fn generate(
         rust,
         text: String::new(),
     };
-    out.records();
-    let records = Generated {
-        path: config.resolve(&rust.records),
-        text: std::mem::take(&mut out.text),
-    };
+    let mut files = Vec::new();
+    if !definition.records.is_empty() {
+        let Some(records) = &rust.records else {
+            anyhow::bail!(
+                "{}: [rust] records: the definition has records, and they need a module of their own",
+                config.path.display()
+            );
+        };
+        out.records();
+        files.push(Generated {
+            path: config.resolve(records),
+            text: std::mem::take(&mut out.text),
+        });
+    }
     out.file()?;
-    Ok(vec![
-        records,
-        Generated {
-            path: config.resolve(&rust.out),
-            text: out.text,
-        },
-    ])
+    files.push(Generated {
+        path: config.resolve(&rust.out),
+        text: out.text,
+    });
+    Ok(files)
 }
 
 struct Writer<'a> {
@@ -77,11 +84,8 @@ impl Writer<'_> {
         for case in &self.d.errors {
             text = text.replace(
                 &format!("`{}`", case.name),
-                &format!(
-                    "`{}{}`",
-                    self.prefix().to_uppercase(),
-                    snake(&case.name).to_uppercase()
-                ),
+                // Statuses are rp_common.h's, whatever the prefix.
+                &format!("`RP_{}`", snake(&case.name).to_uppercase()),
             );
         }
         if let Some(resource) = resource {
@@ -136,7 +140,7 @@ impl Writer<'_> {
         self.line("#[allow(unused_imports)]");
         self.line("use rp_ffi_core::owned::{Text, TextList};");
         self.line("#[allow(unused_imports)]");
-        self.line("use rp_ffi_core::string::{handle, out_array, out_param, BufferTooSmall};");
+        self.line("use rp_ffi_core::string::{handle, out_array, out_param, write_answer, BufferTooSmall};");
         self.line("// The whole C ABI in one module: the views and statuses too.");
         self.line("pub use rp_ffi_core::status::*;");
         self.line("pub use rp_ffi_core::string::{rp_str, rp_str_list};");
@@ -145,7 +149,8 @@ impl Writer<'_> {
             let module = self
                 .rust
                 .records
-                .file_stem()
+                .as_deref()
+                .and_then(|r| r.file_stem())
                 .unwrap_or_default()
                 .to_string_lossy();
             let names: Vec<String> = d
@@ -198,7 +203,7 @@ pub extern "C" fn {p}version() -> *const c_char {{
     VERSION.as_ptr().cast()
 }}
 
-/// A static name for a status code (`"{upper}NOT_FOUND"`), `"{upper}UNKNOWN_STATUS"` for a value this
+/// A static name for a status code (`"RP_NOT_FOUND"`), `"RP_UNKNOWN_STATUS"` for a value this
 /// library does not define. Never NULL, never freed. Thread-safety: any thread.
 #[no_mangle]
 pub extern "C" fn {p}status_name(status: Status) -> *const c_char {{
@@ -207,7 +212,7 @@ pub extern "C" fn {p}status_name(status: Status) -> *const c_char {{
 
 /// The message of the last failed call on the calling thread; `""` before any failure. Successful
 /// calls leave it unchanged, as with `errno`: read it right after a call that returned a status
-/// other than `{upper}OK`.
+/// other than `RP_OK`.
 ///
 /// The string is NUL-terminated, at most 511 bytes, owned by the library and the thread; it is
 /// overwritten by the thread's next failing call. Never NULL. Thread-safety: each thread has its own.
@@ -309,7 +314,7 @@ pub extern "C" fn {p}last_error_message() -> *const c_char {{
     }
 
     fn world(&mut self) -> anyhow::Result<()> {
-        if self.d.functions.is_empty() {
+        if self.d.functions.is_empty() && self.d.text_functions.is_empty() {
             return Ok(());
         }
         let Some(implementation) = &self.rust.world else {
@@ -337,7 +342,37 @@ pub extern "C" fn {p}last_error_message() -> *const c_char {{
                 function.result.rust()
             ));
         }
+        for function in &self.d.text_functions {
+            self.docs(&function.docs, "    ");
+            if !function.docs.is_empty() {
+                self.line("    ///");
+            }
+            self.line("    /// String arguments are bytes whose UTF-8 is not checked yet. An answer borrowed from an");
+            self.line("    /// argument reaches C as a view into it; any other is copied into the caller's buffer.");
+            let params: Vec<String> = function
+                .params
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{}: {}",
+                        snake(&p.name),
+                        match p.ty {
+                            ParamType::Str | ParamType::Bytes => "&'a [u8]",
+                            ParamType::Int(int) => int.rust(),
+                        }
+                    )
+                })
+                .collect();
+            self.line(&format!(
+                "    fn {}<'a>({}) -> Result<std::borrow::Cow<'a, str>, Error>;",
+                snake(&function.name),
+                params.join(", ")
+            ));
+        }
         self.line("}");
+        for function in &self.d.text_functions {
+            self.text_export(function, &implementation);
+        }
         for function in functions {
             let params: Vec<String> = function
                 .params
@@ -368,6 +403,84 @@ pub extern "C" fn {p}last_error_message() -> *const c_char {{
             self.line("}");
         }
         Ok(())
+    }
+
+    /// The export of a function answering a string.
+    fn text_export(&mut self, function: &crate::model::TextFunction, implementation: &str) {
+        let name = self.c_name(&function.name);
+        let out = last_word(&function.name).to_owned();
+        let mut c_params = Vec::new();
+        let mut bindings = Vec::new();
+        let mut reads = Vec::new();
+        let mut docs = Vec::new();
+        let mut views = Vec::new();
+        for param in &function.params {
+            let p = snake(&param.name);
+            match param.ty {
+                ParamType::Str | ParamType::Bytes => {
+                    c_params.push(format!("{p}: rp_str"));
+                    reads.push(format!("{p}.bytes(\"{p}\")?"));
+                    views.push(p.clone());
+                    docs.push(format!(
+                        "- `{p}`: {}read during the call only (unless the answer is a view into it); NULL allowed with length 0.",
+                        if param.ty == ParamType::Str { "UTF-8; " } else { "" }
+                    ));
+                }
+                ParamType::Int(int) => c_params.push(format!("{p}: {}", int.rust())),
+            }
+            bindings.push(p);
+        }
+        c_params.extend([
+            "buffer: *mut c_char".to_owned(),
+            "capacity: usize".into(),
+            format!("{out}: *mut rp_str"),
+        ]);
+        bindings.extend(["buffer".to_owned(), out.clone()]);
+        reads.extend([
+            "out_array(buffer.cast::<u8>(), capacity, \"buffer\")?".to_owned(),
+            format!("out_param({out}, \"{out}\")?"),
+        ]);
+        docs.push(format!(
+            "- `buffer`, `capacity`: a caller-owned array of `capacity` bytes for an answer that is not a part of\n  \
+             an argument; may be NULL when `capacity` is 0.\n\
+             - `{out}`: receives the answer: a view into {} when it is a part of one, else into\n  \
+             `buffer`. Must not be NULL.",
+            views.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(" or ")
+        ));
+        let text = format!(
+            "{}\n\n{}\n\nReturns `RP_OK`; `RP_BUFFER_TOO_SMALL` when the answer is not a part of an argument and\n\
+             does not fit `buffer`: then `{out}->len` is the capacity needed (and `{out}->ptr` NULL), so a\n\
+             second call with a buffer that large succeeds; `RP_INVALID_ARGUMENT` for NULL pointers; on any\n\
+             other failure `*{out}` is untouched.\n\
+             Thread-safety: any number of threads may call it at once.",
+            self.c_docs(&function.docs, None),
+            docs.join("\n"),
+        );
+        let args: Vec<String> = function.params.iter().map(|p| snake(&p.name)).collect();
+        let _ = write!(
+            self.text,
+            r#"
+{docs}///
+{safety}
+#[no_mangle]
+pub unsafe extern "C" fn {name}({params}) -> Status {{
+    guard(|| -> Result<(), Error> {{
+        // SAFETY: the documented contract of each argument.
+        let ({bindings}) = unsafe {{ ({reads}) }};
+        let answer = <{implementation} as World>::{method}({args})?;
+        write_answer(&answer, &[{views}], buffer, {out}).map_err(Error::from)
+    }})
+}}
+"#,
+            docs = comment(&text, "/// "),
+            safety = comment(SAFETY, "/// ").trim_end(),
+            params = c_params.join(", "),
+            bindings = bindings.join(", "),
+            reads = reads.join(", "),
+            method = snake(&function.name),
+            args = args.join(", "),
+            views = views.join(", "),
+        );
     }
 
     fn resource(&mut self, resource: &Resource) -> anyhow::Result<()> {
@@ -522,9 +635,8 @@ pub extern "C" fn {p}last_error_message() -> *const c_char {{
                 );
                 signature = "-> Status".into();
                 text += &format!(
-                    "\n\n{}\n\nReturns `{p}OK`; `{p}INVALID_ARGUMENT` for NULL pointers; `*out` is untouched on failure.{since}\n{threads}",
-                    docs.join("\n"),
-                    p = self.prefix().to_uppercase()
+                    "\n\n{}\n\nReturns `RP_OK`; `RP_INVALID_ARGUMENT` for NULL pointers; `*out` is untouched on failure.{since}\n{threads}",
+                    docs.join("\n")
                 );
             }
             Shape::Free => {
@@ -617,9 +729,8 @@ pub unsafe extern "C" fn {name}({this}: *const {handle}) -> *const {record} {{
                 body = format!("{out}.write({call}?.view());", call = call(&args));
                 signature = "-> Status".into();
                 text += &format!(
-                    "\n\n{}\n\nReturns `{p}OK`; `{p}INVALID_ARGUMENT` for NULL pointers; `*{out}` is untouched on failure.{since}\n{threads}",
-                    docs.join("\n"),
-                    p = self.prefix().to_uppercase()
+                    "\n\n{}\n\nReturns `RP_OK`; `RP_INVALID_ARGUMENT` for NULL pointers; `*{out}` is untouched on failure.{since}\n{threads}",
+                    docs.join("\n")
                 );
             }
             Shape::TextList => {
@@ -638,9 +749,8 @@ pub unsafe extern "C" fn {name}({this}: *const {handle}) -> *const {record} {{
                 body = format!("{out}.write({call}?.view());", call = call(&args));
                 signature = "-> Status".into();
                 text += &format!(
-                    "\n\n{}\n\nReturns `{p}OK`; `{p}INVALID_ARGUMENT` for NULL pointers; `*{out}` is untouched on failure.{since}\n{threads}",
-                    docs.join("\n"),
-                    p = self.prefix().to_uppercase()
+                    "\n\n{}\n\nReturns `RP_OK`; `RP_INVALID_ARGUMENT` for NULL pointers; `*{out}` is untouched on failure.{since}\n{threads}",
+                    docs.join("\n")
                 );
             }
             Shape::Rows(r) => {
@@ -680,12 +790,11 @@ pub unsafe extern "C" fn {name}({this}: *const {handle}) -> *const {record} {{
                 );
                 signature = "-> Status".into();
                 text += &format!(
-                    "\n\n{}\n\nReturns `{p}OK` when every match fit; `{p}BUFFER_TOO_SMALL` when there are more than\n\
+                    "\n\n{}\n\nReturns `RP_OK` when every match fit; `RP_BUFFER_TOO_SMALL` when there are more than\n\
                      `capacity` matches: then `*count` holds the number needed and `{rows}` the first `capacity`\n\
                      matches (so a caller may also ask for just the first few). On any other failure nothing is\n\
                      written.{since}\n{threads}",
-                    docs.join("\n"),
-                    p = self.prefix().to_uppercase()
+                    docs.join("\n")
                 );
             }
         }
@@ -744,6 +853,23 @@ pub unsafe extern "C" fn {name}(
                     params.join(", "),
                     function.result.rust()
                 ),
+                self.c_name(&function.name),
+                0,
+            ));
+        }
+        for function in &d.text_functions {
+            let mut params: Vec<&str> = function
+                .params
+                .iter()
+                .map(|p| match p.ty {
+                    ParamType::Str | ParamType::Bytes => "rp_str",
+                    ParamType::Int(int) => int.rust(),
+                })
+                .collect();
+            params.extend(["*mut c_char", "usize", "*mut rp_str"]);
+            entries.push((
+                snake(&function.name),
+                format!("unsafe extern \"C\" fn({}) -> Status", params.join(", ")),
                 self.c_name(&function.name),
                 0,
             ));
