@@ -12,6 +12,13 @@ use crate::names::{camel, snake};
 use crate::Generated;
 
 pub fn generate(d: &Definition, config: &Config, host: &RustHost) -> anyhow::Result<Generated> {
+    if let Some(function) = d.text_functions.first() {
+        anyhow::bail!(
+            "{}: [rust_host]: function `{}` answers a string, which the Rust host API does not bind yet",
+            config.path.display(),
+            function.name
+        );
+    }
     let p = &config.c.prefix;
     let upper = p.to_uppercase();
     let c_name = |kebab: &str| {
