@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# go-interop benchmarks, pinned to one CPU: Add six ways and the four UserManager methods on every
+# go-interop benchmarks, pinned to one CPU: Add six ways, GetJsonRow (gjson against the Rust plugin)
+# and the four UserManager methods on every
 # path (Go native, Go plugin, Rust through cgo, in Wasm, out of process; shared and owned
 # contracts; the bare cgo call; hashicorp go-plugin over net/rpc and gRPC) on the demo data, then
 # three methods over the size sweep (hashicorp up to 10^4 users). Raw output in results/go/bench.txt.
@@ -33,7 +34,9 @@ if command -v taskset >/dev/null && ((cpu > 0)); then
 else
   pinning="none"
 fi
+json_row_binary=$PWD/go-interop/build/jsonrow.test
 (cd go-interop/usermanager/conformance && go test -c -o "$test_binary" .)
+(cd go-interop/jsonrow && go test -c -o "$json_row_binary" .)
 
 echo "go-interop: $rounds rounds: demo data -benchtime $benchtime, sweep ${sweep[*]} users -benchtime $sweep_benchtime ($large users in $large_rounds rounds); pinned: $pinning"
 {
@@ -42,6 +45,8 @@ echo "go-interop: $rounds rounds: demo data -benchtime $benchtime, sweep ${sweep
   for ((round = 1; round <= rounds; round++)); do
     echo "go-interop: round $round of $rounds" >&2
     "${pin[@]}" "$test_binary" -test.run '^$' -test.bench . -test.benchmem -test.benchtime "$benchtime" -users 4
+    # GetJsonRow: gjson in Go against the Rust plugin (its own test binary: one Rust archive each).
+    (cd ../../jsonrow && "${pin[@]}" "$json_row_binary" -test.run '^$' -test.bench . -test.benchmem -test.benchtime "$benchtime")
     for users in "${sweep[@]}"; do
       ((users >= large && round > large_rounds)) && continue
       "${pin[@]}" "$test_binary" -test.run '^$' -test.bench '^Benchmark(GetUser|GetUserByClaim|FindUsers)$' \

@@ -33,6 +33,7 @@ APT_PACKAGES=(
   valgrind                     # memcheck run of the C tests
   clang-19                     # the header must also compile with clang; cpp-bench and its LTO flavour
   libbenchmark-dev             # cpp-bench: google benchmark
+  libsimdjson-dev              # cpp-bench: the native C++ baseline of GetJsonRow
   binutils                     # objdump, readelf, nm: symbol and machine-code checks
   libclang-19-dev              # rust-host: bindgen reads C headers through libclang
   linux-perf                   # make flamegraph: perf record -e cpu-clock

@@ -1,6 +1,7 @@
 //! criterion benchmarks of Rust as the caller: the plugin's Rust code called directly (the native
 //! baseline), its C ABI linked statically, its C ABI loaded with libloading, a C add (cc + bindgen),
-//! and a Go c-archive add (bindgen from Go's header; skipped without Go).
+//! and a Go c-archive add (bindgen from Go's header; skipped without Go); GetJsonRow natively and
+//! through its generated C ABI.
 //!
 //! Names follow op/caller/path[/users]: "Add/rust/static", "GetUser/rust/dlopen/4". Every path
 //! checks its answer once before it is timed. With RUST_BENCH_SWEEP and RUST_BENCH_DATA, GetUser
@@ -350,5 +351,62 @@ fn sweep(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, add, user_manager, sweep);
+/// GetJsonRow on the document and paths every caller uses (rust-plugin/json-row/data), one path per
+/// iteration in turn: the plugin's Rust code called directly (gjson's Rust port: native) and its
+/// generated C ABI (static). Each answer is checked first against the native one.
+fn json_row(c: &mut Criterion) {
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../rust-plugin/json-row/data");
+    let document = std::fs::read_to_string(data.join("bench.json")).expect("the bench document");
+    let paths = std::fs::read_to_string(data.join("bench-paths.txt")).expect("the bench paths");
+    let paths: Vec<&str> = paths.split_whitespace().collect();
+    let through_c = |path: &str| -> &str {
+        use rp_json_row::ffi::{rp_str, rpj_get_json_row, RP_OK};
+        let mut row = rp_str {
+            ptr: std::ptr::null(),
+            len: 0,
+        };
+        let view = |t: &str| rp_str {
+            ptr: t.as_ptr().cast(),
+            len: t.len(),
+        };
+        // SAFETY: views of live strings; no buffer (every bench answer is a part of the document);
+        // `row` is a valid out-param.
+        let status = unsafe {
+            rpj_get_json_row(
+                view(&document),
+                view(path),
+                std::ptr::null_mut(),
+                0,
+                &mut row,
+            )
+        };
+        assert_eq!(status, RP_OK, "{path}");
+        // SAFETY: on success, a view into `document`.
+        unsafe {
+            std::str::from_utf8_unchecked(std::slice::from_raw_parts(row.ptr.cast(), row.len))
+        }
+    };
+    for path in &paths {
+        let native = rp_json_row::get_json_row(&document, path).unwrap();
+        assert!(!native.is_empty() && through_c(path) == native, "{path}");
+    }
+    let mut group = c.benchmark_group("GetJsonRow");
+    group.bench_function("rust/native", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % paths.len();
+            rp_json_row::get_json_row(black_box(&document), black_box(paths[i])).map(|a| a.len())
+        })
+    });
+    group.bench_function("rust/static", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % paths.len();
+            through_c(black_box(paths[i])).len()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, add, user_manager, json_row, sweep);
 criterion_main!(benches);

@@ -10,12 +10,13 @@ use crate::charts;
 use crate::findings;
 use crate::model::{Difference, FaultCell, Record, Results};
 
-const OPS: [&str; 6] = [
+const OPS: [&str; 7] = [
     "Add",
     "GetUser",
     "GetUserByClaim",
     "GetUserGroups",
     "FindUsers",
+    "GetJsonRow",
     "Handler",
 ];
 const CALLERS: [&str; 3] = ["cpp", "go", "rust"];

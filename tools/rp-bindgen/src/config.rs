@@ -48,6 +48,11 @@ pub struct Rust {
     pub error: String,
     /// The type implementing the world's functions.
     pub world: Option<String>,
+    /// World functions of integers exported without the panic guard: a function with a landing pad
+    /// cannot be inlined into a C or C++ caller by cross-language LTO (their personality functions
+    /// differ), so one that cannot panic may opt out; if it panics, the process aborts.
+    #[serde(default)]
+    pub unguarded: Vec<String>,
     /// The type implementing each resource, by WIT name.
     #[serde(default)]
     pub resources: BTreeMap<String, String>,

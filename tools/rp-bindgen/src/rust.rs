@@ -314,6 +314,17 @@ pub extern "C" fn {p}last_error_message() -> *const c_char {{
     }
 
     fn world(&mut self) -> anyhow::Result<()> {
+        if let Some(name) = self
+            .rust
+            .unguarded
+            .iter()
+            .find(|n| !self.d.functions.iter().any(|f| &f.name == *n))
+        {
+            anyhow::bail!(
+                "{}: [rust] unguarded: `{name}` is no world function of integers of the definition",
+                self.config.path.display()
+            );
+        }
         if self.d.functions.is_empty() && self.d.text_functions.is_empty() {
             return Ok(());
         }
@@ -387,7 +398,18 @@ pub extern "C" fn {p}last_error_message() -> *const c_char {{
             self.line("");
             self.docs(&function.docs, "");
             self.line("///");
-            self.line("/// A panic (a bug) answers 0: it never unwinds into C.");
+            let call = format!(
+                "<{implementation} as World>::{}({})",
+                snake(&function.name),
+                args.join(", ")
+            );
+            let unguarded = self.rust.unguarded.contains(&function.name);
+            if unguarded {
+                self.line("/// It runs outside the panic guard (the binding file's `unguarded`), so that link-time");
+                self.line("/// optimisation can inline it into a C or C++ caller; a panic in it aborts the process.");
+            } else {
+                self.line("/// A panic (a bug) answers 0: it never unwinds into C.");
+            }
             self.line("#[no_mangle]");
             self.line(&format!(
                 "pub extern \"C\" fn {}({}) -> {} {{",
@@ -395,11 +417,11 @@ pub extern "C" fn {p}last_error_message() -> *const c_char {{
                 params.join(", "),
                 function.result.rust()
             ));
-            self.line(&format!(
-                "    infallible(0, || <{implementation} as World>::{}({}))",
-                snake(&function.name),
-                args.join(", ")
-            ));
+            if unguarded {
+                self.line(&format!("    {call}"));
+            } else {
+                self.line(&format!("    infallible(0, || {call})"));
+            }
             self.line("}");
         }
         Ok(())
