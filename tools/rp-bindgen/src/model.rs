@@ -817,3 +817,104 @@ pub fn comment(text: &str, prefix: &str) -> String {
     }
     out
 }
+
+/// A type of a C signature, which each back end spells in its language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CType {
+    Int(Int),
+    /// `size_t`.
+    Size,
+    /// `size_t *`.
+    SizeOut,
+    /// `rp_str`.
+    Str,
+    /// `rp_str *`.
+    StrOut,
+    /// `rp_str_list *`.
+    StrListOut,
+    /// `char *`: a caller's buffer.
+    Buffer,
+    /// `const Handle *`.
+    Handle,
+    /// `Handle *`: the handle to free.
+    HandleMut,
+    /// `Handle **`: a constructor's out-param.
+    HandleOut,
+    /// `const Record *`: a table's rows.
+    Rows(usize),
+    /// `const Record **`: an out-param of rows.
+    RowsOut(usize),
+    /// `rp_status`.
+    Status,
+}
+
+/// The C signature of a function: its parameters' types and its result's (None: void).
+pub struct Signature {
+    pub params: Vec<CType>,
+    pub result: Option<CType>,
+}
+
+fn param_type(param: &Param) -> CType {
+    match param.ty {
+        ParamType::Str | ParamType::Bytes => CType::Str,
+        ParamType::Int(int) => CType::Int(int),
+    }
+}
+
+impl WorldFunction {
+    pub fn signature(&self) -> Signature {
+        Signature {
+            params: self
+                .params
+                .iter()
+                .map(|(_, int)| CType::Int(*int))
+                .collect(),
+            result: Some(CType::Int(self.result)),
+        }
+    }
+}
+
+impl TextFunction {
+    pub fn signature(&self) -> Signature {
+        let mut params: Vec<CType> = self.params.iter().map(param_type).collect();
+        params.extend([CType::Buffer, CType::Size, CType::StrOut]);
+        Signature {
+            params,
+            result: Some(CType::Status),
+        }
+    }
+}
+
+impl Member {
+    /// The signature of the C function `<prefix><resource>_<member>`.
+    pub fn signature(&self) -> Signature {
+        let mut params = match self.shape {
+            Shape::Constructor => Vec::new(),
+            Shape::Free => vec![CType::HandleMut],
+            _ => vec![CType::Handle],
+        };
+        params.extend(self.params.iter().map(param_type));
+        let result = match self.shape {
+            Shape::Constructor => {
+                params.push(CType::HandleOut);
+                Some(CType::Status)
+            }
+            Shape::Free => None,
+            Shape::Count(_) => Some(CType::Size),
+            Shape::Table(r) => Some(CType::Rows(r)),
+            Shape::Row(r) => {
+                params.push(CType::RowsOut(r));
+                Some(CType::Status)
+            }
+            Shape::TextList => {
+                params.push(CType::StrListOut);
+                Some(CType::Status)
+            }
+            Shape::Rows(r) => {
+                params.extend([CType::RowsOut(r), CType::Size, CType::SizeOut]);
+                Some(CType::Status)
+            }
+        };
+        Signature { params, result }
+    }
+}

@@ -5,7 +5,9 @@
 use std::fmt::Write as _;
 
 use crate::config::{Config, Rust};
-use crate::model::{comment, Definition, FieldType, Member, ParamType, Resource, Shape};
+use crate::model::{
+    comment, CType, Definition, FieldType, Member, ParamType, Resource, Shape, Signature,
+};
 use crate::names::{camel, last_word, snake};
 use crate::Generated;
 
@@ -854,6 +856,15 @@ pub unsafe extern "C" fn {name}(
         self.text.push_str(&c);
     }
 
+    /// The records' C names, by index.
+    fn record_names(&self) -> Vec<String> {
+        self.d
+            .records
+            .iter()
+            .map(|r| self.c_name(&r.name))
+            .collect()
+    }
+
     fn table_record(&self, resource: &Resource) -> usize {
         resource
             .table()
@@ -866,32 +877,21 @@ pub unsafe extern "C" fn {name}(
         let upper = p.to_uppercase();
         // (field, type, value, since_minor)
         let mut entries: Vec<(String, String, String, u64)> = Vec::new();
+        let spell = |signature: Signature, handle: &str| {
+            rust_fn_type(&signature, "", handle, &self.record_names())
+        };
         for function in &d.functions {
-            let params: Vec<&str> = function.params.iter().map(|(_, ty)| ty.rust()).collect();
             entries.push((
                 snake(&function.name),
-                format!(
-                    "extern \"C\" fn({}) -> {}",
-                    params.join(", "),
-                    function.result.rust()
-                ),
+                spell(function.signature(), ""),
                 self.c_name(&function.name),
                 0,
             ));
         }
         for function in &d.text_functions {
-            let mut params: Vec<&str> = function
-                .params
-                .iter()
-                .map(|p| match p.ty {
-                    ParamType::Str | ParamType::Bytes => "rp_str",
-                    ParamType::Int(int) => int.rust(),
-                })
-                .collect();
-            params.extend(["*mut c_char", "usize", "*mut rp_str"]);
             entries.push((
                 snake(&function.name),
-                format!("unsafe extern \"C\" fn({}) -> Status", params.join(", ")),
+                spell(function.signature(), ""),
                 self.c_name(&function.name),
                 0,
             ));
@@ -911,47 +911,11 @@ pub unsafe extern "C" fn {name}(
         for resource in &d.resources {
             let handle = self.c_name(&resource.name);
             for member in resource.abi_order() {
-                let mut params: Vec<String> = Vec::new();
-                match member.shape {
-                    Shape::Constructor => {}
-                    Shape::Free => params.push(format!("*mut {handle}")),
-                    _ => params.push(format!("*const {handle}")),
-                }
-                for param in &member.params {
-                    params.push(match param.ty {
-                        ParamType::Str | ParamType::Bytes => "rp_str".into(),
-                        ParamType::Int(int) => int.rust().into(),
-                    });
-                }
-                let record = |r: usize| self.c_name(&d.records[r].name);
-                let result = match member.shape {
-                    Shape::Constructor => {
-                        params.push(format!("*mut *mut {handle}"));
-                        " -> Status".to_owned()
-                    }
-                    Shape::Free => String::new(),
-                    Shape::Count(_) => " -> usize".into(),
-                    Shape::Table(r) => format!(" -> *const {}", record(r)),
-                    Shape::Row(r) => {
-                        params.push(format!("*mut *const {}", record(r)));
-                        " -> Status".into()
-                    }
-                    Shape::TextList => {
-                        params.push("*mut rp_str_list".into());
-                        " -> Status".into()
-                    }
-                    Shape::Rows(r) => {
-                        params.push(format!("*mut *const {}", record(r)));
-                        params.push("usize".into());
-                        params.push("*mut usize".into());
-                        " -> Status".into()
-                    }
-                };
-                let field = snake(&format!("{}-{}", resource.name, member.name));
+                let name = format!("{}-{}", resource.name, member.name);
                 entries.push((
-                    field.clone(),
-                    format!("unsafe extern \"C\" fn({}){result}", params.join(", ")),
-                    self.c_name(&format!("{}-{}", resource.name, member.name)),
+                    snake(&name),
+                    spell(member.signature(), &handle),
+                    self.c_name(&name),
                     member.since_minor,
                 ));
             }
@@ -1020,6 +984,54 @@ pub extern "C" fn {p}{package}_get_descriptor() -> *const {descriptor} {{
             package = snake(&d.package),
         );
     }
+}
+
+/// A C function's type in Rust (`unsafe extern "C" fn(...) -> ...`), its types from `module`
+/// (`""`, or `"sys::"` for a host's bindgen types), `handle` the resource's C name.
+pub fn rust_fn_type(
+    signature: &Signature,
+    module: &str,
+    handle: &str,
+    records: &[String],
+) -> String {
+    let spell = |ty: CType| match ty {
+        CType::Int(int) => int.rust().to_owned(),
+        CType::Size => "usize".into(),
+        CType::SizeOut => "*mut usize".into(),
+        CType::Str => format!("{module}rp_str"),
+        CType::StrOut => format!("*mut {module}rp_str"),
+        CType::StrListOut => format!("*mut {module}rp_str_list"),
+        CType::Buffer => "*mut c_char".into(),
+        CType::Handle => format!("*const {module}{handle}"),
+        CType::HandleMut => format!("*mut {module}{handle}"),
+        CType::HandleOut => format!("*mut *mut {module}{handle}"),
+        CType::Rows(r) => format!("*const {module}{}", records[r]),
+        CType::RowsOut(r) => format!("*mut *const {module}{}", records[r]),
+        CType::Status => {
+            if module.is_empty() {
+                "Status".into()
+            } else {
+                format!("{module}rp_status")
+            }
+        }
+    };
+    let params: Vec<String> = signature.params.iter().map(|t| spell(*t)).collect();
+    let result = signature
+        .result
+        .map(|t| format!(" -> {}", spell(t)))
+        .unwrap_or_default();
+    // Integers only cannot be misused: the plugin side says so (bindgen's types are all unsafe).
+    let integers = signature
+        .params
+        .iter()
+        .chain(&signature.result)
+        .all(|t| matches!(t, CType::Int(_)));
+    let qualifier = if integers && module.is_empty() {
+        ""
+    } else {
+        "unsafe "
+    };
+    format!("{qualifier}extern \"C\" fn({}){result}", params.join(", "))
 }
 
 /// The name of the member of `resource` with `shape`.

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use crate::config::{Config, RustHost};
 use crate::model::{comment, Definition, FieldType, Member, ParamType, Resource, Shape};
 use crate::names::{camel, snake};
+use crate::rust::rust_fn_type;
 use crate::Generated;
 
 pub fn generate(d: &Definition, config: &Config, host: &RustHost) -> anyhow::Result<Generated> {
@@ -45,16 +46,12 @@ pub fn generate(d: &Definition, config: &Config, host: &RustHost) -> anyhow::Res
     out.push_str("#[allow(unused_imports)]\nuse crate::loader::{self, check, text, view, Error, Strs};\nuse crate::sys;\n");
 
     // The functions, copied out of the descriptor at load.
+    let records: Vec<String> = d.records.iter().map(|r| c_name(&r.name)).collect();
     let mut fields: Vec<(String, String)> = Vec::new(); // (field, Rust type)
     for function in &d.functions {
-        let params: Vec<&str> = function.params.iter().map(|(_, t)| t.rust()).collect();
         fields.push((
             snake(&function.name),
-            format!(
-                "unsafe extern \"C\" fn({}) -> {}",
-                params.join(", "),
-                function.result.rust()
-            ),
+            rust_fn_type(&function.signature(), "sys::", "", &records),
         ));
     }
     fields.push((
@@ -62,50 +59,11 @@ pub fn generate(d: &Definition, config: &Config, host: &RustHost) -> anyhow::Res
         "unsafe extern \"C\" fn() -> *const c_char".into(),
     ));
     for resource in &d.resources {
-        let handle = format!("sys::{}", c_name(&resource.name));
+        let handle = c_name(&resource.name);
         for member in &resource.members {
-            let mut params: Vec<String> = Vec::new();
-            match member.shape {
-                Shape::Constructor => {}
-                Shape::Free => params.push(format!("*mut {handle}")),
-                _ => params.push(format!("*const {handle}")),
-            }
-            for param in &member.params {
-                params.push(match param.ty {
-                    ParamType::Str | ParamType::Bytes => "sys::rp_str".into(),
-                    ParamType::Int(int) => int.rust().into(),
-                });
-            }
-            let record = |r: usize| format!("sys::{}", c_name(&d.records[r].name));
-            let status = " -> sys::rp_status".to_owned();
-            let result = match member.shape {
-                Shape::Constructor => {
-                    params.push(format!("*mut *mut {handle}"));
-                    status
-                }
-                Shape::Free => String::new(),
-                Shape::Count(_) => " -> usize".into(),
-                Shape::Table(r) => format!(" -> *const {}", record(r)),
-                Shape::Row(r) => {
-                    params.push(format!("*mut *const {}", record(r)));
-                    status
-                }
-                Shape::TextList => {
-                    params.push("*mut sys::rp_str_list".into());
-                    status
-                }
-                Shape::Rows(r) => {
-                    params.extend([
-                        format!("*mut *const {}", record(r)),
-                        "usize".into(),
-                        "*mut usize".into(),
-                    ]);
-                    status
-                }
-            };
             fields.push((
                 snake(&format!("{}-{}", resource.name, member.name)),
-                format!("unsafe extern \"C\" fn({}){result}", params.join(", ")),
+                rust_fn_type(&member.signature(), "sys::", &handle, &records),
             ));
         }
     }
