@@ -174,7 +174,8 @@ const char *rp_last_error_message(void);
  * Returns `a + b`, wrapping on overflow (two's complement), like Go's `int64` addition. Never
  * fails; safe to call from any thread.
  *
- * A panic (a bug) answers 0: it never unwinds into C.
+ * It runs outside the panic guard (the binding file's `unguarded`), so that link-time
+ * optimisation can inline it into a C or C++ caller; a panic in it aborts the process.
  */
 int64_t Add(int64_t a, int64_t b);
 
