@@ -5,7 +5,9 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: rp-bindgen [--check] BINDING.toml...
 
 Writes every binding a definition describes: BINDING.toml names the WIT file and, for each back
-end (rust, go), the file to write and the names WIT cannot say. See tools/rp-bindgen/README.md.
+end (rust, rust_host, go), the file to write and the names WIT cannot say; the C headers then
+come from the generated Rust through cbindgen (`make header`; `make generate` runs both). See
+tools/rp-bindgen/README.md.
 
   --check   write nothing; list the generated files that differ from what the generator
             writes now, and exit 1 if there are any";
@@ -62,6 +64,9 @@ fn main() -> ExitCode {
             }
             println!("rp-bindgen: wrote {}", file.path.display());
         }
+    }
+    if !check {
+        println!("rp-bindgen: C headers come from the generated Rust through cbindgen: run `make header` (`make generate` runs both)");
     }
     if failed {
         ExitCode::FAILURE
