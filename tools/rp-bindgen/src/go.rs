@@ -322,7 +322,6 @@ func {name}({params}) (string, error) {{
         let handle = self.c_name(&resource.name);
         let go_type = camel(&resource.name);
         let table = resource.table();
-        let p = self.config.c.prefix.clone();
         // The type and its life cycle.
         let (table_fields, table_init) = match table {
             Some(record) => {
@@ -402,15 +401,38 @@ func (m *{go_type}) check() error {{
             self.views(resource, record);
         }
         for member in &resource.members {
-            self.member(
-                resource, member, &handle, &go_type, &p, directives, wrappers,
-            )?;
+            self.member(resource, member, &handle, &go_type, directives, wrappers)?;
         }
         Ok(())
     }
 
     /// The view of a table's row, its Copy and Shared, and the record's copy into Go values.
+    /// A Go struct for a record not bound to an existing Go type (`[go.records]`): its fields in Go
+    /// style, `string` and `[]string`.
+    fn record_struct(&mut self, record: usize) {
+        let r = &self.d.records[record];
+        if self.go.records.contains_key(&r.name) {
+            return;
+        }
+        let _ = write!(
+            self.text,
+            "\n{}type {} struct {{\n",
+            comment(&go_docs(&r.docs, &camel(&r.name)), "// "),
+            camel(&r.name)
+        );
+        for field in &r.fields {
+            let _ = write!(self.text, "{}", comment(&field.docs, "\t// "));
+            let ty = match field.ty {
+                FieldType::Text => "string",
+                FieldType::TextList => "[]string",
+            };
+            let _ = writeln!(self.text, "\t{} {ty}", go_exported(&field.name));
+        }
+        self.text.push_str("}\n");
+    }
+
     fn views(&mut self, resource: &Resource, record: usize) {
+        self.record_struct(record);
         let d = self.d;
         let go_type = camel(&resource.name);
         let r = &d.records[record];
@@ -526,7 +548,6 @@ func copy{view}(u *C.{c_record}) *{value} {{
         member: &Member,
         handle: &str,
         go_type: &str,
-        p: &str,
         directives: &mut String,
         wrappers: &mut String,
     ) -> anyhow::Result<()> {
@@ -534,8 +555,8 @@ func copy{view}(u *C.{c_record}) *{value} {{
         let c = self.c_name(&format!("{}-{}", resource.name, member.name));
         let w = wrapper(&c);
         let name = go_exported(&member.name);
-        let status = format!("{p}status");
-        // C wrapper parameters and call arguments; Go parameters, call arguments and KeepAlives.
+        let status = "rp_status"; // rp_common.h's, whatever the prefix
+                                  // C wrapper parameters and call arguments; Go parameters, call arguments and KeepAlives.
         let mut c_params: Vec<String> = Vec::new();
         let mut c_args: Vec<String> = Vec::new();
         let mut go_params: Vec<String> = Vec::new();

@@ -109,3 +109,52 @@ fn unsupported_constructs_are_named_with_their_line() {
     );
     assert!(error.contains("no table of them"), "{error}");
 }
+
+/// A definition of another prefix, whose record has no Go type of its own: the Go binding declares
+/// the record's struct and spells statuses as rp_common.h does (a newcomer's first binding did
+/// neither).
+#[test]
+fn a_binding_of_another_prefix_declares_its_records() {
+    if Command::new("gofmt")
+        .arg("-l")
+        .arg("/dev/null")
+        .output()
+        .is_err()
+    {
+        eprintln!("gofmt is not installed (Go is optional): not checked");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("rp-bindgen-prefix-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("cat.wit"),
+        "package acme:catalog@1.0.0;\n\ninterface books {\n    enum error { not-found }\n    \
+         record book { key: string, tags: list<string> }\n    resource catalog {\n        \
+         new-demo: static func() -> result<catalog, error>;\n        book-count: func() -> u64;\n        \
+         books: func() -> list<book>;\n        get-book: func(key: string) -> result<book, error>;\n    }\n}\n\n\
+         world catalog {\n    export books;\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("cat.toml"),
+        "wit = \"cat.wit\"\n[c]\nprefix = \"cat_\"\n[go]\nout = \"bindings.go\"\npackage = \"catalog\"\n\
+         include_dir = \"include\"\nheader = \"cat_catalog.h\"\nerror = \"Error\"\nclosed = \"ErrClosed\"\n\
+         invalid_argument = \"ErrInvalidArgument\"\n",
+    )
+    .unwrap();
+    let files = rp_bindgen::generate(&dir.join("cat.toml")).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let go = &files
+        .iter()
+        .find(|f| f.path.ends_with("bindings.go"))
+        .unwrap()
+        .text;
+    assert!(
+        go.contains("type Book struct {\n\tKey  string\n\tTags []string\n}"),
+        "{go}"
+    );
+    assert!(
+        !go.contains("cat_status") && go.contains("static rp_status go_cat_catalog_get_book("),
+        "{go}"
+    );
+}
