@@ -94,9 +94,10 @@ import (
 	"bytes"
 	"fmt"
 	"runtime"
-	"rustplugin/go-interop/usermanager"
 	"sync/atomic"
 	"unsafe"
+
+	"rustplugin/go-interop/usermanager"
 )
 
 const messageCapacity = 512

@@ -118,14 +118,22 @@ static rp_status go_fail(rp_status status, char *message, size_t capacity) {{
             "\"runtime\"".to_owned(),
             "\"unsafe\"".to_owned(),
         ];
-        imports.extend(self.go.imports.iter().map(|i| format!("\"{i}\"")));
         if !d.resources.is_empty() {
             imports.extend(["\"fmt\"".to_owned(), "\"sync/atomic\"".to_owned()]);
         }
         imports.sort();
+        // The standard library's, then the binding file's (goimports' grouping).
+        let mut own: Vec<String> = self.go.imports.iter().map(|i| format!("\"{i}\"")).collect();
+        own.sort();
         let _ = writeln!(self.text, "import (");
         for import in &imports {
             let _ = writeln!(self.text, "\t{import}");
+        }
+        if !own.is_empty() {
+            let _ = writeln!(self.text);
+            for import in &own {
+                let _ = writeln!(self.text, "\t{import}");
+            }
         }
         let _ = writeln!(self.text, ")\n");
         let _ = write!(
