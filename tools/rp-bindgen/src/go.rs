@@ -171,12 +171,10 @@ func str(s string) C.rp_str {{
             )
             .any(|p| p.ty == ParamType::Bytes);
         if any_bytes {
-            self.text
-                .push_str(&BYTES_VIEW.replace("{{", "{").replace("}}", "}"));
+            self.text.push_str(BYTES_VIEW);
         }
         if !d.resources.is_empty() {
-            self.text
-                .push_str(&ARENA.replace("{{", "{").replace("}}", "}"));
+            self.text.push_str(ARENA);
         }
         if !d.text_functions.is_empty() {
             self.text.push_str(ANSWER_STRING);

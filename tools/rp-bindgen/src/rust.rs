@@ -736,33 +736,24 @@ pub unsafe extern "C" fn {name}({this}: *const {handle}) -> *const {record} {{
                 self.text.push_str(&c);
                 return;
             }
-            Shape::Row(r) => {
-                let out = snake(&self.d.records[r].name);
-                let record = self.c_name(&self.d.records[r].name);
-                c_params.push(format!("{out}: *mut *const {record}"));
+            Shape::Row(_) | Shape::TextList => {
+                // One answer through an out-param: a row, or a string list, owned by the handle.
+                let (out, ty, what) = match member.shape {
+                    Shape::Row(r) => (
+                        snake(&self.d.records[r].name),
+                        format!("*mut *const {}", self.c_name(&self.d.records[r].name)),
+                        "a view",
+                    ),
+                    _ => (
+                        last_word(&member.name).to_owned(),
+                        "*mut rp_str_list".into(),
+                        "a list",
+                    ),
+                };
+                c_params.push(format!("{out}: {ty}"));
                 reads.push((out.clone(), format!("out_param({out}, \"{out}\")?")));
                 docs.push(format!(
-                    "- `{out}`: receives a view owned by `{this}` (valid until it is freed). Must not be NULL."
-                ));
-                let args = member
-                    .params
-                    .iter()
-                    .map(|p| snake(&p.name))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                body = format!("{out}.write({call}?.view());", call = call(&args));
-                signature = "-> Status".into();
-                text += &format!(
-                    "\n\n{}\n\nReturns `RP_OK`; `RP_INVALID_ARGUMENT` for NULL pointers; `*{out}` is untouched on failure.{since}\n{threads}",
-                    docs.join("\n")
-                );
-            }
-            Shape::TextList => {
-                let out = last_word(&member.name).to_owned();
-                c_params.push(format!("{out}: *mut rp_str_list"));
-                reads.push((out.clone(), format!("out_param({out}, \"{out}\")?")));
-                docs.push(format!(
-                    "- `{out}`: receives a list owned by `{this}` (valid until it is freed). Must not be NULL."
+                    "- `{out}`: receives {what} owned by `{this}` (valid until it is freed). Must not be NULL."
                 ));
                 let args = member
                     .params
