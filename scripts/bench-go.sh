@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # go-interop benchmarks, pinned to one CPU: Add six ways, GetJsonRow (gjson against the Rust plugin)
-# and the four UserManager methods on every
-# path (Go native, Go plugin, Rust through cgo, in Wasm, out of process; shared and owned
-# contracts; the bare cgo call; hashicorp go-plugin over net/rpc and gRPC) on the demo data, then
-# three methods over the size sweep (hashicorp up to 10^4 users). Raw output in results/go/bench.txt.
+# and the four UserManager methods on every path (Go native scanning and indexed, Go plugin, Rust
+# through cgo, in Wasm, out of process; shared and owned contracts; the bare cgo call; hashicorp
+# go-plugin over net/rpc and gRPC; reva's own json driver in process and as a Go plugin, and the
+# Rust drop-in for it) on the demo data, then three methods over the size sweep (hashicorp up to
+# 10^4 users), every path asking for the same keys (package workload). Raw output in results/go/bench.txt.
 #   scripts/bench-go.sh          5 rounds; demo data -benchtime 200ms, sweep 32 .. 10^4, 10^6 users
 #   QUICK=1 scripts/bench-go.sh  3 short rounds, sweep 32 .. 10^4 users
 # The test binary is built once and run in rounds: each round runs every benchmark once (demo data,
@@ -35,8 +36,10 @@ else
   pinning="none"
 fi
 json_row_binary=$PWD/go-interop/build/jsonrow.test
+reva_binary=$PWD/go-interop/build/reva.test
 (cd go-interop/usermanager/conformance && go test -c -o "$test_binary" .)
 (cd go-interop/jsonrow && go test -c -o "$json_row_binary" .)
+(cd go-interop/reva/conformance && go test -c -o "$reva_binary" .)
 
 echo "go-interop: $rounds rounds: demo data -benchtime $benchtime, sweep ${sweep[*]} users -benchtime $sweep_benchtime ($large users in $large_rounds rounds); pinned: $pinning"
 {
@@ -45,12 +48,17 @@ echo "go-interop: $rounds rounds: demo data -benchtime $benchtime, sweep ${sweep
   for ((round = 1; round <= rounds; round++)); do
     echo "go-interop: round $round of $rounds" >&2
     "${pin[@]}" "$test_binary" -test.run '^$' -test.bench . -test.benchmem -test.benchtime "$benchtime" -users 4
+    # reva's own json driver (in process and as a Go plugin) and the Rust drop-in, on the same keys
+    # (their own test binary: the reva module).
+    (cd ../../reva/conformance && "${pin[@]}" "$reva_binary" -test.run '^$' -test.bench . -test.benchmem -test.benchtime "$benchtime" -users 4)
     # GetJsonRow: gjson in Go against the Rust plugin (its own test binary: one Rust archive each).
     (cd ../../jsonrow && "${pin[@]}" "$json_row_binary" -test.run '^$' -test.bench . -test.benchmem -test.benchtime "$benchtime")
     for users in "${sweep[@]}"; do
       ((users >= large && round > large_rounds)) && continue
-      "${pin[@]}" "$test_binary" -test.run '^$' -test.bench '^Benchmark(GetUser|GetUserByClaim|FindUsers)$' \
-        -test.benchmem -test.benchtime "$sweep_benchtime" -users "$users" -data-dir "$data"
+      sweep_flags=(-test.run '^$' -test.bench '^Benchmark(GetUser|GetUserByClaim|FindUsers)$' -test.benchmem
+        -test.benchtime "$sweep_benchtime" -users "$users" -data-dir "$data")
+      "${pin[@]}" "$test_binary" "${sweep_flags[@]}"
+      (cd ../../reva/conformance && "${pin[@]}" "$reva_binary" "${sweep_flags[@]}")
     done
   done
 } | tee "$out/bench.txt" |

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The Go side of `make test`: formatting, vet, generated code, the conformance suite (Go native, Go
-# plugin, Rust through cgo, in Wasm, out of process, hashicorp go-plugin) linked with the Rust
-# archive and, again, with the shared library; and the gateway's tests (hot reload, faults, the
+# The Go side of `make test`: formatting, vet, generated code, the conformance suite (Go native
+# scanning and indexed, Go plugin, Rust through cgo, in Wasm, out of process, hashicorp go-plugin)
+# linked with the Rust archive and, again, with the shared library; the reva module (the Rust
+# drop-in against reva's own json driver); and the gateway's tests (hot reload, faults, the
 # fault matrix), again under the race detector.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,8 @@ go vet -tags rustplugin_shared ./...
 ../scripts/gen-proto.sh --check # the hashicorp baseline's generated protobuf code
 echo "== go test, Rust linked statically"
 go test -count=1 ./...
+echo "== reva (a module of its own): the Rust drop-in against reva v1.7's json driver"
+(cd reva && go vet ./... && go test -count=1 ./...)
 echo "== go test, Rust linked dynamically (-tags rustplugin_shared)"
 go test -count=1 -tags rustplugin_shared ./usermanager/conformance
 echo "== the gateway under the race detector (without the Go plugin test: plugin.Open refuses a"

@@ -1,8 +1,9 @@
-// Package usermanager is the reva UserManager shape shared by this module's six implementations:
-// Go native (package native), the same Go code as a Go plugin (packages goplugin and
-// pluginhost), the Rust plugin through cgo (package rustcgo), in the Wasm sandbox (package wasm),
-// out of process (package process), and Go native behind hashicorp go-plugin (package hashicorp,
-// the baseline); package conformance holds them to the same answers.
+// Package usermanager is the reva UserManager shape shared by this module's implementations: Go
+// native (package native: reva's scan, and the same answers from the Rust store's indexes), the
+// scan as a Go plugin (packages goplugin and pluginhost), the Rust plugin through cgo (package
+// rustcgo), in the Wasm sandbox (package wasm), out of process (package process), and Go native
+// behind hashicorp go-plugin (package hashicorp, the baseline); package conformance holds them to the same answers. The reva module
+// (go-interop/reva) holds the Rust plugin to reva's own json driver, in reva's own types.
 //
 // Every implementation answers under one of two contracts:
 //   - shared: the caller receives the stored, immutable answer, as reva v1.7 (the version the seed

@@ -3,10 +3,7 @@ package conformance
 import (
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -18,6 +15,7 @@ import (
 	"rustplugin/go-interop/usermanager/process"
 	"rustplugin/go-interop/usermanager/rustcgo"
 	"rustplugin/go-interop/usermanager/wasm"
+	"rustplugin/go-interop/usermanager/workload"
 )
 
 // The benchmarks' own flags, after -args: which data sets, and where the generated ones live.
@@ -108,22 +106,12 @@ func benchAdd(b *testing.B, name string, add func(a, b int64) (int64, error)) {
 	})
 }
 
-// keyCount keys are drawn per data set; the loops take them in turn (a power of two: i & mask).
-const keyCount = 1024
-
-// key is one drawn user's identifiers, as each method asks for them.
-type key struct {
-	id    usermanager.UserID
-	mail  string
-	query string // the user's opaque id in upper case: FindUsers matches it ignoring case
-}
-
 // dataset is one user file loaded by every implementation, with keys drawn from it.
 type dataset struct {
 	users    int
 	managers map[string]usermanager.Manager // by path name: native-shared, cgo-owned, ...
 	rust     rustcgo.Manager                // the cgo paths' manager, for the bare calls
-	keys     [keyCount]key
+	keys     *[workload.Count]workload.Key
 	// cacheBytesPerUser is what the shared contract's Go copies cost: heap bytes per user once
 	// every user has been asked for.
 	cacheBytesPerUser float64
@@ -151,7 +139,10 @@ func datasets(b *testing.B) []*dataset {
 func load(b *testing.B, n int) *dataset {
 	path := demoUsersPath
 	if n != 4 {
-		path = generatedIn(b, *dataDirFlag, n)
+		var err error
+		if path, err = workload.DataFile(genUsers, *dataDirFlag, n); err != nil {
+			b.Fatal(err)
+		}
 	}
 	fmt.Fprintf(os.Stderr, "go-interop: loading %d users into every implementation\n", n)
 	d := &dataset{users: n, managers: map[string]usermanager.Manager{}}
@@ -175,11 +166,7 @@ func load(b *testing.B, n int) *dataset {
 	if err != nil || len(all) != n {
 		b.Fatalf("%s: %d users, %v", path, len(all), err)
 	}
-	random := rand.New(rand.NewPCG(uint64(n), 1)) // fixed seed: every run asks for the same users
-	for i := range d.keys {
-		u := all[random.IntN(n)]
-		d.keys[i] = key{id: u.ID, mail: u.Mail, query: strings.ToUpper(u.ID.OpaqueID)}
-	}
+	d.keys = workload.Draw(all)
 	d.cacheBytesPerUser = sharedCacheBytesPerUser(b, path, n)
 	return d
 }
@@ -206,25 +193,9 @@ func sharedCacheBytesPerUser(b *testing.B, path string, n int) float64 {
 	return (float64(after) - float64(before)) / float64(n) // signed: a collection may free more than the cache takes
 }
 
-// generatedIn returns dir/users-N.json, writing it with gen-users if it is missing (dir "": the
-// test binary's temporary file).
-func generatedIn(tb testing.TB, dir string, n int) string {
-	if dir == "" {
-		return generated(tb, n)
-	}
-	path := filepath.Join(dir, fmt.Sprintf("users-%d.json", n))
-	if info, err := os.Stat(path); err == nil && info.Size() > 0 {
-		return path
-	}
-	if out, err := exec.Command(genUsers, fmt.Sprint(n), "--output", path).CombinedOutput(); err != nil {
-		tb.Fatalf("%s %d: %v\n%s(build it with `make build-rust`)", genUsers, n, err, out)
-	}
-	return path
-}
-
 // paths are the benchmarked paths in report order; "cgo-view" is the bare cgo call, whose answer
 // stays in Rust memory.
-var paths = []string{"native-shared", "native-owned", "goplugin-shared", "goplugin-owned", "cgo-shared", "cgo-owned", "cgo-view",
+var paths = []string{"native-shared", "native-owned", "native-indexed-shared", "goplugin-shared", "goplugin-owned", "cgo-shared", "cgo-owned", "cgo-view",
 	"wasm-shared", "wasm-owned", "process-shared", "process-owned", "hashicorp-netrpc", "hashicorp-grpc"}
 
 // maxUsersOwned bounds the data sets the hashicorp paths load: each holds its own copy of the
@@ -234,14 +205,14 @@ const maxUsersOwned = 10000
 
 // benchMethod times one method on every path and data set, asking for the drawn keys in turn:
 // call through usermanager.Manager, view as the bare cgo call.
-func benchMethod(b *testing.B, call func(usermanager.Manager, *key), view func(rustcgo.Manager, *key)) {
+func benchMethod(b *testing.B, call func(usermanager.Manager, *workload.Key), view func(rustcgo.Manager, *workload.Key)) {
 	for _, path := range paths {
 		b.Run(path, func(b *testing.B) {
 			for _, d := range datasets(b) {
 				b.Run(strconv.Itoa(d.users), func(b *testing.B) {
 					if path == "cgo-view" {
 						for i := 0; i < b.N; i++ {
-							view(d.rust, &d.keys[i&(keyCount-1)])
+							view(d.rust, &d.keys[i&workload.Mask])
 						}
 						return
 					}
@@ -250,7 +221,7 @@ func benchMethod(b *testing.B, call func(usermanager.Manager, *key), view func(r
 						b.Skipf("%s is not loaded with %d users", path, d.users)
 					}
 					for i := 0; i < b.N; i++ {
-						call(m, &d.keys[i&(keyCount-1)])
+						call(m, &d.keys[i&workload.Mask])
 					}
 					if path == "cgo-shared" {
 						b.ReportMetric(d.cacheBytesPerUser, "cache-B/user")
@@ -263,25 +234,27 @@ func benchMethod(b *testing.B, call func(usermanager.Manager, *key), view func(r
 
 func BenchmarkGetUser(b *testing.B) {
 	benchMethod(b,
-		func(m usermanager.Manager, k *key) { sinkUser, _ = m.GetUser(k.id) },
-		func(r rustcgo.Manager, k *key) { sinkView, _ = r.GetUserView(k.id.OpaqueID, k.id.Idp) })
+		func(m usermanager.Manager, k *workload.Key) { sinkUser, _ = m.GetUser(k.ID) },
+		func(r rustcgo.Manager, k *workload.Key) { sinkView, _ = r.GetUserView(k.ID.OpaqueID, k.ID.Idp) })
 }
 
 func BenchmarkGetUserByClaim(b *testing.B) {
 	benchMethod(b,
-		func(m usermanager.Manager, k *key) { sinkUser, _ = m.GetUserByClaim("mail", k.mail) },
-		func(r rustcgo.Manager, k *key) { sinkView, _ = r.GetUserByClaimView("mail", k.mail) })
+		func(m usermanager.Manager, k *workload.Key) { sinkUser, _ = m.GetUserByClaim("mail", k.Mail) },
+		func(r rustcgo.Manager, k *workload.Key) { sinkView, _ = r.GetUserByClaimView("mail", k.Mail) })
 }
 
 func BenchmarkGetUserGroups(b *testing.B) {
 	benchMethod(b,
-		func(m usermanager.Manager, k *key) { sinkGroups, _ = m.GetUserGroups(k.id) },
-		func(r rustcgo.Manager, k *key) { sinkGroupsV, _ = r.GetUserGroupsView(k.id.OpaqueID, k.id.Idp) })
+		func(m usermanager.Manager, k *workload.Key) { sinkGroups, _ = m.GetUserGroups(k.ID) },
+		func(r rustcgo.Manager, k *workload.Key) {
+			sinkGroupsV, _ = r.GetUserGroupsView(k.ID.OpaqueID, k.ID.Idp)
+		})
 }
 
 func BenchmarkFindUsers(b *testing.B) {
 	var views [16]rustcgo.UserView
 	benchMethod(b,
-		func(m usermanager.Manager, k *key) { sinkUsers, _ = m.FindUsers(k.query) },
-		func(r rustcgo.Manager, k *key) { sinkCount, _ = r.FindUsersView(k.query, views[:]) })
+		func(m usermanager.Manager, k *workload.Key) { sinkUsers, _ = m.FindUsers(k.Query) },
+		func(r rustcgo.Manager, k *workload.Key) { sinkCount, _ = r.FindUsersView(k.Query, views[:]) })
 }

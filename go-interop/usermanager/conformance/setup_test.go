@@ -1,9 +1,7 @@
 package conformance
 
 import (
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -15,6 +13,7 @@ import (
 	"rustplugin/go-interop/usermanager/process"
 	"rustplugin/go-interop/usermanager/rustcgo"
 	"rustplugin/go-interop/usermanager/wasm"
+	"rustplugin/go-interop/usermanager/workload"
 )
 
 // Paths from this package's folder (go test runs in it).
@@ -70,13 +69,14 @@ func hashicorpOver(transport hashicorp.Transport) func(path string) (usermanager
 	}
 }
 
-// bases: Go native, the Go plugin, the Rust plugin through cgo, in Wasm (wazero) and out of
+// bases: Go native (reva's scan, and the Rust store's indexes in Go), the Go plugin, the Rust plugin through cgo, in Wasm (wazero) and out of
 // process (rp-plugin-server), as they answer (the shared contract); and Go native served by
 // hashicorp go-plugin over net/rpc and gRPC (owned answers).
 func bases(tb testing.TB) []implementation {
 	p := thePlugin(tb)
 	return []implementation{
 		{name: "native", open: func(path string) (usermanager.Manager, error) { return native.New(path) }},
+		{name: "native-indexed", open: func(path string) (usermanager.Manager, error) { return native.NewIndexed(path) }},
 		{name: "goplugin", open: p.NewManager},
 		{name: "cgo", open: func(path string) (usermanager.Manager, error) { return rustcgo.Open(path) }},
 		{name: "wasm", open: func(path string) (usermanager.Manager, error) {
@@ -110,24 +110,18 @@ func implementations(tb testing.TB) []implementation {
 	return all
 }
 
-// generated writes (once per test binary) a file of n generated users with gen-users.
+// generated returns a file of n generated users, written once per test binary.
 func generated(tb testing.TB, n int) string {
 	tb.Helper()
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("go-interop-users-%d-%d.json", n, os.Getpid()))
-	if _, err := os.Stat(path); err == nil {
-		return path
-	}
-	if out, err := exec.Command(genUsers, fmt.Sprint(n), "--output", path).CombinedOutput(); err != nil {
-		tb.Fatalf("%s %d: %v\n%s(build it with `make build-rust`)", genUsers, n, err, out)
+	path, err := workload.DataFile(genUsers, "", n)
+	if err != nil {
+		tb.Fatal(err)
 	}
 	return path
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), fmt.Sprintf("go-interop-users-*-%d.json", os.Getpid())))
-	for _, path := range matches {
-		os.Remove(path)
-	}
+	workload.RemoveTemporary()
 	os.Exit(code)
 }

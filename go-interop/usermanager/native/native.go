@@ -1,7 +1,9 @@
 // Package native is reva's JSON user manager in Go (pkg/user/manager/json): the baseline that Go
-// services run today, and the code the Go plugin is built from. Its queries scan the user list as
-// reva's do and answer under the shared contract, as reva v1.7 does: the stored *User itself
-// (usermanager.Owned gives the copies current reva returns).
+// services run today, and the code the Go plugin is built from. Manager's queries scan the user
+// list as reva's do; Indexed answers the same from the Rust store's indexes, written in Go, so
+// that a benchmark can tell what an index buys from what a boundary costs. Both answer under the
+// shared contract, as reva v1.7 does: the stored *User itself (usermanager.Owned gives the copies
+// current reva returns).
 package native
 
 import (
@@ -84,29 +86,48 @@ func (m *Manager) GetUser(id usermanager.UserID) (*usermanager.User, error) {
 			return u, nil
 		}
 	}
+	return nil, userNotFound(id)
+}
+
+// userNotFound is GetUser's error when no user matched id: not found, or an argument that is not
+// UTF-8 (checked only then: a match means the arguments equal stored strings, which are UTF-8).
+func userNotFound(id usermanager.UserID) error {
 	if err := usermanager.CheckUTF8(id.OpaqueID, id.Idp); err != nil {
-		return nil, err
+		return err
 	}
-	return nil, fmt.Errorf("%w: no user with opaque id or username %q at idp %q", usermanager.ErrNotFound, id.OpaqueID, id.Idp)
+	return fmt.Errorf("%w: no user with opaque id or username %q at idp %q", usermanager.ErrNotFound, id.OpaqueID, id.Idp)
 }
 
 // GetUserByClaim is reva's GetUserByClaim.
 func (m *Manager) GetUserByClaim(claim, value string) (*usermanager.User, error) {
-	if claim != "mail" && claim != "username" && claim != "uid" {
-		if err := usermanager.CheckUTF8(claim); err != nil {
-			return nil, err
-		}
-		return nil, fmt.Errorf("%w %q: the claims are \"mail\", \"username\" and \"uid\"", usermanager.ErrUnknownClaim, claim)
+	if err := checkClaim(claim); err != nil {
+		return nil, err
 	}
 	for i, u := range m.users {
 		if extractClaim(u, claim) == value && (claim != "uid" || m.hasUID[i]) {
 			return u, nil
 		}
 	}
-	if err := usermanager.CheckUTF8(value); err != nil {
-		return nil, err
+	return nil, claimNotFound(claim, value)
+}
+
+// checkClaim is ErrUnknownClaim (or ErrInvalidUTF8) for a claim other than "mail", "username" and "uid".
+func checkClaim(claim string) error {
+	if claim == "mail" || claim == "username" || claim == "uid" {
+		return nil
 	}
-	return nil, fmt.Errorf("%w: no user with %s claim %q", usermanager.ErrNotFound, claim, value)
+	if err := usermanager.CheckUTF8(claim); err != nil {
+		return err
+	}
+	return fmt.Errorf("%w %q: the claims are \"mail\", \"username\" and \"uid\"", usermanager.ErrUnknownClaim, claim)
+}
+
+// claimNotFound is GetUserByClaim's error when no user holds value as claim.
+func claimNotFound(claim, value string) error {
+	if err := usermanager.CheckUTF8(value); err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: no user with %s claim %q", usermanager.ErrNotFound, claim, value)
 }
 
 func extractClaim(u *usermanager.User, claim string) string {

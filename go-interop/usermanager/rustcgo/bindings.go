@@ -241,16 +241,36 @@ func (v UserView) Shared() (*usermanager.User, error) {
 	return v.m.sharedUserView(v.row)
 }
 
+// Index returns the row's position in its UserManager's table (file order): the key of a caller's own
+// per-row cache, when it builds Go values of another type than usermanager.User once per row.
+func (v UserView) Index() (int, error) {
+	if v.m == nil {
+		return 0, errZeroUserView
+	}
+	return v.m.indexUserView(v.row)
+}
+
 var errZeroUserView = fmt.Errorf("%w: a zero UserView, not one a UserManager returned", usermanager.ErrInvalidArgument)
+
+// indexUserView returns the position of row in m's table. The plugin answered row: one that is not
+// a row of the table (outside it, or between two rows) is refused, never read.
+func (m *UserManager) indexUserView(row *C.rp_user) (int, error) {
+	offset := uintptr(unsafe.Pointer(row)) - m.first
+	size := unsafe.Sizeof(*row)
+	if offset%size != 0 || offset/size >= uintptr(len(m.shared)) {
+		return 0, fmt.Errorf("%w: the plugin answered a row outside its table", usermanager.ErrInvalidArgument)
+	}
+	return int(offset / size), nil
+}
 
 // sharedUserView returns the Go values of row, one of m's rows, building them the first time.
 func (m *UserManager) sharedUserView(row *C.rp_user) (*usermanager.User, error) {
 	if err := m.check(); err != nil {
 		return nil, err
 	}
-	index := (uintptr(unsafe.Pointer(row)) - m.first) / unsafe.Sizeof(*row)
-	if index >= uintptr(len(m.shared)) {
-		return nil, fmt.Errorf("%w: the plugin answered a row outside its table", usermanager.ErrInvalidArgument)
+	index, err := m.indexUserView(row)
+	if err != nil {
+		return nil, err
 	}
 	slot := &m.shared[index]
 	if value := slot.Load(); value != nil {

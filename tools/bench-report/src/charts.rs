@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::stats::Interval;
+use crate::stats::{ratio_number, Interval};
 
 const COLORS: [&str; 6] = [
     "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#b07aa1",
@@ -123,8 +123,13 @@ pub fn ratios(title: &str, rows: &[RatioRow]) -> String {
             plot.1 + 8.0,
             cy + 4.0,
             escape(&match row.interval {
-                Some(i) => format!("{:.2}x [{:.2}, {:.2}]", row.ratio, i.lo, i.hi),
-                None => format!("{:.2}x", row.ratio),
+                Some(i) => format!(
+                    "{}x [{}, {}]",
+                    ratio_number(row.ratio),
+                    ratio_number(i.lo),
+                    ratio_number(i.hi)
+                ),
+                None => format!("{}x", ratio_number(row.ratio)),
             })
         );
         y += row_height;

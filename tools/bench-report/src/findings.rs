@@ -4,7 +4,7 @@
 
 use crate::charts::format_ns;
 use crate::model::{ratio_between, Difference, FaultCell, Record, Results};
-use crate::stats::{median, ratio_interval, Interval};
+use crate::stats::{median, ratio_interval, ratio_number, Interval};
 
 /// One sentence. Headlines open the report; the rest follow the matrix.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,15 +30,18 @@ pub fn time_text(record: &Record) -> String {
 
 /// "1.36x [1.30, 1.41]", or "1.02x [0.98, 1.05], no measurable difference".
 pub fn ratio_text(ratio: f64, interval: Option<Interval>) -> String {
+    let r = ratio_number;
     match interval {
-        None => format!("{ratio:.2}x (one sample: no interval)"),
+        None => format!("{}x (one sample: no interval)", r(ratio)),
         Some(i) if Difference::of(i) == Difference::NotMeasurable => {
             format!(
-                "{ratio:.2}x [{:.2}, {:.2}], no measurable difference",
-                i.lo, i.hi
+                "{}x [{}, {}], no measurable difference",
+                r(ratio),
+                r(i.lo),
+                r(i.hi)
             )
         }
-        Some(i) => format!("{ratio:.2}x [{:.2}, {:.2}]", i.lo, i.hi),
+        Some(i) => format!("{}x [{}, {}]", r(ratio), r(i.lo), r(i.hi)),
     }
 }
 
@@ -206,7 +209,7 @@ pub fn findings(results: &Results) -> Vec<Finding> {
 }
 
 /// The Go host: each contract against its baseline on the demo data, the memory the shared
-/// answers cost, and where Rust overtakes the Go plugin as the users grow.
+/// answers cost, and, as the users grow, what the index buys apart from what the boundary costs.
 fn go_findings(results: &Results, say: &mut impl FnMut(bool, String)) {
     let go = |op: &str, path: &str, users: u64| find(results, op, "go", path, Some(users));
     for op in METHODS {
@@ -257,60 +260,47 @@ fn go_findings(results: &Results, say: &mut impl FnMut(bool, String)) {
             "The shared answers cost Go memory: {bytes:.0} bytes per user once every user has been asked for ({users} users)."
         ));
     }
-    for op in ["GetUser", "FindUsers"] {
+    // What the index buys and what the boundary costs, apart, at the smallest and the largest
+    // size: Go with the Rust store's indexes against reva's scan in Go, then Rust through cgo
+    // against the same indexes in Go; then reva's own driver against the Rust drop-in for it.
+    for op in ["GetUser", "GetUserByClaim", "FindUsers"] {
         let mut sizes: Vec<u64> = results
             .records
             .iter()
-            .filter(|r| r.caller == "go" && r.op == op && r.path == "cgo-shared")
+            .filter(|r| r.caller == "go" && r.op == op && r.path == "native-indexed-shared")
             .filter_map(|r| r.users)
             .collect();
         sizes.sort_unstable();
-        // Rust against the Go plugin at each size: the ratio, and whether its interval is below 1.
-        let against = |users: u64| {
-            let (rust, plugin) = (
-                go(op, "cgo-shared", users)?,
-                go(op, "goplugin-shared", users)?,
-            );
-            let difference = ratio_between(rust, plugin).map(Difference::of);
-            Some((rust, plugin, difference))
+        sizes.dedup();
+        let ends = match (sizes.first(), sizes.last()) {
+            (Some(&first), Some(&last)) if first != last => vec![first, last],
+            (Some(&first), _) => vec![first],
+            _ => vec![],
         };
-        let Some(first) = sizes
-            .iter()
-            .position(|&u| matches!(against(u), Some((_, _, Some(Difference::Faster)))))
-        else {
-            continue;
-        };
-        let (rust, plugin, _) = against(sizes[first]).expect("found above");
-        let before = match first
-            .checked_sub(1)
-            .and_then(|i| Some((sizes[i], against(sizes[i])?)))
-        {
-            Some((users, (r, p, _))) => format!(
-                "; at {users} users {} against {}, {}",
-                time_text(r),
-                time_text(p),
-                versus(r, p)
-            ),
-            None => " (the smallest size measured)".to_owned(),
-        };
-        say(op == "GetUser", format!(
-            "{op} through Rust (shared) is measurably faster than the Go plugin from {} users: {} against {}, {}{before}.",
-            sizes[first], time_text(rust), time_text(plugin), versus(rust, plugin)
-        ));
-        if let Some((&largest, Some((rust, plugin, _)))) = sizes
-            .last()
-            .filter(|&&largest| largest != sizes[first])
-            .map(|l| (l, against(*l)))
-        {
-            say(
-                false,
-                format!(
-                    "{op} at {largest} users: Rust {} against the Go plugin's {}, {}.",
-                    time_text(rust),
-                    time_text(plugin),
-                    versus(rust, plugin)
-                ),
-            );
+        for users in ends {
+            let largest = Some(&users) == sizes.last();
+            if let (Some(scan), Some(indexed), Some(rust)) = (
+                go(op, "native-shared", users),
+                go(op, "native-indexed-shared", users),
+                go(op, "cgo-shared", users),
+            ) {
+                say(op == "GetUser" && largest, format!(
+                    "{op} at {users} users, the index and the boundary apart: the index (Go with the Rust store's indexes, {}, against reva's scan in Go, {}) {}; the boundary (Rust through cgo, {}, against the same indexes in Go) {}.",
+                    time_text(indexed), time_text(scan), versus(indexed, scan),
+                    time_text(rust), versus(rust, indexed)
+                ));
+            }
+            if let (Some(reva), Some(plugin), Some(rust)) = (
+                go(op, "reva-native", users),
+                go(op, "reva-goplugin", users),
+                go(op, "reva-rust", users),
+            ) {
+                say(op == "GetUser" && largest, format!(
+                    "{op} at {users} users in reva's own types (userpb): the Rust drop-in {}{} against reva v1.7's json driver {} in process, {}, and {} as a Go plugin, {}.",
+                    time_text(rust), allocs(rust), time_text(reva), versus(rust, reva),
+                    time_text(plugin), versus(rust, plugin)
+                ));
+            }
         }
     }
 }
@@ -412,50 +402,76 @@ mod tests {
     }
 
     #[test]
-    fn no_crossover_is_claimed_on_medians_alone() {
-        // At 32 users Rust's median is lower by 0.01 ns, well inside the noise; at 100 it is
-        // clearly lower.
+    fn the_index_and_the_boundary_are_told_apart() {
+        // At 10^6 users reva's scan takes milliseconds, an index nanoseconds: a ratio of 1e-4
+        // must keep its digits.
         let mut results = Results {
             records: vec![
                 record(
                     "GetUser",
+                    "native-shared",
+                    1_000_000,
+                    &[2.1e6, 2.0e6, 2.2e6, 2.05e6, 2.15e6],
+                ),
+                record(
+                    "GetUser",
+                    "native-indexed-shared",
+                    1_000_000,
+                    &[400.0, 410.0, 395.0, 405.0, 402.0],
+                ),
+                record(
+                    "GetUser",
                     "cgo-shared",
-                    32,
-                    &[63.38, 64.5, 62.1, 63.9, 62.8],
+                    1_000_000,
+                    &[450.0, 460.0, 455.0, 452.0, 458.0],
                 ),
                 record(
                     "GetUser",
-                    "goplugin-shared",
-                    32,
-                    &[63.39, 62.4, 64.6, 62.9, 63.8],
+                    "native-shared",
+                    4,
+                    &[10.0, 10.1, 9.9, 10.05, 9.95],
                 ),
                 record(
                     "GetUser",
-                    "cgo-shared",
-                    100,
-                    &[60.0, 61.0, 60.5, 59.8, 60.2],
+                    "native-indexed-shared",
+                    4,
+                    &[12.0, 12.1, 11.9, 12.05, 11.95],
                 ),
-                record(
-                    "GetUser",
-                    "goplugin-shared",
-                    100,
-                    &[120.0, 121.0, 119.5, 122.0, 120.5],
-                ),
+                record("GetUser", "cgo-shared", 4, &[60.0, 61.0, 59.5, 60.5, 60.2]),
             ],
             ..Results::default()
         };
         fill_statistics(&mut results.records);
         let text: Vec<String> = findings(&results).into_iter().map(|f| f.text).collect();
-        let crossover = text
-            .iter()
-            .find(|t| t.contains("measurably faster than the Go plugin"))
-            .expect("a crossover finding");
-        assert!(crossover.contains("from 100 users"), "{crossover}");
-        assert!(crossover.contains("at 32 users"), "{crossover}");
+        let at = |users: &str| {
+            text.iter()
+                .find(|t| {
+                    t.starts_with(&format!(
+                        "GetUser at {users} users, the index and the boundary apart"
+                    ))
+                })
+                .unwrap_or_else(|| panic!("no finding at {users} users in {text:#?}"))
+        };
+        let large = at("1000000");
         assert!(
-            crossover.contains("no measurable difference"),
-            "{crossover}"
+            large.contains("the index (Go with the Rust store's indexes, 402.00 ns"),
+            "{large}"
         );
+        assert!(large.contains("1.9e-4x ["), "{large}");
+        assert!(!large.contains("0.00x"), "{large}");
+        assert!(
+            large.contains("the boundary (Rust through cgo, 455.00 ns"),
+            "{large}"
+        );
+        assert!(at("4").contains("1.20x ["), "{}", at("4"));
+    }
+
+    #[test]
+    fn ratios_keep_their_significant_digits() {
+        assert_eq!(ratio_number(1.3612), "1.36");
+        assert_eq!(ratio_number(0.000193), "1.9e-4");
+        assert_eq!(ratio_number(5200.0), "5.2e3");
+        assert_eq!(ratio_number(0.0123), "0.01");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::path::Path;
 use crate::charts;
 use crate::findings;
 use crate::model::{Difference, FaultCell, Record, Results};
+use crate::stats::ratio_number;
 
 const OPS: [&str; 7] = [
     "Add",
@@ -251,8 +252,13 @@ fn ratio_cell(record: &Record) -> String {
         (Some(_), Some(i)) if Difference::of(i) == Difference::NotMeasurable => {
             format!("≈ 1, no measurable difference [{:.2}, {:.2}]", i.lo, i.hi)
         }
-        (Some(ratio), Some(i)) => format!("{ratio:.2}x [{:.2}, {:.2}]", i.lo, i.hi),
-        (Some(ratio), None) => format!("{ratio:.2}x"),
+        (Some(ratio), Some(i)) => format!(
+            "{}x [{}, {}]",
+            ratio_number(ratio),
+            ratio_number(i.lo),
+            ratio_number(i.hi)
+        ),
+        (Some(ratio), None) => format!("{}x", ratio_number(ratio)),
         (None, _) => String::new(),
     }
 }

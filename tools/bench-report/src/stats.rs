@@ -319,3 +319,13 @@ mod tests {
         assert!((normal_upper_tail(0.0) - 0.5).abs() < 1e-6);
     }
 }
+
+/// A ratio with its significant digits: two decimals from 0.01 to 100 ("1.36"), else two
+/// significant digits in scientific notation ("1.9e-4", "5.2e3"), never "0.00".
+pub fn ratio_number(ratio: f64) -> String {
+    if (0.01..100.0).contains(&ratio) || ratio == 0.0 || !ratio.is_finite() {
+        format!("{ratio:.2}")
+    } else {
+        format!("{ratio:.1e}")
+    }
+}

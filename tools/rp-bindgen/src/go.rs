@@ -510,16 +510,36 @@ func (v {view}) Shared() (*{value}, error) {{
 	return v.m.shared{view}(v.row)
 }}
 
+// Index returns the row's position in its {go_type}'s table (file order): the key of a caller's own
+// per-row cache, when it builds Go values of another type than {value} once per row.
+func (v {view}) Index() (int, error) {{
+	if v.m == nil {{
+		return 0, errZero{view}
+	}}
+	return v.m.index{view}(v.row)
+}}
+
 var errZero{view} = fmt.Errorf("%w: a zero {view}, not one a {go_type} returned", {invalid})
+
+// index{view} returns the position of row in m's table. The plugin answered row: one that is not
+// a row of the table (outside it, or between two rows) is refused, never read.
+func (m *{go_type}) index{view}(row *C.{c_record}) (int, error) {{
+	offset := uintptr(unsafe.Pointer(row)) - m.first
+	size := unsafe.Sizeof(*row)
+	if offset%size != 0 || offset/size >= uintptr(len(m.shared)) {{
+		return 0, fmt.Errorf("%w: the plugin answered a row outside its table", {invalid})
+	}}
+	return int(offset / size), nil
+}}
 
 // shared{view} returns the Go values of row, one of m's rows, building them the first time.
 func (m *{go_type}) shared{view}(row *C.{c_record}) (*{value}, error) {{
 	if err := m.check(); err != nil {{
 		return nil, err
 	}}
-	index := (uintptr(unsafe.Pointer(row)) - m.first) / unsafe.Sizeof(*row)
-	if index >= uintptr(len(m.shared)) {{
-		return nil, fmt.Errorf("%w: the plugin answered a row outside its table", {invalid})
+	index, err := m.index{view}(row)
+	if err != nil {{
+		return nil, err
 	}}
 	slot := &m.shared[index]
 	if value := slot.Load(); value != nil {{
