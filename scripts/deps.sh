@@ -39,7 +39,6 @@ APT_PACKAGES=(
   linux-perf                   # make flamegraph: perf record -e cpu-clock
   cmake                        # make test-install: a CMake project built against the installed package
   libssl-dev                   # building cargo-c (scripts/deps.sh cargo-c)
-  protobuf-compiler            # protoc: the hashicorp go-plugin baseline's gRPC code (scripts/gen-proto.sh)
 )
 
 missing=()
@@ -65,10 +64,10 @@ if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unkno
   echo "deps: adding rustup target wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown
 fi
-# Go is optional; when it is here, its modules (wazero, hashicorp go-plugin, gRPC, and the protoc
-# plugins pinned as tools) come from the module proxy now, not halfway through a test.
+# Go is optional; when it is here, its modules (wazero, hashicorp go-plugin, gRPC, go-cs3apis; reva
+# v1.7.0 for the reva module) come from the module proxy now, not halfway through a test.
 if command -v go >/dev/null; then
-  (cd "$(dirname "$0")/../go-interop" && go mod download)
+  (cd "$(dirname "$0")/../go-interop" && go mod download && cd reva && go mod download)
 fi
 for component in clippy rustfmt; do
   if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then

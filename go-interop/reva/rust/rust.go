@@ -38,7 +38,6 @@ import (
 	"sync/atomic"
 
 	userpb "github.com/cs3org/go-cs3apis/cs3/identity/user/v1beta1"
-	typespb "github.com/cs3org/go-cs3apis/cs3/types/v1beta1"
 	"github.com/cs3org/reva/pkg/errtypes"
 	"github.com/cs3org/reva/pkg/user"
 	"github.com/cs3org/reva/pkg/user/manager/registry"
@@ -46,6 +45,7 @@ import (
 	pkgerrors "github.com/pkg/errors"
 
 	"rustplugin/go-interop/usermanager"
+	"rustplugin/go-interop/usermanager/cs3"
 	"rustplugin/go-interop/usermanager/rustcgo"
 )
 
@@ -178,33 +178,11 @@ func (m *Manager) user(view rustcgo.UserView) (*userpb.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := message(row)
+	u := cs3.User(row)
 	if !slot.CompareAndSwap(nil, u) {
 		u = slot.Load() // another goroutine built it first: every caller gets the same message
 	}
 	return u, nil
-}
-
-// message is u as the json driver decodes it from the file: uid and gid are "plain" opaque
-// entries, present when not empty.
-func message(u *usermanager.User) *userpb.User {
-	msg := &userpb.User{
-		Id:          &userpb.UserId{OpaqueId: u.ID.OpaqueID, Idp: u.ID.Idp},
-		Username:    u.Username,
-		Mail:        u.Mail,
-		DisplayName: u.DisplayName,
-		Groups:      u.Groups,
-	}
-	entries := map[string]*typespb.OpaqueEntry{}
-	for key, value := range map[string]string{"uid": u.UID, "gid": u.GID} {
-		if value != "" {
-			entries[key] = &typespb.OpaqueEntry{Decoder: "plain", Value: []byte(value)}
-		}
-	}
-	if len(entries) > 0 {
-		msg.Opaque = &typespb.Opaque{Map: entries}
-	}
-	return msg
 }
 
 var _ user.Manager = (*Manager)(nil)

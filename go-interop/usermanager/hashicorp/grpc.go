@@ -3,19 +3,25 @@ package hashicorp
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
+	userpb "github.com/cs3org/go-cs3apis/cs3/identity/user/v1beta1"
+	rpcpb "github.com/cs3org/go-cs3apis/cs3/rpc/v1beta1"
+	typespb "github.com/cs3org/go-cs3apis/cs3/types/v1beta1"
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	grpcstatus "google.golang.org/grpc/status"
 
+	"rustplugin/go-interop/status"
 	"rustplugin/go-interop/usermanager"
-	"rustplugin/go-interop/usermanager/hashicorp/userpb"
+	"rustplugin/go-interop/usermanager/cs3"
 )
 
-// grpcPlugin is the plugin of protocol version 2: impl on the plugin process's side, the calls'
-// deadline on the host's.
+// grpcPlugin is the plugin of protocol version 2: cs3apis' UserAPI service (go-cs3apis, the
+// version reva v1.7.0 requires), impl on the plugin process's side, the calls' deadline on the
+// host's.
 type grpcPlugin struct {
 	plugin.NetRPCUnsupportedPlugin
 	impl    usermanager.Manager
@@ -23,56 +29,81 @@ type grpcPlugin struct {
 }
 
 func (p *grpcPlugin) GRPCServer(_ *plugin.GRPCBroker, server *grpc.Server) error {
-	userpb.RegisterUserManagerServer(server, &grpcServer{impl: p.impl})
+	userpb.RegisterUserAPIServer(server, &grpcServer{impl: p.impl})
 	return nil
 }
 
 func (p *grpcPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, conn *grpc.ClientConn) (any, error) {
-	return &grpcClient{client: userpb.NewUserManagerClient(conn), timeout: p.timeout}, nil
+	return &grpcClient{client: userpb.NewUserAPIClient(conn), timeout: p.timeout}, nil
 }
 
-// grpcServer is the plugin process's gRPC service.
+// grpcServer is the plugin process's UserAPI service.
 type grpcServer struct {
-	userpb.UnimplementedUserManagerServer
 	impl usermanager.Manager
 }
 
-func statusOf(err error) *userpb.Status {
-	return &userpb.Status{Code: int32(usermanager.StatusOf(err)), Message: message(err)}
+// statusKey is the opaque entry of a failed answer that carries its status of
+// include/rp_common.h, which cs3apis' codes cannot all tell apart (an unknown claim and an
+// argument that is not UTF-8 are both CODE_INVALID_ARGUMENT).
+const statusKey = "rp_status"
+
+// statusOf is err as cs3apis' status (with the nearest code, as reva's services answer) and the
+// opaque entry that carries its exact status; nil for a nil error.
+func statusOf(err error) (*rpcpb.Status, *typespb.Opaque) {
+	code := usermanager.StatusOf(err)
+	if code == status.OK {
+		return &rpcpb.Status{Code: rpcpb.Code_CODE_OK}, nil
+	}
+	cs3Code := rpcpb.Code_CODE_INTERNAL
+	switch code {
+	case status.NotFound:
+		cs3Code = rpcpb.Code_CODE_NOT_FOUND
+	case status.UnknownClaim, status.InvalidUTF8, status.InvalidArgument:
+		cs3Code = rpcpb.Code_CODE_INVALID_ARGUMENT
+	}
+	entry := &typespb.OpaqueEntry{Decoder: "plain", Value: []byte(strconv.Itoa(code))}
+	return &rpcpb.Status{Code: cs3Code, Message: err.Error()}, &typespb.Opaque{Map: map[string]*typespb.OpaqueEntry{statusKey: entry}}
 }
 
-func (s *grpcServer) GetUser(_ context.Context, request *userpb.GetUserRequest) (*userpb.UserResponse, error) {
-	user, err := s.impl.GetUser(fromProtoID(request.UserId))
-	return &userpb.UserResponse{Status: statusOf(err), User: toProto(user)}, nil
+func (s *grpcServer) GetUser(_ context.Context, request *userpb.GetUserRequest) (*userpb.GetUserResponse, error) {
+	user, err := s.impl.GetUser(cs3.FromUserID(request.UserId))
+	st, opaque := statusOf(err)
+	return &userpb.GetUserResponse{Status: st, Opaque: opaque, User: cs3.User(user)}, nil
 }
 
-func (s *grpcServer) GetUserByClaim(_ context.Context, request *userpb.GetUserByClaimRequest) (*userpb.UserResponse, error) {
+func (s *grpcServer) GetUserByClaim(_ context.Context, request *userpb.GetUserByClaimRequest) (*userpb.GetUserByClaimResponse, error) {
 	user, err := s.impl.GetUserByClaim(request.Claim, request.Value)
-	return &userpb.UserResponse{Status: statusOf(err), User: toProto(user)}, nil
+	st, opaque := statusOf(err)
+	return &userpb.GetUserByClaimResponse{Status: st, Opaque: opaque, User: cs3.User(user)}, nil
 }
 
-func (s *grpcServer) GetUserGroups(_ context.Context, request *userpb.GetUserRequest) (*userpb.GetUserGroupsResponse, error) {
-	groups, err := s.impl.GetUserGroups(fromProtoID(request.UserId))
-	return &userpb.GetUserGroupsResponse{Status: statusOf(err), Groups: groups}, nil
+func (s *grpcServer) GetUserGroups(_ context.Context, request *userpb.GetUserGroupsRequest) (*userpb.GetUserGroupsResponse, error) {
+	groups, err := s.impl.GetUserGroups(cs3.FromUserID(request.UserId))
+	st, opaque := statusOf(err)
+	return &userpb.GetUserGroupsResponse{Status: st, Opaque: opaque, Groups: groups}, nil
 }
 
 func (s *grpcServer) FindUsers(_ context.Context, request *userpb.FindUsersRequest) (*userpb.FindUsersResponse, error) {
-	users, err := s.impl.FindUsers(request.Query)
-	response := &userpb.FindUsersResponse{Status: statusOf(err), Users: make([]*userpb.User, len(users))}
+	users, err := s.impl.FindUsers(request.Filter)
+	st, opaque := statusOf(err)
+	response := &userpb.FindUsersResponse{Status: st, Opaque: opaque, Users: make([]*userpb.User, len(users))}
 	for i, user := range users {
-		response.Users[i] = toProto(user)
+		response.Users[i] = cs3.User(user)
 	}
 	return response, nil
 }
 
 // grpcClient is the host's side: every call has a deadline.
 type grpcClient struct {
-	client  userpb.UserManagerClient
+	client  userpb.UserAPIClient
 	timeout time.Duration
 }
 
-// response is what every answer of userpb carries: a status.
-type response interface{ GetStatus() *userpb.Status }
+// response is what every answer of UserAPI carries: a status, and an opaque map.
+type response interface {
+	GetStatus() *rpcpb.Status
+	GetOpaque() *typespb.Opaque
+}
 
 // grpcCall makes one call within the client's deadline: the arguments are checked first, since
 // a proto3 string must be UTF-8 (grpc-go refuses to marshal one that is not) and the other paths
@@ -91,67 +122,63 @@ func grpcCall[R response](c *grpcClient, method string, arguments []string, call
 	} else if err != nil {
 		return none, fmt.Errorf("%w: gRPC %s: %v", ErrUnavailable, method, err)
 	}
-	if err := answerError(int(answer.GetStatus().GetCode()), answer.GetStatus().GetMessage()); err != nil {
+	if err := cs3Error(answer.GetStatus(), answer.GetOpaque()); err != nil {
 		return none, err
 	}
 	return answer, nil
 }
 
+// cs3Error is the error of an answer's status: the exact status its opaque map carries, else the
+// nearest to its cs3apis code.
+func cs3Error(st *rpcpb.Status, opaque *typespb.Opaque) error {
+	if st.GetCode() == rpcpb.Code_CODE_OK {
+		return nil
+	}
+	code, err := strconv.Atoi(cs3.Plain(opaque, statusKey))
+	if err != nil || code == status.OK {
+		switch st.GetCode() {
+		case rpcpb.Code_CODE_NOT_FOUND:
+			code = status.NotFound
+		case rpcpb.Code_CODE_INVALID_ARGUMENT:
+			code = status.InvalidArgument
+		default:
+			code = status.PluginFailed
+		}
+	}
+	return answerError(code, st.GetMessage())
+}
+
 func (c *grpcClient) GetUser(id usermanager.UserID) (*usermanager.User, error) {
-	answer, err := grpcCall(c, "GetUser", []string{id.OpaqueID, id.Idp}, func(ctx context.Context) (*userpb.UserResponse, error) {
-		return c.client.GetUser(ctx, &userpb.GetUserRequest{UserId: toProtoID(id)})
+	answer, err := grpcCall(c, "GetUser", []string{id.OpaqueID, id.Idp}, func(ctx context.Context) (*userpb.GetUserResponse, error) {
+		return c.client.GetUser(ctx, &userpb.GetUserRequest{UserId: cs3.UserID(id)})
 	})
-	return fromProto(answer.GetUser()), err
+	return cs3.FromUser(answer.GetUser()), err
 }
 
 func (c *grpcClient) GetUserByClaim(claim, value string) (*usermanager.User, error) {
-	answer, err := grpcCall(c, "GetUserByClaim", []string{claim, value}, func(ctx context.Context) (*userpb.UserResponse, error) {
+	answer, err := grpcCall(c, "GetUserByClaim", []string{claim, value}, func(ctx context.Context) (*userpb.GetUserByClaimResponse, error) {
 		return c.client.GetUserByClaim(ctx, &userpb.GetUserByClaimRequest{Claim: claim, Value: value})
 	})
-	return fromProto(answer.GetUser()), err
+	return cs3.FromUser(answer.GetUser()), err
 }
 
 func (c *grpcClient) GetUserGroups(id usermanager.UserID) ([]string, error) {
 	answer, err := grpcCall(c, "GetUserGroups", []string{id.OpaqueID, id.Idp}, func(ctx context.Context) (*userpb.GetUserGroupsResponse, error) {
-		return c.client.GetUserGroups(ctx, &userpb.GetUserRequest{UserId: toProtoID(id)})
+		return c.client.GetUserGroups(ctx, &userpb.GetUserGroupsRequest{UserId: cs3.UserID(id)})
 	})
 	return answer.GetGroups(), err
 }
 
 func (c *grpcClient) FindUsers(query string) ([]*usermanager.User, error) {
 	answer, err := grpcCall(c, "FindUsers", []string{query}, func(ctx context.Context) (*userpb.FindUsersResponse, error) {
-		return c.client.FindUsers(ctx, &userpb.FindUsersRequest{Query: query})
+		return c.client.FindUsers(ctx, &userpb.FindUsersRequest{Filter: query})
 	})
 	if err != nil {
 		return nil, err
 	}
 	users := make([]*usermanager.User, len(answer.Users))
 	for i, user := range answer.Users {
-		users[i] = fromProto(user)
+		users[i] = cs3.FromUser(user)
 	}
 	return users, nil
-}
-
-func toProtoID(id usermanager.UserID) *userpb.UserId {
-	return &userpb.UserId{OpaqueId: id.OpaqueID, Idp: id.Idp}
-}
-
-func fromProtoID(id *userpb.UserId) usermanager.UserID {
-	return usermanager.UserID{OpaqueID: id.GetOpaqueId(), Idp: id.GetIdp()}
-}
-
-func toProto(u *usermanager.User) *userpb.User {
-	if u == nil {
-		return nil
-	}
-	return &userpb.User{Id: toProtoID(u.ID), Username: u.Username, Mail: u.Mail, DisplayName: u.DisplayName,
-		Groups: u.Groups, Uid: u.UID, Gid: u.GID}
-}
-
-func fromProto(u *userpb.User) *usermanager.User {
-	if u == nil {
-		return nil
-	}
-	return &usermanager.User{ID: fromProtoID(u.Id), Username: u.Username, Mail: u.Mail, DisplayName: u.DisplayName,
-		Groups: u.Groups, UID: u.Uid, GID: u.Gid}
 }

@@ -38,7 +38,7 @@ type Transport string
 const (
 	// NetRPC is go-plugin's net/rpc transport (encoding/gob over yamux), protocol version 1.
 	NetRPC Transport = "netrpc"
-	// GRPC is go-plugin's gRPC transport (userpb's protobuf messages), protocol version 2.
+	// GRPC is go-plugin's gRPC transport (cs3apis' UserAPI service and messages), protocol version 2.
 	GRPC Transport = "grpc"
 )
 

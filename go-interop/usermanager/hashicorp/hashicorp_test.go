@@ -3,9 +3,14 @@ package hashicorp
 import (
 	"errors"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
+	rpcpb "github.com/cs3org/go-cs3apis/cs3/rpc/v1beta1"
+	typespb "github.com/cs3org/go-cs3apis/cs3/types/v1beta1"
+
+	"rustplugin/go-interop/status"
 	"rustplugin/go-interop/usermanager"
 )
 
@@ -69,5 +74,36 @@ func TestCallsAfterCloseFail(t *testing.T) {
 	m.Close()
 	if _, err := m.FindUsers(""); !errors.Is(err, usermanager.ErrClosed) {
 		t.Errorf("FindUsers after Close: %v", err)
+	}
+}
+
+// TestCS3Errors: an answer's error comes from the exact status its opaque map carries, else from
+// the nearest cs3apis code; a plugin process that sends a status of success beside a failing code,
+// or garbage, still fails the call.
+func TestCS3Errors(t *testing.T) {
+	exact := func(value string) *typespb.Opaque {
+		return &typespb.Opaque{Map: map[string]*typespb.OpaqueEntry{statusKey: {Decoder: "plain", Value: []byte(value)}}}
+	}
+	for _, c := range []struct {
+		code   rpcpb.Code
+		opaque *typespb.Opaque
+		want   error
+	}{
+		{rpcpb.Code_CODE_INVALID_ARGUMENT, exact(strconv.Itoa(status.UnknownClaim)), usermanager.ErrUnknownClaim},
+		{rpcpb.Code_CODE_NOT_FOUND, nil, usermanager.ErrNotFound},
+		{rpcpb.Code_CODE_NOT_FOUND, exact("0"), usermanager.ErrNotFound},
+		{rpcpb.Code_CODE_INVALID_ARGUMENT, exact("garbage"), usermanager.ErrInvalidArgument},
+		{rpcpb.Code_CODE_INTERNAL, nil, nil},
+	} {
+		err := cs3Error(&rpcpb.Status{Code: c.code, Message: "m"}, c.opaque)
+		if err == nil || (c.want != nil && !errors.Is(err, c.want)) {
+			t.Errorf("%v with %v: %v, want %v", c.code, c.opaque, err, c.want)
+		}
+	}
+	if err := cs3Error(&rpcpb.Status{Code: rpcpb.Code_CODE_OK}, exact("1")); err != nil {
+		t.Errorf("CODE_OK: %v", err)
+	}
+	if err := cs3Error(nil, nil); err == nil {
+		t.Error("an answer without a status succeeded")
 	}
 }
