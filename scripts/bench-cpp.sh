@@ -33,10 +33,9 @@ case $mode in
 esac
 mkdir -p "$out" "$data"
 
-for ((users = 1000; users <= sweep_max; users *= 10)); do
-  file=$data/users-$users.json
-  [[ -s $file ]] || { echo "cpp-bench: generating $file"; "${RUST_LIB:-target/release}/gen-users" "$users" --output "$file"; }
-done
+sizes=(4)
+for ((users = 1000; users <= sweep_max; users *= 10)); do sizes+=("$users"); done
+scripts/bench-data.sh "$data" "${sizes[@]}"
 
 # Pin to the last CPU when there is more than one: the other keeps the system's noise.
 pin=()

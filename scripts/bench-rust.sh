@@ -10,14 +10,11 @@ cd "$(dirname "$0")/.."
 
 rounds=5 sweep_max=1000000 args=(--noplot --warm-up-time 0.2 --measurement-time 0.5 --sample-size 20)
 [[ ${QUICK:-0} == 1 ]] && rounds=3 sweep_max=10000 args=(--noplot --warm-up-time 0.1 --measurement-time 0.3 --sample-size 10)
-# The size sweep's data: the files gen-users makes.
+# The size sweep's data and every size's key schedule: the files gen-users makes.
 data=$PWD/results/data
-mkdir -p "$data"
 sizes=()
-for ((users = 1000; users <= sweep_max; users *= 10)); do
-  sizes+=("$users")
-  [[ -s $data/users-$users.json ]] || "${RUST_LIB:-target/release}/gen-users" "$users" --output "$data/users-$users.json"
-done
+for ((users = 1000; users <= sweep_max; users *= 10)); do sizes+=("$users"); done
+scripts/bench-data.sh "$data" 4 "${sizes[@]}"
 RUST_BENCH_SWEEP=$(IFS=,; echo "${sizes[*]}")
 export RUST_BENCH_DATA=$data RUST_BENCH_SWEEP
 pin=()

@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -208,10 +209,48 @@ void RegisterAll() {
 namespace {
 
 constexpr int64_t kDemoUsers = 4;  // the users argument that means "the built-in demo data"
-constexpr std::string_view kEinsteinId = "4c510ada-c86b-4815-8820-42cdf82c3d51";
-constexpr std::string_view kEinsteinIdp = "cernbox.cern.ch";
-constexpr std::string_view kEinsteinMail = "einstein@cern.ch";
-constexpr std::string_view kEinstein = "einstein";
+
+// The key schedule of a data set (gen-users --keys, users-N.keys in --data_dir): the users every
+// harness (C++, Go, Rust) asks for, in the same order, at every size.
+struct Key {
+  std::string opaque_id, idp, mail, query;
+};
+constexpr size_t kKeyCount = 1024;  // a power of two: the ops take key i & (kKeyCount - 1)
+constexpr size_t kCheckedKeys = 8;   // the keys whose answers Check() validates before timing
+
+// Reads users-N.keys: kKeyCount lines of tab-separated opaque id, idp, mail and query.
+std::optional<std::vector<Key>> LoadKeys(int64_t users, std::string* error) {
+  std::string path = options.data_dir + "/users-" + std::to_string(users) + ".keys";
+  std::ifstream in(path);
+  std::vector<Key> keys;
+  std::string line;
+  while (std::getline(in, line)) {
+    Key key;
+    std::string* fields[] = {&key.opaque_id, &key.idp, &key.mail, &key.query};
+    size_t start = 0, n = 0;
+    for (; n < 4 && start <= line.size(); n++) {
+      size_t tab = n < 3 ? line.find('\t', start) : line.size();
+      if (tab == std::string::npos) break;
+      *fields[n] = line.substr(start, tab - start);
+      start = tab + 1;
+    }
+    if (n != 4) return *error = path + ":" + std::to_string(keys.size() + 1) + ": not 4 tab-separated fields", std::nullopt;
+    keys.push_back(std::move(key));
+  }
+  if (keys.size() != kKeyCount) {
+    *error = "cannot read " + std::to_string(kKeyCount) + " keys from " + path + " (" + std::to_string(keys.size()) +
+             " read; make bench-cpp writes them with gen-users --keys)";
+    return std::nullopt;
+  }
+  return keys;
+}
+
+// The keys an op asks for in turn: the cursor moves on each call.
+struct KeyCursor {
+  const std::vector<Key>* keys;
+  mutable size_t next = 0;
+  const Key& Next() const { return (*keys)[next++ & (kKeyCount - 1)]; }
+};
 
 rp_str Str(std::string_view s) { return rp_str{s.data(), s.size()}; }
 std::string_view View(rp_str s) { return std::string_view(s.ptr, s.len); }
@@ -272,6 +311,7 @@ struct RustAdd {
 struct DataSet {
   rp_user_manager* rust = nullptr;
   std::unique_ptr<NativeUserManager> native;
+  std::vector<Key> keys;
   std::string error;
 };
 
@@ -318,94 +358,119 @@ const DataSet& Data(int64_t users) {
     return data;
   }
   data.native = CopyToNative(data.rust, plugin);
+  if (auto keys = LoadKeys(users, &data.error)) data.keys = std::move(*keys);
   return data;
 }
 
 // ---------------------------------------------------------------- the four methods, both ways
 
-// Each op holds its inputs; operator() runs the method once on inputs laundered through
-// DoNotOptimize (so neither compiler nor LTO can precompute a hash of a constant key) and returns
-// the answer's address; Check() validates the answer once before timing.
+// Each op holds its data set's keys; operator() runs the method once for the next key, laundered
+// through DoNotOptimize (so neither compiler nor LTO can precompute a hash of a constant key), and
+// returns the answer's address; Check() validates the answers for the first keys before timing.
 
-bool IsEinstein(std::string_view username, std::string* why) {
-  if (username == kEinstein) return true;
-  *why = "expected einstein, got \"" + std::string(username) + "\"";
+// Runs answer(key) for the first kCheckedKeys keys; the first failure's text in *why.
+template <class Answer>
+bool CheckKeys(const std::vector<Key>& keys, std::string* why, Answer answer) {
+  for (size_t i = 0; i < kCheckedKeys && i < keys.size(); i++) {
+    if (!answer(keys[i])) {
+      *why = "key " + std::to_string(i) + " (" + keys[i].opaque_id + "): " + *why;
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Is(std::string_view got, std::string_view want, std::string* why) {
+  if (got == want) return true;
+  *why = "expected \"" + std::string(want) + "\", got \"" + std::string(got) + "\"";
   return false;
 }
 
 struct RustGetUser {
   Plugin plugin;
   const rp_user_manager* users;
-  const rp_user* operator()() const {
-    rp_str id = Str(kEinsteinId), idp = Str(kEinsteinIdp);
+  KeyCursor keys;
+  const rp_user* Answer(const Key& key) const {
+    rp_str id = Str(key.opaque_id), idp = Str(key.idp);
     benchmark::DoNotOptimize(id);
     benchmark::DoNotOptimize(idp);
     const rp_user* user = nullptr;
     plugin.get_user(users, id, idp, &user);
     return user;
   }
+  const rp_user* operator()() const { return Answer(keys.Next()); }
   bool Check(std::string* why) const {
-    const rp_user* user = (*this)();
-    return user != nullptr ? IsEinstein(View(user->username), why) : (*why = plugin.last_error_message(), false);
+    return CheckKeys(*keys.keys, why, [&](const Key& key) {
+      const rp_user* user = Answer(key);
+      return user != nullptr ? Is(View(user->opaque_id), key.opaque_id, why) : (*why = plugin.last_error_message(), false);
+    });
   }
 };
 
 struct NativeGetUser {
   const NativeUserManager* users;
-  const NativeUser* operator()() const {
-    std::string_view id = kEinsteinId, idp = kEinsteinIdp;
+  KeyCursor keys;
+  const NativeUser* Answer(const Key& key) const {
+    std::string_view id = key.opaque_id, idp = key.idp;
     benchmark::DoNotOptimize(id);
     benchmark::DoNotOptimize(idp);
     return users->GetUser(id, idp);
   }
+  const NativeUser* operator()() const { return Answer(keys.Next()); }
   bool Check(std::string* why) const {
-    const NativeUser* user = (*this)();
-    return user != nullptr ? IsEinstein(user->username, why) : (*why = "not found", false);
+    return CheckKeys(*keys.keys, why, [&](const Key& key) {
+      const NativeUser* user = Answer(key);
+      return user != nullptr ? Is(user->opaque_id, key.opaque_id, why) : (*why = "not found", false);
+    });
   }
 };
 
 struct RustGetUserByClaim {
   Plugin plugin;
   const rp_user_manager* users;
-  const rp_user* operator()() const {
-    rp_str claim = Str("mail"), value = Str(kEinsteinMail);
+  KeyCursor keys;
+  const rp_user* Answer(const Key& key) const {
+    rp_str claim = Str("mail"), value = Str(key.mail);
     benchmark::DoNotOptimize(claim);
     benchmark::DoNotOptimize(value);
     const rp_user* user = nullptr;
     plugin.get_user_by_claim(users, claim, value, &user);
     return user;
   }
+  const rp_user* operator()() const { return Answer(keys.Next()); }
   bool Check(std::string* why) const {
-    const rp_user* user = (*this)();
-    return user != nullptr ? IsEinstein(View(user->username), why) : (*why = plugin.last_error_message(), false);
+    return CheckKeys(*keys.keys, why, [&](const Key& key) {
+      const rp_user* user = Answer(key);
+      return user != nullptr ? Is(View(user->mail), key.mail, why) : (*why = plugin.last_error_message(), false);
+    });
   }
 };
 
 struct NativeGetUserByClaim {
   const NativeUserManager* users;
-  const NativeUser* operator()() const {
-    std::string_view claim = "mail", value = kEinsteinMail;
+  KeyCursor keys;
+  const NativeUser* Answer(const Key& key) const {
+    std::string_view claim = "mail", value = key.mail;
     benchmark::DoNotOptimize(claim);
     benchmark::DoNotOptimize(value);
     return users->GetUserByClaim(NativeUserManager::ParseClaim(claim), value);
   }
+  const NativeUser* operator()() const { return Answer(keys.Next()); }
   bool Check(std::string* why) const {
-    const NativeUser* user = (*this)();
-    return user != nullptr ? IsEinstein(user->username, why) : (*why = "not found", false);
+    return CheckKeys(*keys.keys, why, [&](const Key& key) {
+      const NativeUser* user = Answer(key);
+      return user != nullptr ? Is(user->mail, key.mail, why) : (*why = "not found", false);
+    });
   }
 };
-
-bool AreEinsteinsGroups(size_t count, std::string_view first, std::string* why) {
-  if (count == 3 && first == "sailing-lovers") return true;
-  *why = "expected einstein's 3 groups, got " + std::to_string(count);
-  return false;
-}
 
 struct RustGetUserGroups {
   Plugin plugin;
   const rp_user_manager* users;
+  KeyCursor keys;
   size_t operator()() const {
-    rp_str id = Str(kEinsteinId), idp = Str(kEinsteinIdp);
+    const Key& key = keys.Next();
+    rp_str id = Str(key.opaque_id), idp = Str(key.idp);
     benchmark::DoNotOptimize(id);
     benchmark::DoNotOptimize(idp);
     rp_str_list groups{nullptr, 0};
@@ -413,66 +478,85 @@ struct RustGetUserGroups {
     return groups.len;
   }
   bool Check(std::string* why) const {
-    rp_str_list groups{nullptr, 0};
-    plugin.get_user_groups(users, Str(kEinsteinId), Str(kEinsteinIdp), &groups);
-    return AreEinsteinsGroups(groups.len, groups.len ? View(groups.ptr[0]) : "", why);
+    return CheckKeys(*keys.keys, why, [&](const Key& key) {
+      rp_str_list groups{nullptr, 0};
+      if (plugin.get_user_groups(users, Str(key.opaque_id), Str(key.idp), &groups) == RP_OK && groups.len > 0) return true;
+      return *why = "no groups", false;
+    });
   }
 };
 
 struct NativeGetUserGroups {
   const NativeUserManager* users;
-  const std::vector<std::string>* operator()() const {
-    std::string_view id = kEinsteinId, idp = kEinsteinIdp;
+  KeyCursor keys;
+  const std::vector<std::string>* Answer(const Key& key) const {
+    std::string_view id = key.opaque_id, idp = key.idp;
     benchmark::DoNotOptimize(id);
     benchmark::DoNotOptimize(idp);
     return users->GetUserGroups(id, idp);
   }
+  const std::vector<std::string>* operator()() const { return Answer(keys.Next()); }
   bool Check(std::string* why) const {
-    const std::vector<std::string>* groups = (*this)();
-    return groups != nullptr ? AreEinsteinsGroups(groups->size(), groups->front(), why) : (*why = "not found", false);
+    return CheckKeys(*keys.keys, why, [&](const Key& key) {
+      const std::vector<std::string>* groups = Answer(key);
+      return groups != nullptr && !groups->empty() ? true : (*why = "no groups", false);
+    });
   }
 };
 
 constexpr size_t kFindCapacity = 16;
 
+// FindUsers(a key's query) finds that key's user alone (the query is its opaque id in upper case).
+bool FoundAlone(size_t count, std::string_view opaque_id, const Key& key, std::string* why) {
+  if (count == 1) return Is(opaque_id, key.opaque_id, why);
+  return *why = "FindUsers(" + key.query + ") found " + std::to_string(count), false;
+}
+
 struct RustFindUsers {
   Plugin plugin;
   const rp_user_manager* users;
-  size_t operator()() const {
-    rp_str query = Str(kEinstein);
+  KeyCursor keys;
+  size_t Answer(const Key& key, const rp_user** found) const {
+    rp_str query = Str(key.query);
     benchmark::DoNotOptimize(query);
-    const rp_user* found[kFindCapacity];
     size_t count = 0;
     plugin.find_users(users, query, found, kFindCapacity, &count);
     benchmark::DoNotOptimize(found);
     return count;
   }
-  bool Check(std::string* why) const {
+  size_t operator()() const {
     const rp_user* found[kFindCapacity];
-    size_t count = 0;
-    plugin.find_users(users, Str(kEinstein), found, kFindCapacity, &count);
-    if (count == 1) return IsEinstein(View(found[0]->username), why);
-    *why = "FindUsers(einstein) found " + std::to_string(count);
-    return false;
+    return Answer(keys.Next(), found);
+  }
+  bool Check(std::string* why) const {
+    return CheckKeys(*keys.keys, why, [&](const Key& key) {
+      const rp_user* found[kFindCapacity];
+      size_t count = Answer(key, found);
+      return FoundAlone(count, count ? View(found[0]->opaque_id) : "", key, why);
+    });
   }
 };
 
 struct NativeFindUsers {
   const NativeUserManager* users;
-  size_t operator()() const {
-    std::string_view query = kEinstein;
+  KeyCursor keys;
+  size_t Answer(const Key& key, const NativeUser** found) const {
+    std::string_view query = key.query;
     benchmark::DoNotOptimize(query);
-    const NativeUser* found[kFindCapacity];
     size_t count = users->FindUsers(query, found, kFindCapacity);
     benchmark::DoNotOptimize(found);
     return count;
   }
-  bool Check(std::string* why) const {
+  size_t operator()() const {
     const NativeUser* found[kFindCapacity];
-    size_t count = users->FindUsers(kEinstein, found, kFindCapacity);
-    if (count == 1) return IsEinstein(found[0]->username, why);
-    *why = "FindUsers(einstein) found " + std::to_string(count);
-    return false;
+    return Answer(keys.Next(), found);
+  }
+  bool Check(std::string* why) const {
+    return CheckKeys(*keys.keys, why, [&](const Key& key) {
+      const NativeUser* found[kFindCapacity];
+      size_t count = Answer(key, found);
+      return FoundAlone(count, count ? std::string_view(found[0]->opaque_id) : "", key, why);
+    });
   }
 };
 
@@ -484,12 +568,12 @@ void RegisterMethod(const char* op, int64_t users) {
   Register(std::string(op) + "/cpp/native" + suffix, [users](std::string* error) -> std::optional<NativeOp> {
     const DataSet& data = Data(users);
     if (!data.error.empty()) return *error = data.error, std::nullopt;
-    return NativeOp{data.native.get()};
+    return NativeOp{data.native.get(), KeyCursor{&data.keys}};
   });
   Register(std::string(op) + "/cpp/" PATH_NAME + suffix, [users](std::string* error) -> std::optional<RustOp> {
     const DataSet& data = Data(users);
     if (!data.error.empty()) return *error = data.error, std::nullopt;
-    return RustOp{Plugin{}, data.rust};
+    return RustOp{Plugin{}, data.rust, KeyCursor{&data.keys}};
   });
 }
 

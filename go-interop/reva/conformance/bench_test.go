@@ -11,7 +11,6 @@ import (
 	userpb "github.com/cs3org/go-cs3apis/cs3/identity/user/v1beta1"
 	"github.com/cs3org/reva/pkg/user"
 
-	"rustplugin/go-interop/usermanager"
 	"rustplugin/go-interop/usermanager/workload"
 )
 
@@ -71,12 +70,9 @@ func load(b *testing.B, n int) *dataset {
 	if err != nil || len(all) != n {
 		b.Fatalf("%s: %d users, %v", path, len(all), err)
 	}
-	// The key schedule draws from the users in file order, as go-interop's benchmarks do.
-	users := make([]*usermanager.User, n)
-	for i, u := range all {
-		users[i] = &usermanager.User{ID: usermanager.UserID{OpaqueID: u.GetId().GetOpaqueId(), Idp: u.GetId().GetIdp()}, Mail: u.Mail}
+	if d.keys, err = workload.Keys(path); err != nil {
+		b.Fatal(err)
 	}
-	d.keys = workload.Draw(users)
 	for i, k := range d.keys {
 		d.ids[i] = &userpb.UserId{OpaqueId: k.ID.OpaqueID, Idp: k.ID.Idp}
 	}

@@ -64,13 +64,10 @@ func drivers(tb testing.TB) []driver {
 	}
 }
 
-// dataFile returns the reva demo data (4 users) or a file of n generated users in dir ("": a
-// temporary file of this test binary).
+// dataFile returns the file of n users gen-users writes (4: the demo users) in dir ("": a temporary
+// file of this test binary), with its key schedule beside it.
 func dataFile(tb testing.TB, dir string, n int) string {
 	tb.Helper()
-	if n == 4 {
-		return demoUsersPath
-	}
 	path, err := workload.DataFile(genUsers, dir, n)
 	if err != nil {
 		tb.Fatal(err)

@@ -137,15 +137,16 @@ func datasets(b *testing.B) []*dataset {
 }
 
 func load(b *testing.B, n int) *dataset {
-	path := demoUsersPath
-	if n != 4 {
-		var err error
-		if path, err = workload.DataFile(genUsers, *dataDirFlag, n); err != nil {
-			b.Fatal(err)
-		}
+	d := &dataset{users: n, managers: map[string]usermanager.Manager{}}
+	// gen-users writes the demo users for n = 4, and every size's key schedule.
+	path, err := workload.DataFile(genUsers, *dataDirFlag, n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if d.keys, err = workload.Keys(path); err != nil {
+		b.Fatal(err)
 	}
 	fmt.Fprintf(os.Stderr, "go-interop: loading %d users into every implementation\n", n)
-	d := &dataset{users: n, managers: map[string]usermanager.Manager{}}
 	for _, base := range bases(b) {
 		if base.owned && n > maxUsersOwned {
 			continue
@@ -166,7 +167,6 @@ func load(b *testing.B, n int) *dataset {
 	if err != nil || len(all) != n {
 		b.Fatalf("%s: %d users, %v", path, len(all), err)
 	}
-	d.keys = workload.Draw(all)
 	d.cacheBytesPerUser = sharedCacheBytesPerUser(b, path, n)
 	return d
 }

@@ -1,11 +1,11 @@
-// Package workload is the key schedule of the Go user manager benchmarks: the users each
-// benchmark asks for, in order, the same for every path and in every module (the reva rows' too),
-// so that rows of one data set can be set beside each other.
+// Package workload is the data and key schedule of the Go user manager benchmarks: the users each
+// benchmark asks for, in order, the same for every path, in every module (the reva rows' too) and
+// in every harness (gen-users draws them once, for C++, Go and Rust), so that rows of one data
+// set can be set beside each other.
 package workload
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,30 +28,44 @@ type Key struct {
 	Query string
 }
 
-// Draw returns the keys of a data set of users (every user, in file order): Count users drawn at
-// random with a seed fixed by the number of users, so that every run asks for the same users.
-func Draw(users []*usermanager.User) *[Count]Key {
-	var keys [Count]Key
-	random := rand.New(rand.NewPCG(uint64(len(users)), 1))
-	for i := range keys {
-		u := users[random.IntN(len(users))]
-		keys[i] = Key{ID: u.ID, Mail: u.Mail, Query: strings.ToUpper(u.ID.OpaqueID)}
+// Keys reads the key schedule gen-users wrote beside the data file dataPath (users-N.keys beside
+// users-N.json): Count lines of tab-separated opaque id, idp, mail and query. The C++ and Rust
+// harnesses ask for the same keys (gen-users' draw_keys).
+func Keys(dataPath string) (*[Count]Key, error) {
+	path := strings.TrimSuffix(dataPath, ".json") + ".keys"
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
 	}
-	return &keys
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	if len(lines) != Count {
+		return nil, fmt.Errorf("%s: %d keys, want %d (gen-users --keys writes them)", path, len(lines), Count)
+	}
+	var keys [Count]Key
+	for i, line := range lines {
+		f := strings.Split(line, "\t")
+		if len(f) != 4 {
+			return nil, fmt.Errorf("%s:%d: %d fields, want 4 (opaque id, idp, mail, query)", path, i+1, len(f))
+		}
+		keys[i] = Key{ID: usermanager.UserID{OpaqueID: f[0], Idp: f[1]}, Mail: f[2], Query: f[3]}
+	}
+	return &keys, nil
 }
 
-// DataFile returns the file of n generated users in dir, users-N.json, writing it with the
-// gen-users command at genUsers if it is missing. With dir "", the file is a temporary one of this
-// process, which RemoveTemporary removes.
+// DataFile returns the file of n generated users in dir, users-N.json (4: the demo users), writing
+// it and its key schedule (users-N.keys, see Keys) with the gen-users command at genUsers if they
+// are missing. With dir "", the files are temporary ones of this process, which RemoveTemporary
+// removes.
 func DataFile(genUsers, dir string, n int) (string, error) {
 	path := filepath.Join(dir, fmt.Sprintf("users-%d.json", n))
 	if dir == "" {
 		path = filepath.Join(os.TempDir(), fmt.Sprintf("go-interop-users-%d-%d.json", n, os.Getpid()))
 	}
-	if info, err := os.Stat(path); err == nil && info.Size() > 0 {
+	keys := strings.TrimSuffix(path, ".json") + ".keys"
+	if nonEmpty(path) && nonEmpty(keys) {
 		return path, nil
 	}
-	if out, err := exec.Command(genUsers, fmt.Sprint(n), "--output", path).CombinedOutput(); err != nil {
+	if out, err := exec.Command(genUsers, fmt.Sprint(n), "--output", path, "--keys", keys).CombinedOutput(); err != nil {
 		return "", fmt.Errorf("%s %d: %v\n%s(build it with `make build-rust`)", genUsers, n, err, out)
 	}
 	return path, nil
@@ -59,8 +73,13 @@ func DataFile(genUsers, dir string, n int) (string, error) {
 
 // RemoveTemporary removes the temporary files DataFile wrote in this process.
 func RemoveTemporary() {
-	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), fmt.Sprintf("go-interop-users-*-%d.json", os.Getpid())))
+	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), fmt.Sprintf("go-interop-users-*-%d.*", os.Getpid())))
 	for _, path := range matches {
 		os.Remove(path)
 	}
+}
+
+func nonEmpty(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.Size() > 0
 }

@@ -11,14 +11,38 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use gen_users::{draw_keys, Key, KEY_COUNT};
 use rp_host::{sys, Plugin};
 use rust_bench::c_add;
 use rustplugin::{Claim, UserStore};
 
-const EINSTEIN_ID: &str = "4c510ada-c86b-4815-8820-42cdf82c3d51";
-const EINSTEIN_IDP: &str = "cernbox.cern.ch";
-const EINSTEIN_MAIL: &str = "einstein@cern.ch";
-const EINSTEIN: &str = "einstein";
+/// The key schedule of a data set: gen-users' draw_keys, the same keys the C++ and Go harnesses
+/// read from users-N.keys (gen-users writes them with the same function).
+fn keys(store: &UserStore) -> Vec<Key> {
+    draw_keys(store.users())
+}
+
+/// The keys in turn, one per call: every path asks for the same users in the same order.
+fn cycle<'a>(keys: &'a [Key]) -> impl FnMut() -> &'a Key + 'a {
+    let mut next = 0;
+    move || {
+        let key = &keys[next & (KEY_COUNT - 1)];
+        next += 1;
+        key
+    }
+}
+
+/// Checks a path's answers for the first keys before it is timed: `answer` gives the opaque id
+/// of the user a key finds.
+fn check(path: &str, keys: &[Key], mut answer: impl FnMut(&Key) -> String) {
+    for key in &keys[..8] {
+        assert_eq!(
+            answer(key),
+            key.opaque_id,
+            "{path}: the answer for key {key:?}"
+        );
+    }
+}
 
 fn plugin() -> Plugin {
     let path = std::env::var_os("RUSTPLUGIN_SO")
@@ -98,9 +122,10 @@ impl StaticUsers {
         count
     }
 
-    fn username(user: *const sys::rp_user) -> String {
+    fn opaque_id(user: *const sys::rp_user) -> String {
+        assert!(!user.is_null(), "no user");
         // SAFETY: a non-NULL answer from the live manager.
-        let name = unsafe { (*user).username };
+        let name = unsafe { (*user).opaque_id };
         // SAFETY: the view's bytes.
         String::from_utf8_lossy(unsafe { std::slice::from_raw_parts(name.ptr.cast(), name.len) })
             .into_owned()
@@ -165,96 +190,121 @@ fn user_manager(c: &mut Criterion) {
     let statics = StaticUsers::demo();
     let plugin = plugin();
     let users = plugin.new_demo().expect("demo users");
-    let id = (EINSTEIN_ID.as_bytes(), EINSTEIN_IDP.as_bytes());
+    let mut wasm = wasm_users();
+    let keys = keys(&store);
+    let opaque_id = |user: &rustplugin::store::User| user.opaque_id.to_string();
 
-    // Every path's answer, once, before timing.
-    assert_eq!(store.get_user(id.0, id.1).unwrap().username, EINSTEIN);
-    assert_eq!(
-        StaticUsers::username(statics.get_user(EINSTEIN_ID, EINSTEIN_IDP)),
-        EINSTEIN
-    );
-    assert_eq!(
+    // Every path's answers, for the first keys, before timing.
+    check("native GetUser", &keys, |k| {
+        opaque_id(
+            store
+                .get_user(k.opaque_id.as_bytes(), k.idp.as_bytes())
+                .unwrap(),
+        )
+    });
+    check("static GetUser", &keys, |k| {
+        StaticUsers::opaque_id(statics.get_user(&k.opaque_id, &k.idp))
+    });
+    check("dlopen GetUser", &keys, |k| {
         users
-            .get_user(EINSTEIN_ID, EINSTEIN_IDP)
+            .get_user(&k.opaque_id, &k.idp)
             .unwrap()
-            .username(),
-        EINSTEIN
-    );
-    assert_eq!(
-        store
-            .get_user_by_claim(Claim::Mail, EINSTEIN_MAIL.as_bytes())
-            .unwrap()
-            .username,
-        EINSTEIN
-    );
-    assert_eq!(
-        StaticUsers::username(statics.get_user_by_claim("mail", EINSTEIN_MAIL)),
-        EINSTEIN
-    );
-    assert_eq!(
+            .opaque_id()
+            .to_owned()
+    });
+    check("wasm GetUser", &keys, |k| {
+        let index = wasm.get_user(&k.opaque_id, &k.idp).expect("a user in wasm");
+        wasm.user(index).expect("a user").opaque_id
+    });
+    check("native GetUserByClaim", &keys, |k| {
+        opaque_id(
+            store
+                .get_user_by_claim(Claim::Mail, k.mail.as_bytes())
+                .unwrap(),
+        )
+    });
+    check("static GetUserByClaim", &keys, |k| {
+        StaticUsers::opaque_id(statics.get_user_by_claim("mail", &k.mail))
+    });
+    check("dlopen GetUserByClaim", &keys, |k| {
         users
-            .get_user_by_claim("mail", EINSTEIN_MAIL)
+            .get_user_by_claim("mail", &k.mail)
             .unwrap()
-            .username(),
-        EINSTEIN
-    );
-    assert_eq!(store.get_user_groups(id.0, id.1).unwrap().len(), 3);
-    assert_eq!(statics.get_user_groups(EINSTEIN_ID, EINSTEIN_IDP), 3);
-    assert_eq!(
-        users
-            .get_user_groups(EINSTEIN_ID, EINSTEIN_IDP)
+            .opaque_id()
+            .to_owned()
+    });
+    for key in &keys[..8] {
+        let groups = store
+            .get_user_groups(key.opaque_id.as_bytes(), key.idp.as_bytes())
             .unwrap()
-            .len(),
-        3
-    );
+            .len();
+        assert!(groups > 0, "{key:?}");
+        assert_eq!(statics.get_user_groups(&key.opaque_id, &key.idp), groups);
+        assert_eq!(
+            users
+                .get_user_groups(&key.opaque_id, &key.idp)
+                .unwrap()
+                .len(),
+            groups
+        );
+    }
     let mut found = [std::ptr::null(); 16];
     let mut found_views = [None; 16];
-    assert_eq!(store.find_users(EINSTEIN).len(), 1);
-    assert_eq!(statics.find_users(EINSTEIN, &mut found), 1);
-    assert_eq!(
-        users.find_users_into(EINSTEIN, &mut found_views).unwrap(),
-        1
-    );
+    check("native FindUsers", &keys, |k| {
+        let found = store.find_users(&k.query);
+        assert_eq!(found.len(), 1);
+        opaque_id(found[0])
+    });
+    check("static FindUsers", &keys, |k| {
+        assert_eq!(statics.find_users(&k.query, &mut found), 1);
+        StaticUsers::opaque_id(found[0])
+    });
+    check("dlopen FindUsers", &keys, |k| {
+        assert_eq!(
+            users.find_users_into(&k.query, &mut found_views).unwrap(),
+            1
+        );
+        found_views[0].as_ref().unwrap().opaque_id().to_owned()
+    });
 
     let mut group = c.benchmark_group("GetUser");
-    group.bench_function("rust/native/4", |b| {
-        b.iter(|| store.get_user(black_box(id.0), black_box(id.1)).is_some())
-    });
-    group.bench_function("rust/static/4", |b| {
-        b.iter(|| statics.get_user(black_box(EINSTEIN_ID), black_box(EINSTEIN_IDP)))
-    });
+    bench_get_user(&mut group, 4, &keys, &store, &statics);
     group.bench_function("rust/dlopen/4", |b| {
+        let mut next = cycle(&keys);
         b.iter(|| {
+            let k = next();
             users
-                .get_user(black_box(EINSTEIN_ID), black_box(EINSTEIN_IDP))
+                .get_user(black_box(&k.opaque_id), black_box(&k.idp))
                 .is_ok()
         })
     });
-    let mut wasm = wasm_users();
-    let index = wasm
-        .get_user(EINSTEIN_ID, EINSTEIN_IDP)
-        .expect("einstein in wasm");
-    assert_eq!(wasm.user(index).expect("a user").username, EINSTEIN);
     group.bench_function("rust/wasm/4", |b| {
-        b.iter(|| wasm.get_user(black_box(EINSTEIN_ID), black_box(EINSTEIN_IDP)))
+        let mut next = cycle(&keys);
+        b.iter(|| {
+            let k = next();
+            wasm.get_user(black_box(&k.opaque_id), black_box(&k.idp))
+        })
     });
     group.finish();
 
     let mut group = c.benchmark_group("GetUserByClaim");
     group.bench_function("rust/native/4", |b| {
+        let mut next = cycle(&keys);
         b.iter(|| {
             store
-                .get_user_by_claim(black_box(Claim::Mail), black_box(EINSTEIN_MAIL.as_bytes()))
+                .get_user_by_claim(black_box(Claim::Mail), black_box(next().mail.as_bytes()))
                 .is_some()
         })
     });
     group.bench_function("rust/static/4", |b| {
-        b.iter(|| statics.get_user_by_claim(black_box("mail"), black_box(EINSTEIN_MAIL)))
+        let mut next = cycle(&keys);
+        b.iter(|| statics.get_user_by_claim(black_box("mail"), black_box(&next().mail)))
     });
     group.bench_function("rust/dlopen/4", |b| {
+        let mut next = cycle(&keys);
         b.iter(|| {
             users
-                .get_user_by_claim(black_box("mail"), black_box(EINSTEIN_MAIL))
+                .get_user_by_claim(black_box("mail"), black_box(&next().mail))
                 .is_ok()
         })
     });
@@ -262,43 +312,98 @@ fn user_manager(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("GetUserGroups");
     group.bench_function("rust/native/4", |b| {
+        let mut next = cycle(&keys);
         b.iter(|| {
+            let k = next();
             store
-                .get_user_groups(black_box(id.0), black_box(id.1))
+                .get_user_groups(
+                    black_box(k.opaque_id.as_bytes()),
+                    black_box(k.idp.as_bytes()),
+                )
                 .is_some()
         })
     });
     group.bench_function("rust/static/4", |b| {
-        b.iter(|| statics.get_user_groups(black_box(EINSTEIN_ID), black_box(EINSTEIN_IDP)))
+        let mut next = cycle(&keys);
+        b.iter(|| {
+            let k = next();
+            statics.get_user_groups(black_box(&k.opaque_id), black_box(&k.idp))
+        })
     });
     group.bench_function("rust/dlopen/4", |b| {
+        let mut next = cycle(&keys);
         b.iter(|| {
+            let k = next();
             users
-                .get_user_groups(black_box(EINSTEIN_ID), black_box(EINSTEIN_IDP))
+                .get_user_groups(black_box(&k.opaque_id), black_box(&k.idp))
                 .is_ok()
         })
     });
     group.finish();
 
     let mut group = c.benchmark_group("FindUsers");
-    group.bench_function("rust/native/4", |b| {
-        let mut count = 0;
-        b.iter(|| {
-            store.find_user_indices(black_box(EINSTEIN), |_| count += 1);
-            black_box(&mut count);
-        })
-    });
-    group.bench_function("rust/static/4", |b| {
-        b.iter(|| statics.find_users(black_box(EINSTEIN), &mut found))
-    });
+    bench_find_users(&mut group, 4, &keys, &store, &statics);
     group.bench_function("rust/dlopen/4", |b| {
+        let mut next = cycle(&keys);
         b.iter(|| {
             users
-                .find_users_into(black_box(EINSTEIN), &mut found_views)
+                .find_users_into(black_box(&next().query), &mut found_views)
                 .unwrap_or(0)
         })
     });
     group.finish();
+}
+
+/// GetUser, natively and through the static C ABI, on the keys in turn.
+fn bench_get_user(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    users: u64,
+    keys: &[Key],
+    store: &UserStore,
+    statics: &StaticUsers,
+) {
+    group.bench_function(format!("rust/native/{users}"), |b| {
+        let mut next = cycle(keys);
+        b.iter(|| {
+            let k = next();
+            store
+                .get_user(
+                    black_box(k.opaque_id.as_bytes()),
+                    black_box(k.idp.as_bytes()),
+                )
+                .is_some()
+        })
+    });
+    group.bench_function(format!("rust/static/{users}"), |b| {
+        let mut next = cycle(keys);
+        b.iter(|| {
+            let k = next();
+            statics.get_user(black_box(&k.opaque_id), black_box(&k.idp))
+        })
+    });
+}
+
+/// FindUsers, natively and through the static C ABI, on the keys' queries in turn.
+fn bench_find_users(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    users: u64,
+    keys: &[Key],
+    store: &UserStore,
+    statics: &StaticUsers,
+) {
+    group.bench_function(format!("rust/native/{users}"), |b| {
+        let mut next = cycle(keys);
+        let mut count = 0;
+        b.iter(|| {
+            store.find_user_indices(black_box(&next().query), |_| count += 1);
+            black_box(&mut count);
+        })
+    });
+    let mut found = [std::ptr::null(); 16];
+    group.bench_function(format!("rust/static/{users}"), |b| {
+        let mut next = cycle(keys);
+        b.iter(|| statics.find_users(black_box(&next().query), &mut found))
+    });
 }
 
 /// GetUser and FindUsers over generated data sets, natively and through the static C ABI: the
@@ -319,34 +424,21 @@ fn sweep(c: &mut Criterion) {
         let store = UserStore::from_file(&path)
             .unwrap_or_else(|e| panic!("{}: {e} (gen-users makes it)", path.display()));
         let statics = StaticUsers::from_file(&path);
-        let id = (EINSTEIN_ID.as_bytes(), EINSTEIN_IDP.as_bytes());
-        assert_eq!(store.get_user(id.0, id.1).unwrap().username, EINSTEIN);
-        assert_eq!(
-            StaticUsers::username(statics.get_user(EINSTEIN_ID, EINSTEIN_IDP)),
-            EINSTEIN
-        );
+        let keys = keys(&store);
+        check("static GetUser", &keys, |k| {
+            StaticUsers::opaque_id(statics.get_user(&k.opaque_id, &k.idp))
+        });
         let mut found = [std::ptr::null(); 16];
-        assert_eq!(statics.find_users(EINSTEIN, &mut found), 1);
+        check("static FindUsers", &keys, |k| {
+            assert_eq!(statics.find_users(&k.query, &mut found), 1);
+            StaticUsers::opaque_id(found[0])
+        });
 
         let mut group = c.benchmark_group("GetUser");
-        group.bench_function(format!("rust/native/{users}"), |b| {
-            b.iter(|| store.get_user(black_box(id.0), black_box(id.1)).is_some())
-        });
-        group.bench_function(format!("rust/static/{users}"), |b| {
-            b.iter(|| statics.get_user(black_box(EINSTEIN_ID), black_box(EINSTEIN_IDP)))
-        });
+        bench_get_user(&mut group, users, &keys, &store, &statics);
         group.finish();
         let mut group = c.benchmark_group("FindUsers");
-        group.bench_function(format!("rust/native/{users}"), |b| {
-            let mut count = 0;
-            b.iter(|| {
-                store.find_user_indices(black_box(EINSTEIN), |_| count += 1);
-                black_box(&mut count);
-            })
-        });
-        group.bench_function(format!("rust/static/{users}"), |b| {
-            b.iter(|| statics.find_users(black_box(EINSTEIN), &mut found))
-        });
+        bench_find_users(&mut group, users, &keys, &store, &statics);
         group.finish();
     }
 }

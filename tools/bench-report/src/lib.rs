@@ -101,8 +101,32 @@ pub fn gather(dir: &Path) -> Results {
     }
     results.machine = merge(machines);
     results.runs = runs(&dir.join("runs"), &mut results.problems);
+    results.data_files = data_files(&dir.join("data"));
     model::fill_statistics(&mut results.records);
     results
+}
+
+/// The sizes of the user files the harnesses loaded (users-N.json), by number of users.
+fn data_files(dir: &Path) -> Vec<(u64, u64)> {
+    let mut files: Vec<(u64, u64)> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| {
+                    let name = e.file_name();
+                    let users = name
+                        .to_str()?
+                        .strip_prefix("users-")?
+                        .strip_suffix(".json")?
+                        .parse()
+                        .ok()?;
+                    Some((users, e.metadata().ok()?.len()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort_unstable();
+    files
 }
 
 /// A JSON file as `T`, or a message that names the file.
@@ -197,5 +221,6 @@ fn merge(machines: Vec<Machine>) -> Machine {
             cxx: a.cxx.or(b.cxx),
             cxxflags: a.cxxflags.or(b.cxxflags),
             pinning: a.pinning.or(b.pinning),
+            caches: a.caches.or(b.caches),
         })
 }

@@ -143,6 +143,9 @@ pub struct Machine {
     pub cxxflags: Option<String>,
     /// From the harnesses' output.
     pub pinning: Option<String>,
+    /// The first CPU's data caches, smallest first ("L1d 32 KiB, L2 512 KiB, L3 32768 KiB").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caches: Option<String>,
 }
 
 /// How one harness ran (`bench-report run`): the machine's load around it.
@@ -195,6 +198,9 @@ pub struct Results {
     /// One line per input that was missing or unreadable, shown in the report.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,
+    /// The user files every harness loaded (data/users-N.json): users and bytes, by size.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_files: Vec<(u64, u64)>,
 }
 
 /// One cell of the fault matrix: a fault (row) in one way of serving a plugin (column), as the

@@ -389,6 +389,7 @@ fn markdown(
 
     if !sweeps.is_empty() {
         md.push_str("\n## Cost against the number of users {#sweeps}\n");
+        md.push_str(&footprint(results));
     }
     for (caller, chart) in sweeps {
         let (_, _, first_size, _, title) = SWEEPS
@@ -652,4 +653,31 @@ pub fn summary(results: &Results) -> String {
         let _ = writeln!(out, "not in the report: {problem}");
     }
     out
+}
+
+/// What the data sets weigh against the machine's caches: every caller asks for the same 1024
+/// users drawn at random from each set (gen-users' key schedule), so from the size whose data
+/// outgrows the last-level cache, lookups pay for memory in every harness alike.
+fn footprint(results: &Results) -> String {
+    if results.data_files.is_empty() {
+        return String::new();
+    }
+    let sizes: Vec<String> = results
+        .data_files
+        .iter()
+        .map(|&(users, bytes)| format!("{users} users {}", bytes_text(bytes)))
+        .collect();
+    format!(
+        "\nEvery caller (C++, Go, Rust) asks for the same keys: 1024 users drawn at random from each data set by gen-users (`users-N.keys`), in the same order. The data sets as JSON: {}. This machine's caches: {}. The stores hold less than the JSON, but once a set outgrows the last-level cache, a random key's lookup pays for memory in every harness.\n",
+        sizes.join(", "),
+        results.machine.caches.as_deref().unwrap_or("not recorded")
+    )
+}
+
+fn bytes_text(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 => format!("{:.0} MiB", b as f64 / f64::from(1 << 20)),
+        b if b >= 1 << 10 => format!("{:.0} KiB", b as f64 / f64::from(1 << 10)),
+        b => format!("{b} B"),
+    }
 }

@@ -97,7 +97,46 @@ pub fn machine() -> Machine {
         cxx: None,
         cxxflags: None,
         pinning: None,
+        caches: caches(),
     }
+}
+
+/// The first CPU's data and unified caches from sysfs, smallest level first.
+fn caches() -> Option<String> {
+    let mut caches: Vec<(String, String)> = fs::read_dir("/sys/devices/system/cpu/cpu0/cache")
+        .ok()?
+        .flatten()
+        .filter_map(|entry| {
+            let read = |name: &str| {
+                Some(
+                    fs::read_to_string(entry.path().join(name))
+                        .ok()?
+                        .trim()
+                        .to_owned(),
+                )
+            };
+            let kind = read("type")?;
+            (kind != "Instruction").then_some(())?;
+            let level = read("level")?;
+            let name = if kind == "Data" {
+                format!("L{level}d")
+            } else {
+                format!("L{level}")
+            };
+            Some((
+                name,
+                read("size")?.replace('K', " KiB").replace('M', " MiB"),
+            ))
+        })
+        .collect();
+    caches.sort();
+    (!caches.is_empty()).then(|| {
+        caches
+            .iter()
+            .map(|(name, size)| format!("{name} {size}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
 }
 
 fn load_average() -> [f64; 3] {

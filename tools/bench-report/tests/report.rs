@@ -232,6 +232,10 @@ fn the_report_leads_with_findings_and_says_what_is_not_measurable() {
     assert!(markdown.contains("| C++ -> Go c-archive add (Go 1.18) | 1480 ns | not measured |"));
     assert!(markdown.contains("367 bytes per user once every user has been asked for (1000 users)"));
     assert!(
+        markdown.contains("The data sets as JSON: 100 users 3 B, 1000 users 3 KiB. This machine's caches: L1d 32 KiB, L2 512 KiB, L3 32 MiB."),
+        "{markdown}"
+    );
+    assert!(
         markdown.contains("| GetUser | cgo-shared | 1000 | 84.00 ns ["),
         "{markdown}"
     );

@@ -1,9 +1,9 @@
 //! A deterministic generator of reva user files, for tests and for benchmarks over 10^3..10^6 users.
 //!
 //! The same `(count, seed)` always gives the same bytes. The four demo users (einstein, marie,
-//! richard, test) sit in the middle of every generated list, so the reva benchmark inputs
-//! (einstein's id, `einstein@cern.ch`, `FindUsers("einstein")`) work on every size, and a linear
-//! scan such as reva's reaches them after half the data. No generated name contains "einstein".
+//! richard, test) sit in the middle of every generated list (`generate_users(4, _)` is the demo
+//! data), and no generated name contains "einstein". [`draw_keys`] is the benchmarks' key schedule:
+//! the users every harness asks for, in order, at every size.
 
 use std::io::{self, Write};
 
@@ -219,6 +219,63 @@ pub fn write_users_json(users: &[User], mut out: impl Write) -> io::Result<()> {
     out.write_all(b"]\n")
 }
 
+/// How many keys [`draw_keys`] draws: every benchmark asks for them in turn (a power of two, so a
+/// loop takes key `i & (KEY_COUNT - 1)`).
+pub const KEY_COUNT: usize = 1024;
+
+/// One drawn user's identifiers, as each benchmarked method asks for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    /// GetUser's and GetUserGroups' opaque id and idp.
+    pub opaque_id: String,
+    pub idp: String,
+    /// GetUserByClaim("mail", ...).
+    pub mail: String,
+    /// FindUsers' query: the opaque id in upper case (FindUsers ignores case).
+    pub query: String,
+}
+
+/// The key schedule of a data set: [`KEY_COUNT`] users drawn at random from `users` (in file
+/// order) by splitmix64 seeded with the number of users, so every harness (C++, Go, Rust) asks for
+/// the same users in the same order at every size.
+pub fn draw_keys(users: &[User]) -> Vec<Key> {
+    if users.is_empty() {
+        return Vec::new();
+    }
+    let mut rng = SplitMix64(users.len() as u64);
+    (0..KEY_COUNT)
+        .map(|_| {
+            let user = &users[(rng.next() % users.len() as u64) as usize];
+            Key {
+                opaque_id: user.opaque_id.to_string(),
+                idp: user.idp.to_string(),
+                mail: user.mail.to_string(),
+                query: user.opaque_id.to_uppercase(),
+            }
+        })
+        .collect()
+}
+
+/// Writes keys one per line: opaque id, idp, mail and query, separated by tabs (the format the
+/// C++ and Go harnesses read). A field holding a tab or a line break is refused.
+pub fn write_keys(keys: &[Key], mut out: impl Write) -> io::Result<()> {
+    for key in keys {
+        let fields = [&key.opaque_id, &key.idp, &key.mail, &key.query];
+        if let Some(bad) = fields.iter().find(|f| f.contains(['\t', '\n', '\r'])) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("the key {bad:?} holds a tab or a line break: it cannot be written as a line of tab-separated fields"),
+            ));
+        }
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}",
+            key.opaque_id, key.idp, key.mail, key.query
+        )?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +307,45 @@ mod tests {
                 .username,
             users[0].username
         );
+    }
+
+    #[test]
+    fn keys_are_drawn_from_the_data_and_written_as_lines() {
+        let users = generate_users(1000, 1).unwrap();
+        let keys = draw_keys(&users);
+        assert_eq!(keys.len(), KEY_COUNT);
+        assert_eq!(keys, draw_keys(&users), "the same users give the same keys");
+        assert_ne!(
+            keys,
+            draw_keys(&users[..999]),
+            "the seed is the number of users"
+        );
+        let distinct: std::collections::HashSet<_> = keys.iter().map(|k| &k.opaque_id).collect();
+        assert!(distinct.len() > 600, "{} distinct users", distinct.len());
+        let store = UserStore::from_users(users).unwrap();
+        for key in &keys {
+            let user = store
+                .get_user(key.opaque_id.as_bytes(), key.idp.as_bytes())
+                .unwrap();
+            assert_eq!(user.mail.as_str(), key.mail);
+            assert_eq!(store.find_users(&key.query).len(), 1);
+        }
+        let mut text = Vec::new();
+        write_keys(&keys[..2], &mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert_eq!(text.lines().count(), 2);
+        assert_eq!(
+            text.lines().next().unwrap().split('\t').collect::<Vec<_>>(),
+            [
+                &keys[0].opaque_id,
+                &keys[0].idp,
+                &keys[0].mail,
+                &keys[0].query
+            ]
+        );
+        let mut bad = keys[0].clone();
+        bad.mail.push('\t');
+        assert!(write_keys(&[bad], Vec::new()).is_err());
     }
 
     #[test]
