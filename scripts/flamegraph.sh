@@ -19,6 +19,7 @@ if ! command -v perf >/dev/null || ! perf record -e cpu-clock -o "$scratch/probe
   exit 0
 fi
 
+scripts/bench-data.sh results/data 4 # the demo data's key schedule, which the C++ binaries ask for
 go_test_binary=$scratch/conformance.test
 gateway_test_binary=$scratch/gateway.test
 if command -v go >/dev/null; then
