@@ -7,7 +7,7 @@ RUST_LIB := target/release
 QUICK   ?= 0
 export RUST_LIB QUICK
 
-.PHONY: help all deps build build-rust build-rust-lto loader c-host cpp-bench generate header install \
+.PHONY: help all deps build build-rust build-rust-lto loader c-host cpp-bench generate header instructions install \
         test test-tree test-rust test-header test-c test-install test-cpp test-go bench bench-cpp bench-go bench-rust bench-gateway gateway flamegraph fuzz report compare clean
 
 help:
@@ -26,6 +26,7 @@ help:
 	@echo "make install       PREFIX=/usr/local [DESTDIR=]: librustplugin.so.1 (SONAME), .a, headers, pkg-config and CMake files (cargo-c)"
 	@echo "make generate      rewrite every binding generated from a definition (rp-bindgen), then the headers"
 	@echo "make header        regenerate the C headers in include/ with cbindgen"
+	@echo "make instructions  take a new baseline of instructions per call (cpp-bench/instructions.json), which make test holds"
 	@echo "make deps          install missing apt packages and rustup components"
 	@echo "make clean         remove build output"
 
@@ -62,6 +63,10 @@ generate:
 
 header:
 	UPDATE_HEADER=1 $(CARGO) test --workspace --test header
+
+# The instruction gate's baseline: the counts of `scripts/bench-cpp.sh --check`, with the toolchain.
+instructions: deps cpp-bench
+	UPDATE_INSTRUCTIONS=1 scripts/bench-cpp.sh --check
 
 install: deps build-rust
 	scripts/install.sh "$(PREFIX)"

@@ -18,6 +18,7 @@ pub mod charts;
 pub mod compare;
 pub mod findings;
 pub mod flamegraph;
+pub mod gate;
 pub mod model;
 pub mod parse;
 pub mod report;

@@ -15,7 +15,11 @@ usage: bench-report report [RESULTS_DIR]
            run one harness, recording the machine (RESULTS_DIR/machine.json) and its load
            before and after (RESULTS_DIR/runs/HARNESS.json); exits with the harness's status
        bench-report flamegraph TITLE PERF_SCRIPT OUT.svg
-           draw one flame graph from `perf script` output";
+           draw one flame graph from `perf script` output
+       bench-report instructions BASELINE.json CALLGRIND_DIR
+           the instruction-count gate: hold cpp-bench's callgrind counts against the baseline;
+           exit 1 when one grew past its threshold (each row printed with its old and new count).
+           With UPDATE_INSTRUCTIONS=1, write the counts as the new baseline instead";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        ["instructions", baseline, dir] => instructions(Path::new(baseline), Path::new(dir)),
         ["-h"] | ["--help"] | ["help"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -109,6 +114,75 @@ fn compare(old: &str, new: &str, threshold: f64) -> ExitCode {
     if comparison.regressions(threshold).is_empty() {
         ExitCode::SUCCESS
     } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn instructions(baseline_path: &Path, dir: &Path) -> ExitCode {
+    use bench_report::gate;
+    let now = match gate::counts(dir) {
+        Ok(now) => now,
+        Err(e) => {
+            eprintln!("bench-report: instructions: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let machine = bench_report::run::machine();
+    let toolchain = [("rustc", machine.rustc), ("cc", machine.cc)]
+        .into_iter()
+        .filter_map(|(k, v)| Some((k.to_owned(), v?)))
+        .collect();
+    let read = std::fs::read_to_string(baseline_path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str::<gate::Baseline>(&text).map_err(|e| e.to_string()));
+    if std::env::var_os("UPDATE_INSTRUCTIONS").is_some() {
+        let threshold_percent = read.as_ref().map_or(1.0, |b| b.threshold_percent);
+        let baseline = gate::Baseline {
+            toolchain,
+            threshold_percent,
+            counts: now,
+        };
+        let text = serde_json::to_string_pretty(&baseline).expect("a baseline serializes") + "\n";
+        return match std::fs::write(baseline_path, text) {
+            Ok(()) => {
+                println!(
+                    "bench-report: wrote {} ({} rows)",
+                    baseline_path.display(),
+                    baseline.counts.len()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!(
+                    "bench-report: cannot write {}: {e}",
+                    baseline_path.display()
+                );
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let baseline = match read {
+        Ok(baseline) => baseline,
+        Err(e) => {
+            eprintln!(
+                "bench-report: instructions: {}: {e} (make instructions writes it)",
+                baseline_path.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let verdict = gate::check(&baseline, &now, &toolchain);
+    print!("{}", verdict.text);
+    if verdict.passed {
+        println!(
+            "instruction gate: {} rows within +{}% of {}",
+            baseline.counts.len(),
+            baseline.threshold_percent,
+            baseline_path.display()
+        );
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("instruction gate: FAILED: a row above grew past +{}% of {} (a deliberate change: make instructions takes a new baseline)", baseline.threshold_percent, baseline_path.display());
         ExitCode::FAILURE
     }
 }

@@ -183,18 +183,23 @@ pub fn google_benchmark(dir: &Path, source: &str) -> Parsed {
     parsed
 }
 
-/// cpp-bench's callgrind files (`cpp/callgrind/*.out`, written by `valgrind --tool=callgrind`
-/// around `bench_<path> --count_instructions=NAME --iterations=N`): instructions per call are
-/// (Ir(2N) - Ir(N)) / N, which cancels what the program does once. Attached to the records of the
-/// same binary and name.
-pub fn attach_instructions(dir: &Path, records: &mut [Record], problems: &mut Vec<String>) {
+/// Instructions per call of each (binary, benchmark name) counted in a folder of cpp-bench's
+/// callgrind files (`valgrind --tool=callgrind` around `bench_<path> --count_instructions=NAME
+/// --iterations=N`, at N and 2N): (Ir(2N) - Ir(N)) / N, which cancels what the program does once.
+/// What cannot be read is said in `problems`.
+pub fn instruction_counts(
+    dir: &Path,
+    problems: &mut Vec<String>,
+) -> BTreeMap<(String, String), f64> {
+    let mut per_call = BTreeMap::new();
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
-            return problems.push(format!(
-            "instruction counts: cannot read {}: {e} (make bench-cpp counts them with valgrind)",
-            dir.display()
-        ))
+            problems.push(format!(
+                "instruction counts: cannot read {}: {e} (make bench-cpp counts them with valgrind)",
+                dir.display()
+            ));
+            return per_call;
         }
     };
     // (binary, name) -> iterations -> instructions
@@ -230,7 +235,14 @@ pub fn attach_instructions(dir: &Path, records: &mut [Record], problems: &mut Ve
             ));
             continue;
         }
-        let per_call = ((twice - once) as f64 / n as f64).round();
+        per_call.insert((binary, name), ((twice - once) as f64 / n as f64).round());
+    }
+    per_call
+}
+
+/// Attaches [`instruction_counts`] of `dir` to the records of the same binary and name.
+pub fn attach_instructions(dir: &Path, records: &mut [Record], problems: &mut Vec<String>) {
+    for ((binary, name), per_call) in instruction_counts(dir, problems) {
         for record in records.iter_mut().filter(|r| {
             Path::new(&r.source).file_stem().and_then(|s| s.to_str()) == Some(binary.as_str())
                 && r.name() == name
