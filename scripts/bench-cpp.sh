@@ -28,7 +28,7 @@ case $mode in
          bench_args=(--benchmark_repetitions=2 --benchmark_min_time=0.1 "${interleaved[@]}") ;;
   quick) out=results/cpp; data=results/data; sweep_max=10000; rounds=3
          bench_args=(--benchmark_repetitions=1 --benchmark_min_time=0.01) ;;
-  check) scratch=$(mktemp -d); out=$scratch/cpp; data=$scratch/data; sweep_max=10000; rounds=1
+  check) scratch=$(mktemp -d); out=$scratch/cpp; data=$scratch/data; sweep_max=10000; rounds=1; gate_only=1
          bench_args=(--benchmark_min_time=0.0001)
          trap 'rm -rf "$scratch"' EXIT ;;
 esac
@@ -58,34 +58,11 @@ for ((round = 1; round <= rounds; round++)); do
   done
 done
 
-# Instructions per loop iteration: bench-report reads two callgrind runs of N and 2N iterations
-# of each loop and takes (Ir(2N) - Ir(N)) / N, which cancels the set-up. Counting is limited to
-# count_loop<>, except for calls into Go: Go switches stacks on the way in, which hides the loop
-# from callgrind's toggle, so those count the whole program (within ~1%: Go's runtime threads add
-# a little noise).
+# Instructions per call (callgrind, exact): every loop, or in check mode the loops make test's gate
+# holds.
 if command -v valgrind >/dev/null; then
   echo "cpp-bench: counting instructions per call with callgrind"
-  rm -rf "$out/callgrind"
-  mkdir -p "$out/callgrind"
-  for flavour in "${flavours[@]}"; do
-    [[ $flavour == json_row ]] && continue # GetJsonRow's binary counts nothing (yet)
-    # Go under callgrind now and then trips valgrind itself (an assertion on a signal of Go's
-    # runtime threads): make test, whose gate leaves Go out, does not count it.
-    [[ $flavour == carchive && $mode == check ]] && continue
-    names=("Add/cpp/native" "Add/cpp/native_noinline" "Add/cpp/$flavour")
-    [[ $flavour != carchive ]] && names+=("GetUser/cpp/native/4" "GetUser/cpp/$flavour/4")
-    # Every method through the archive, for the instruction gate.
-    [[ $flavour == static ]] && for op in GetUserByClaim GetUserGroups FindUsers; do names+=("$op/cpp/static/4"); done
-    for name in "${names[@]}"; do
-      toggle=(--toggle-collect='*count_loop*')
-      [[ $name == */carchive ]] && toggle=()
-      for iterations in 20000 40000; do
-        valgrind -q --tool=callgrind "${toggle[@]}" \
-          --callgrind-out-file="$out/callgrind/bench_$flavour.${name//\//_}.$iterations.out" \
-          "$build/bench_$flavour" --data_dir="$data" --count_instructions="$name" --iterations=$iterations
-      done
-    done
-  done
+  scripts/count-instructions.sh "$out/callgrind" "$data" ${gate_only:+--gate}
 else
   echo "cpp-bench: valgrind is not installed: no instruction counts (make deps installs it)"
 fi

@@ -11,133 +11,11 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use gen_users::{draw_keys, Key, KEY_COUNT};
-use rp_host::{sys, Plugin};
+use gen_users::Key;
+use rp_host::sys;
 use rust_bench::c_add;
+use rust_bench::users::{check, cycle, keys, plugin, StaticUsers};
 use rustplugin::{Claim, UserStore};
-
-/// The key schedule of a data set: gen-users' draw_keys, the same keys the C++ and Go harnesses
-/// read from users-N.keys (gen-users writes them with the same function).
-fn keys(store: &UserStore) -> Vec<Key> {
-    draw_keys(store.users())
-}
-
-/// The keys in turn, one per call: every path asks for the same users in the same order.
-fn cycle<'a>(keys: &'a [Key]) -> impl FnMut() -> &'a Key + 'a {
-    let mut next = 0;
-    move || {
-        let key = &keys[next & (KEY_COUNT - 1)];
-        next += 1;
-        key
-    }
-}
-
-/// Checks a path's answers for the first keys before it is timed: `answer` gives the opaque id
-/// of the user a key finds.
-fn check(path: &str, keys: &[Key], mut answer: impl FnMut(&Key) -> String) {
-    for key in &keys[..8] {
-        assert_eq!(
-            answer(key),
-            key.opaque_id,
-            "{path}: the answer for key {key:?}"
-        );
-    }
-}
-
-fn plugin() -> Plugin {
-    let path = std::env::var_os("RUSTPLUGIN_SO")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/release/librustplugin.so")
-        });
-    Plugin::load(&path).unwrap_or_else(|e| panic!("{e} (build it with `make build-rust`)"))
-}
-
-fn s(text: &str) -> sys::rp_str {
-    sys::rp_str {
-        ptr: text.as_ptr().cast(),
-        len: text.len(),
-    }
-}
-
-/// A demo manager through the statically linked C ABI, freed on drop.
-struct StaticUsers(*mut sys::rp_user_manager);
-
-impl StaticUsers {
-    fn demo() -> StaticUsers {
-        let mut raw = std::ptr::null_mut();
-        // SAFETY: a valid out-param.
-        assert_eq!(
-            unsafe { sys::rp_user_manager_new_demo(&mut raw) },
-            sys::RP_OK as sys::rp_status
-        );
-        StaticUsers(raw)
-    }
-
-    fn from_file(path: &std::path::Path) -> StaticUsers {
-        let path = path.to_str().expect("a UTF-8 path");
-        let mut raw = std::ptr::null_mut();
-        // SAFETY: a view of a live string, a valid out-param.
-        let status = unsafe { sys::rp_user_manager_new_from_file(s(path), &mut raw) };
-        assert_eq!(status, sys::RP_OK as sys::rp_status, "cannot load {path}");
-        StaticUsers(raw)
-    }
-
-    fn get_user(&self, id: &str, idp: &str) -> *const sys::rp_user {
-        let mut user = std::ptr::null();
-        // SAFETY: a live manager, views valid for the call, a valid out-param.
-        unsafe { sys::rp_user_manager_get_user(self.0, s(id), s(idp), &mut user) };
-        user
-    }
-
-    fn get_user_by_claim(&self, claim: &str, value: &str) -> *const sys::rp_user {
-        let mut user = std::ptr::null();
-        // SAFETY: as in get_user.
-        unsafe { sys::rp_user_manager_get_user_by_claim(self.0, s(claim), s(value), &mut user) };
-        user
-    }
-
-    fn get_user_groups(&self, id: &str, idp: &str) -> usize {
-        let mut list = sys::rp_str_list {
-            ptr: std::ptr::null(),
-            len: 0,
-        };
-        // SAFETY: as in get_user.
-        unsafe { sys::rp_user_manager_get_user_groups(self.0, s(id), s(idp), &mut list) };
-        list.len
-    }
-
-    fn find_users(&self, query: &str, found: &mut [*const sys::rp_user; 16]) -> usize {
-        let mut count = 0;
-        // SAFETY: as in get_user; `found` has 16 writable slots.
-        unsafe {
-            sys::rp_user_manager_find_users(
-                self.0,
-                s(query),
-                found.as_mut_ptr(),
-                found.len(),
-                &mut count,
-            )
-        };
-        count
-    }
-
-    fn opaque_id(user: *const sys::rp_user) -> String {
-        assert!(!user.is_null(), "no user");
-        // SAFETY: a non-NULL answer from the live manager.
-        let name = unsafe { (*user).opaque_id };
-        // SAFETY: the view's bytes.
-        String::from_utf8_lossy(unsafe { std::slice::from_raw_parts(name.ptr.cast(), name.len) })
-            .into_owned()
-    }
-}
-
-impl Drop for StaticUsers {
-    fn drop(&mut self) {
-        // SAFETY: created by new_demo, freed once.
-        unsafe { sys::rp_user_manager_free(self.0) }
-    }
-}
 
 /// The user manager built for Wasm (scripts/build-wasm.sh) under wasmtime, on the demo users. Its
 /// lookups answer the user's index, as the static path answers a pointer.
@@ -203,7 +81,8 @@ fn user_manager(c: &mut Criterion) {
         )
     });
     check("static GetUser", &keys, |k| {
-        StaticUsers::opaque_id(statics.get_user(&k.opaque_id, &k.idp))
+        // SAFETY: an answer of the live manager.
+        unsafe { StaticUsers::opaque_id(statics.get_user(&k.opaque_id, &k.idp)) }
     });
     check("dlopen GetUser", &keys, |k| {
         users
@@ -224,7 +103,8 @@ fn user_manager(c: &mut Criterion) {
         )
     });
     check("static GetUserByClaim", &keys, |k| {
-        StaticUsers::opaque_id(statics.get_user_by_claim("mail", &k.mail))
+        // SAFETY: an answer of the live manager.
+        unsafe { StaticUsers::opaque_id(statics.get_user_by_claim("mail", &k.mail)) }
     });
     check("dlopen GetUserByClaim", &keys, |k| {
         users
@@ -257,7 +137,8 @@ fn user_manager(c: &mut Criterion) {
     });
     check("static FindUsers", &keys, |k| {
         assert_eq!(statics.find_users(&k.query, &mut found), 1);
-        StaticUsers::opaque_id(found[0])
+        // SAFETY: an answer of the live manager.
+        unsafe { StaticUsers::opaque_id(found[0]) }
     });
     check("dlopen FindUsers", &keys, |k| {
         assert_eq!(
@@ -426,12 +307,14 @@ fn sweep(c: &mut Criterion) {
         let statics = StaticUsers::from_file(&path);
         let keys = keys(&store);
         check("static GetUser", &keys, |k| {
-            StaticUsers::opaque_id(statics.get_user(&k.opaque_id, &k.idp))
+            // SAFETY: an answer of the live manager.
+            unsafe { StaticUsers::opaque_id(statics.get_user(&k.opaque_id, &k.idp)) }
         });
         let mut found = [std::ptr::null(); 16];
         check("static FindUsers", &keys, |k| {
             assert_eq!(statics.find_users(&k.query, &mut found), 1);
-            StaticUsers::opaque_id(found[0])
+            // SAFETY: an answer of the live manager.
+            unsafe { StaticUsers::opaque_id(found[0]) }
         });
 
         let mut group = c.benchmark_group("GetUser");

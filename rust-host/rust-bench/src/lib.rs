@@ -1,5 +1,8 @@
-//! Bench-only bindings for the criterion benchmarks in `benches/paths.rs`: the foreign `add`s the
-//! plugin's `Add` is compared with. Nothing here ships.
+//! Bench-only code for the criterion benchmarks in `benches/paths.rs` and the instruction counter
+//! in `examples/rust_count.rs`: the foreign `add`s the plugin's `Add` is compared with, and the
+//! user manager as the harnesses call it ([`users`]). Nothing here ships.
+
+pub mod users;
 
 /// A C `native_add` (`cpp-bench/src/native_add.c`, built with `cc`), bindings by bindgen.
 #[allow(non_camel_case_types, clippy::all)]

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Instructions per call, exactly: callgrind around each loop run N and 2N times, counting only the
+# loop (count_loop); bench-report takes (Ir(2N) - Ir(N)) / N, which cancels the set-up. The loops:
+# cpp-bench's binaries (--count_instructions: C++ into Rust through each linkage, and the native
+# baselines) and rust-bench's rust_count example (Rust into Rust: natively, the static C ABI, the
+# shared library). Calls into Go switch stacks, which hides the loop from callgrind's toggle: those
+# count the whole program (within ~1%, Go's runtime threads).
+#   scripts/count-instructions.sh OUT DATA_DIR          every loop, callgrind files into OUT
+#   scripts/count-instructions.sh OUT DATA_DIR --gate   the loops make test's gate holds (no Go:
+#                                                       under callgrind it now and then trips valgrind)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=$1 data=$2 gate=${3:-}
+build=cpp-bench/build
+read -r -a flavours <<<"$(make --no-print-directory -s -C cpp-bench flavours)"
+rm -rf "$out"
+mkdir -p "$out"
+
+count() { # BINARY NAME [TOGGLE]: callgrind files of NAME at N and 2N iterations
+  local binary=$1 name=$2 toggle=(--toggle-collect='*count_loop*')
+  [[ ${3:-} == whole-program ]] && toggle=()
+  for iterations in 20000 40000; do
+    valgrind -q --tool=callgrind "${toggle[@]}" \
+      --callgrind-out-file="$out/$(basename "$binary").${name//\//_}.$iterations.out" \
+      "$binary" --data_dir="$data" --count_instructions="$name" --iterations=$iterations
+  done
+}
+
+for flavour in "${flavours[@]}"; do
+  [[ $flavour == json_row ]] && continue # GetJsonRow's binary counts nothing (yet)
+  [[ $flavour == carchive && -n $gate ]] && continue
+  names=("Add/cpp/native" "Add/cpp/native_noinline" "Add/cpp/$flavour")
+  [[ $flavour != carchive ]] && names+=("GetUser/cpp/native/4" "GetUser/cpp/$flavour/4")
+  # Every method through the archive.
+  [[ $flavour == static ]] && for op in GetUserByClaim GetUserGroups FindUsers; do names+=("$op/cpp/static/4"); done
+  for name in "${names[@]}"; do
+    if [[ $name == */carchive ]]; then count "$build/bench_$flavour" "$name" whole-program; else count "$build/bench_$flavour" "$name"; fi
+  done
+done
+
+cargo build -q --release -p rust-bench --example rust_count
+for name in Add/rust/native Add/rust/static Add/rust/dlopen GetUser/rust/native/4 GetUser/rust/static/4 \
+  GetUser/rust/dlopen/4 GetUserByClaim/rust/native/4 GetUserByClaim/rust/static/4 GetUserGroups/rust/static/4 \
+  FindUsers/rust/static/4 FindUsers/rust/dlopen/4; do
+  count target/release/examples/rust_count "$name"
+done
