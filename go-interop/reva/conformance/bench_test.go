@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"testing"
 
 	userpb "github.com/cs3org/go-cs3apis/cs3/identity/user/v1beta1"
@@ -41,12 +40,12 @@ var loaded = map[int]*dataset{}
 
 func datasets(b *testing.B) []*dataset {
 	b.Helper()
+	sizes, err := workload.Sizes(*usersFlag)
+	if err != nil {
+		b.Fatal(err)
+	}
 	var all []*dataset
-	for _, field := range strings.Split(*usersFlag, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(field))
-		if err != nil || n < 4 {
-			b.Fatalf("-users %q: %q is not a user count of at least 4", *usersFlag, field)
-		}
+	for _, n := range sizes {
 		if loaded[n] == nil {
 			loaded[n] = load(b, n)
 		}
@@ -56,7 +55,7 @@ func datasets(b *testing.B) []*dataset {
 }
 
 func load(b *testing.B, n int) *dataset {
-	path := dataFile(b, *dataDirFlag, n)
+	path := workload.DataFileFor(b, genUsers, *dataDirFlag, n)
 	fmt.Fprintf(os.Stderr, "reva: loading %d users into every driver\n", n)
 	d := &dataset{users: n, drivers: map[string]user.Manager{}}
 	for _, driver := range drivers(b) {

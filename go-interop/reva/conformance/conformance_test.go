@@ -11,6 +11,8 @@ import (
 	"github.com/cs3org/reva/pkg/errtypes"
 	"github.com/cs3org/reva/pkg/user"
 	"github.com/golang/protobuf/proto" // go-cs3apis of reva v1.7 is generated for protobuf API v1
+
+	"rustplugin/go-interop/usermanager/workload"
 )
 
 var ctx = context.Background()
@@ -106,7 +108,7 @@ func list(u *userpb.User) []*userpb.User {
 // proto.Equal users, equal groups, errors of the same errtypes and text.
 func TestConformance(t *testing.T) {
 	for _, n := range []int{4, 1000} {
-		path := dataFile(t, "", n)
+		path := workload.DataFileFor(t, genUsers, "", n)
 		var reference user.Manager
 		for _, d := range drivers(t) {
 			m, err := d.open(path)

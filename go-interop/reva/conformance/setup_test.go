@@ -64,17 +64,6 @@ func drivers(tb testing.TB) []driver {
 	}
 }
 
-// dataFile returns the file of n users gen-users writes (4: the demo users) in dir ("": a temporary
-// file of this test binary), with its key schedule beside it.
-func dataFile(tb testing.TB, dir string, n int) string {
-	tb.Helper()
-	path, err := workload.DataFile(genUsers, dir, n)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return path
-}
-
 func TestMain(m *testing.M) {
 	code := m.Run()
 	workload.RemoveTemporary()

@@ -6,7 +6,6 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -122,12 +121,12 @@ var loaded = map[int]*dataset{}
 // datasets loads (once per test binary) the data sets of -users.
 func datasets(b *testing.B) []*dataset {
 	b.Helper()
+	sizes, err := workload.Sizes(*usersFlag)
+	if err != nil {
+		b.Fatal(err)
+	}
 	var all []*dataset
-	for _, field := range strings.Split(*usersFlag, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(field))
-		if err != nil || n < 4 {
-			b.Fatalf("-users %q: %q is not a user count of at least 4", *usersFlag, field)
-		}
+	for _, n := range sizes {
 		if loaded[n] == nil {
 			loaded[n] = load(b, n)
 		}
@@ -139,10 +138,8 @@ func datasets(b *testing.B) []*dataset {
 func load(b *testing.B, n int) *dataset {
 	d := &dataset{users: n, managers: map[string]usermanager.Manager{}}
 	// gen-users writes the demo users for n = 4, and every size's key schedule.
-	path, err := workload.DataFile(genUsers, *dataDirFlag, n)
-	if err != nil {
-		b.Fatal(err)
-	}
+	path := workload.DataFileFor(b, genUsers, *dataDirFlag, n)
+	var err error
 	if d.keys, err = workload.Keys(path); err != nil {
 		b.Fatal(err)
 	}

@@ -111,14 +111,7 @@ func implementations(tb testing.TB) []implementation {
 }
 
 // generated returns a file of n generated users, written once per test binary.
-func generated(tb testing.TB, n int) string {
-	tb.Helper()
-	path, err := workload.DataFile(genUsers, "", n)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return path
-}
+func generated(tb testing.TB, n int) string { return workload.DataFileFor(tb, genUsers, "", n) }
 
 func TestMain(m *testing.M) {
 	code := m.Run()

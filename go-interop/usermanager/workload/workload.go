@@ -9,7 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"testing"
 
 	"rustplugin/go-interop/usermanager"
 )
@@ -50,6 +52,30 @@ func Keys(dataPath string) (*[Count]Key, error) {
 		keys[i] = Key{ID: usermanager.UserID{OpaqueID: f[0], Idp: f[1]}, Mail: f[2], Query: f[3]}
 	}
 	return &keys, nil
+}
+
+// Sizes parses a benchmark's -users flag: comma-separated user counts of at least 4 (4 is the
+// demo data).
+func Sizes(list string) ([]int, error) {
+	var sizes []int
+	for _, field := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(field))
+		if err != nil || n < 4 {
+			return nil, fmt.Errorf("-users %q: %q is not a user count of at least 4", list, field)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes, nil
+}
+
+// DataFileFor is DataFile for a test or benchmark, which it fails on an error.
+func DataFileFor(tb testing.TB, genUsers, dir string, n int) string {
+	tb.Helper()
+	path, err := DataFile(genUsers, dir, n)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return path
 }
 
 // DataFile returns the file of n generated users in dir, users-N.json (4: the demo users), writing
