@@ -71,8 +71,15 @@ instructions: deps cpp-bench
 install: deps build-rust
 	scripts/install.sh "$(PREFIX)"
 
+TEST_STEPS := test-tree test-rust test-header test-c test-install test-cpp test-go
+
+# Each step in turn, with the time it took (where make test's minutes go).
 test: deps
-	$(MAKE) test-tree test-rust test-header test-c test-install test-cpp test-go
+	@start=$$(date +%s); for step in $(TEST_STEPS); do \
+	  echo "== make $$step"; t=$$(date +%s); \
+	  $(MAKE) --no-print-directory $$step || exit 1; \
+	  echo "== make $$step: $$(( $$(date +%s) - t )) s"; \
+	done; echo "== make test: every step passed in $$(( $$(date +%s) - start )) s"
 
 test-tree:
 	scripts/check-tree.sh
