@@ -8,47 +8,49 @@ package jsonrow
 // arguments (strings, out-params, the message buffer) on the goroutine's stack (Go 1.24+).
 #cgo noescape go_rpj_get_json_row
 #cgo nocallback go_rpj_get_json_row
+#include <stdlib.h>
 #include <string.h>
 #include "rp_json_row.h"
 
 // The thread's last error message is per OS thread, and Go may move a goroutine to another thread
-// right after a cgo call returns. So each wrapper copies the message into the caller's buffer
-// within the same C call.
-static rp_status go_fail(rp_status status, char *message, size_t capacity) {
-	const char *last = rpj_last_error_message();
-	size_t length = strlen(last);
-	if (length >= capacity) length = capacity - 1;
-	memcpy(message, last, length);
-	message[length] = 0;
+// right after a cgo call returns. So a wrapper that fails copies the message within the same C
+// call, into memory of its own that the Go side frees. A call that succeeds pays nothing for it:
+// a buffer of the caller's would be zeroed by Go on every call (about 10 ns for 512 bytes), and
+// an out-param of pointer type would make cgo check it on every call; the address travels as an
+// integer instead.
+static rp_status go_fail(rp_status status, uintptr_t *message) {
+	*message = (uintptr_t)strdup(rpj_last_error_message());
 	return status;
 }
 
-static rp_status go_rpj_get_json_row(rp_str input, rp_str path, char *buffer, size_t buffer_capacity, rp_str *answer, char *message, size_t capacity) {
+// The text of a message go_fail copied, and its release.
+static const char *go_message_text(uintptr_t message) { return (const char *)message; }
+static void go_message_free(uintptr_t message) { free((void *)message); }
+
+static rp_status go_rpj_get_json_row(rp_str input, rp_str path, char *buffer, size_t buffer_capacity, rp_str *answer, uintptr_t *message) {
 	rp_status s = rpj_get_json_row(input, path, buffer, buffer_capacity, answer);
-	return s == RP_OK ? s : go_fail(s, message, capacity);
+	return s == RP_OK ? s : go_fail(s, message);
 }
 */
 import "C"
 
 import (
-	"bytes"
 	"runtime"
 	"unsafe"
 )
 
-const messageCapacity = 512
+// message receives a failed call's message: the address of C memory its C wrapper allocated (0 if
+// it could not).
+type message C.uintptr_t
 
-// message receives a failed call's message, copied by its C wrapper.
-type message [messageCapacity]C.char
-
-// error copies the message out. (Not with C.GoString, whose argument escapes: the buffer would then
-// be allocated on the heap on every call, failing or not.)
-func (m *message) error(status C.rp_status) error {
-	raw := unsafe.Slice((*byte)(unsafe.Pointer(&m[0])), len(m))
-	if end := bytes.IndexByte(raw, 0); end >= 0 {
-		raw = raw[:end]
+// error copies the message out and frees it.
+func (m message) error(status C.rp_status) error {
+	text := "(no message: the C wrapper could not copy it)"
+	if m != 0 {
+		text = C.GoString(C.go_message_text(C.uintptr_t(m)))
+		C.go_message_free(C.uintptr_t(m))
 	}
-	return &Error{Status: int(status), Message: string(raw)}
+	return &Error{Status: int(status), Message: text}
 }
 
 // str is a view of s for the duration of one call: no copy, no NUL needed.
@@ -89,11 +91,11 @@ func GetJSONRow(input string, path string) (string, error) {
 	var buffer [256]byte
 	var answer C.rp_str
 	var msg message
-	status := C.go_rpj_get_json_row(str(input), str(path), (*C.char)(unsafe.Pointer(&buffer[0])), C.size_t(len(buffer)), &answer, &msg[0], messageCapacity)
+	status := C.go_rpj_get_json_row(str(input), str(path), (*C.char)(unsafe.Pointer(&buffer[0])), C.size_t(len(buffer)), &answer, (*C.uintptr_t)(&msg))
 	var owned []byte
 	if status == C.RP_BUFFER_TOO_SMALL {
 		owned = make([]byte, answer.len)
-		status = C.go_rpj_get_json_row(str(input), str(path), (*C.char)(unsafe.Pointer(unsafe.SliceData(owned))), C.size_t(len(owned)), &answer, &msg[0], messageCapacity)
+		status = C.go_rpj_get_json_row(str(input), str(path), (*C.char)(unsafe.Pointer(unsafe.SliceData(owned))), C.size_t(len(owned)), &answer, (*C.uintptr_t)(&msg))
 	}
 	runtime.KeepAlive(input)
 	runtime.KeepAlive(path)

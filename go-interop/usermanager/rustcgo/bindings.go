@@ -30,68 +30,71 @@ package rustcgo
 #cgo nocallback go_rp_user_manager_find_users
 #cgo noescape go_rp_user_manager_new_from_file_limited
 #cgo nocallback go_rp_user_manager_new_from_file_limited
+#include <stdlib.h>
 #include <string.h>
 #include "rustplugin.h"
 
 // The thread's last error message is per OS thread, and Go may move a goroutine to another thread
-// right after a cgo call returns. So each wrapper copies the message into the caller's buffer
-// within the same C call.
-static rp_status go_fail(rp_status status, char *message, size_t capacity) {
-	const char *last = rp_last_error_message();
-	size_t length = strlen(last);
-	if (length >= capacity) length = capacity - 1;
-	memcpy(message, last, length);
-	message[length] = 0;
+// right after a cgo call returns. So a wrapper that fails copies the message within the same C
+// call, into memory of its own that the Go side frees. A call that succeeds pays nothing for it:
+// a buffer of the caller's would be zeroed by Go on every call (about 10 ns for 512 bytes), and
+// an out-param of pointer type would make cgo check it on every call; the address travels as an
+// integer instead.
+static rp_status go_fail(rp_status status, uintptr_t *message) {
+	*message = (uintptr_t)strdup(rp_last_error_message());
 	return status;
 }
+
+// The text of a message go_fail copied, and its release.
+static const char *go_message_text(uintptr_t message) { return (const char *)message; }
+static void go_message_free(uintptr_t message) { free((void *)message); }
 
 // Add under another name, so that cgo's nocallback/noescape apply to the call.
 static inline int64_t go_Add(int64_t a, int64_t b) { return Add(a, b); }
 
-static rp_status go_rp_user_manager_new_demo(rp_user_manager **out, char *message, size_t capacity) {
+static rp_status go_rp_user_manager_new_demo(rp_user_manager **out, uintptr_t *message) {
 	rp_status s = rp_user_manager_new_demo(out);
-	return s == RP_OK ? s : go_fail(s, message, capacity);
+	return s == RP_OK ? s : go_fail(s, message);
 }
 
-static rp_status go_rp_user_manager_new_from_json(rp_str json, rp_user_manager **out, char *message, size_t capacity) {
+static rp_status go_rp_user_manager_new_from_json(rp_str json, rp_user_manager **out, uintptr_t *message) {
 	rp_status s = rp_user_manager_new_from_json(json, out);
-	return s == RP_OK ? s : go_fail(s, message, capacity);
+	return s == RP_OK ? s : go_fail(s, message);
 }
 
-static rp_status go_rp_user_manager_new_from_file(rp_str path, rp_user_manager **out, char *message, size_t capacity) {
+static rp_status go_rp_user_manager_new_from_file(rp_str path, rp_user_manager **out, uintptr_t *message) {
 	rp_status s = rp_user_manager_new_from_file(path, out);
-	return s == RP_OK ? s : go_fail(s, message, capacity);
+	return s == RP_OK ? s : go_fail(s, message);
 }
 
-static rp_status go_rp_user_manager_get_user(const rp_user_manager *h, rp_str opaque_id, rp_str idp, const rp_user **out, char *message, size_t capacity) {
+static rp_status go_rp_user_manager_get_user(const rp_user_manager *h, rp_str opaque_id, rp_str idp, const rp_user **out, uintptr_t *message) {
 	rp_status s = rp_user_manager_get_user(h, opaque_id, idp, out);
-	return s == RP_OK ? s : go_fail(s, message, capacity);
+	return s == RP_OK ? s : go_fail(s, message);
 }
 
-static rp_status go_rp_user_manager_get_user_by_claim(const rp_user_manager *h, rp_str claim, rp_str value, const rp_user **out, char *message, size_t capacity) {
+static rp_status go_rp_user_manager_get_user_by_claim(const rp_user_manager *h, rp_str claim, rp_str value, const rp_user **out, uintptr_t *message) {
 	rp_status s = rp_user_manager_get_user_by_claim(h, claim, value, out);
-	return s == RP_OK ? s : go_fail(s, message, capacity);
+	return s == RP_OK ? s : go_fail(s, message);
 }
 
-static rp_status go_rp_user_manager_get_user_groups(const rp_user_manager *h, rp_str opaque_id, rp_str idp, rp_str_list *out, char *message, size_t capacity) {
+static rp_status go_rp_user_manager_get_user_groups(const rp_user_manager *h, rp_str opaque_id, rp_str idp, rp_str_list *out, uintptr_t *message) {
 	rp_status s = rp_user_manager_get_user_groups(h, opaque_id, idp, out);
-	return s == RP_OK ? s : go_fail(s, message, capacity);
+	return s == RP_OK ? s : go_fail(s, message);
 }
 
-static rp_status go_rp_user_manager_find_users(const rp_user_manager *h, rp_str query, const rp_user **rows, size_t row_capacity, size_t *count, char *message, size_t capacity) {
+static rp_status go_rp_user_manager_find_users(const rp_user_manager *h, rp_str query, const rp_user **rows, size_t row_capacity, size_t *count, uintptr_t *message) {
 	rp_status s = rp_user_manager_find_users(h, query, rows, row_capacity, count);
-	return s == RP_OK ? s : go_fail(s, message, capacity);
+	return s == RP_OK ? s : go_fail(s, message);
 }
 
-static rp_status go_rp_user_manager_new_from_file_limited(rp_str path, uint64_t max_bytes, rp_user_manager **out, char *message, size_t capacity) {
+static rp_status go_rp_user_manager_new_from_file_limited(rp_str path, uint64_t max_bytes, rp_user_manager **out, uintptr_t *message) {
 	rp_status s = rp_user_manager_new_from_file_limited(path, max_bytes, out);
-	return s == RP_OK ? s : go_fail(s, message, capacity);
+	return s == RP_OK ? s : go_fail(s, message);
 }
 */
 import "C"
 
 import (
-	"bytes"
 	"fmt"
 	"runtime"
 	"sync/atomic"
@@ -100,19 +103,18 @@ import (
 	"rustplugin/go-interop/usermanager"
 )
 
-const messageCapacity = 512
+// message receives a failed call's message: the address of C memory its C wrapper allocated (0 if
+// it could not).
+type message C.uintptr_t
 
-// message receives a failed call's message, copied by its C wrapper.
-type message [messageCapacity]C.char
-
-// error copies the message out. (Not with C.GoString, whose argument escapes: the buffer would then
-// be allocated on the heap on every call, failing or not.)
-func (m *message) error(status C.rp_status) error {
-	raw := unsafe.Slice((*byte)(unsafe.Pointer(&m[0])), len(m))
-	if end := bytes.IndexByte(raw, 0); end >= 0 {
-		raw = raw[:end]
+// error copies the message out and frees it.
+func (m message) error(status C.rp_status) error {
+	text := "(no message: the C wrapper could not copy it)"
+	if m != 0 {
+		text = C.GoString(C.go_message_text(C.uintptr_t(m)))
+		C.go_message_free(C.uintptr_t(m))
 	}
-	return &usermanager.StatusError{Status: int(status), Message: string(raw)}
+	return &usermanager.StatusError{Status: int(status), Message: text}
 }
 
 // str is a view of s for the duration of one call: no copy, no NUL needed.
@@ -308,7 +310,7 @@ func copyUserView(u *C.rp_user) *usermanager.User {
 func NewDemo() (*UserManager, error) {
 	var h *C.rp_user_manager
 	var msg message
-	status := C.go_rp_user_manager_new_demo(&h, &msg[0], messageCapacity)
+	status := C.go_rp_user_manager_new_demo(&h, (*C.uintptr_t)(&msg))
 	if status != C.RP_OK {
 		return nil, msg.error(status)
 	}
@@ -320,7 +322,7 @@ func NewDemo() (*UserManager, error) {
 func NewFromJSON(json []byte) (*UserManager, error) {
 	var h *C.rp_user_manager
 	var msg message
-	status := C.go_rp_user_manager_new_from_json(bytesView(json), &h, &msg[0], messageCapacity)
+	status := C.go_rp_user_manager_new_from_json(bytesView(json), &h, (*C.uintptr_t)(&msg))
 	runtime.KeepAlive(json)
 	if status != C.RP_OK {
 		return nil, msg.error(status)
@@ -335,7 +337,7 @@ func NewFromJSON(json []byte) (*UserManager, error) {
 func NewFromFile(path []byte) (*UserManager, error) {
 	var h *C.rp_user_manager
 	var msg message
-	status := C.go_rp_user_manager_new_from_file(bytesView(path), &h, &msg[0], messageCapacity)
+	status := C.go_rp_user_manager_new_from_file(bytesView(path), &h, (*C.uintptr_t)(&msg))
 	runtime.KeepAlive(path)
 	if status != C.RP_OK {
 		return nil, msg.error(status)
@@ -353,7 +355,7 @@ func (m *UserManager) GetUserView(opaqueID string, idp string) (UserView, error)
 	}
 	var row *C.rp_user
 	var msg message
-	status := C.go_rp_user_manager_get_user(m.handle, str(opaqueID), str(idp), &row, &msg[0], messageCapacity)
+	status := C.go_rp_user_manager_get_user(m.handle, str(opaqueID), str(idp), &row, (*C.uintptr_t)(&msg))
 	runtime.KeepAlive(opaqueID)
 	runtime.KeepAlive(idp)
 	runtime.KeepAlive(m)
@@ -384,7 +386,7 @@ func (m *UserManager) GetUserByClaimView(claim string, value string) (UserView, 
 	}
 	var row *C.rp_user
 	var msg message
-	status := C.go_rp_user_manager_get_user_by_claim(m.handle, str(claim), str(value), &row, &msg[0], messageCapacity)
+	status := C.go_rp_user_manager_get_user_by_claim(m.handle, str(claim), str(value), &row, (*C.uintptr_t)(&msg))
 	runtime.KeepAlive(claim)
 	runtime.KeepAlive(value)
 	runtime.KeepAlive(m)
@@ -439,7 +441,7 @@ func (m *UserManager) GetUserGroupsView(opaqueID string, idp string) (GroupsView
 	}
 	var list C.rp_str_list
 	var msg message
-	status := C.go_rp_user_manager_get_user_groups(m.handle, str(opaqueID), str(idp), &list, &msg[0], messageCapacity)
+	status := C.go_rp_user_manager_get_user_groups(m.handle, str(opaqueID), str(idp), &list, (*C.uintptr_t)(&msg))
 	runtime.KeepAlive(opaqueID)
 	runtime.KeepAlive(idp)
 	runtime.KeepAlive(m)
@@ -486,7 +488,7 @@ func (m *UserManager) findUsers(query string, rows []*C.rp_user) (int, error) {
 	if len(rows) > 0 {
 		first = &rows[0]
 	}
-	status := C.go_rp_user_manager_find_users(m.handle, str(query), first, C.size_t(len(rows)), &count, &msg[0], messageCapacity)
+	status := C.go_rp_user_manager_find_users(m.handle, str(query), first, C.size_t(len(rows)), &count, (*C.uintptr_t)(&msg))
 	runtime.KeepAlive(query)
 	runtime.KeepAlive(m)
 	if status != C.RP_OK && status != C.RP_BUFFER_TOO_SMALL {
@@ -531,7 +533,7 @@ func (m *UserManager) FindUsers(query string) ([]*usermanager.User, error) {
 func NewFromFileLimited(path []byte, maxBytes uint64) (*UserManager, error) {
 	var h *C.rp_user_manager
 	var msg message
-	status := C.go_rp_user_manager_new_from_file_limited(bytesView(path), C.uint64_t(maxBytes), &h, &msg[0], messageCapacity)
+	status := C.go_rp_user_manager_new_from_file_limited(bytesView(path), C.uint64_t(maxBytes), &h, (*C.uintptr_t)(&msg))
 	runtime.KeepAlive(path)
 	if status != C.RP_OK {
 		return nil, msg.error(status)

@@ -95,26 +95,29 @@ impl Writer<'_> {
         let mut wrappers = String::new();
         let _ = write!(
             wrappers,
-            r#"#include <string.h>
+            r#"#include <stdlib.h>
+#include <string.h>
 #include "{header}"
 
 // The thread's last error message is per OS thread, and Go may move a goroutine to another thread
-// right after a cgo call returns. So each wrapper copies the message into the caller's buffer
-// within the same C call.
-static rp_status go_fail(rp_status status, char *message, size_t capacity) {{
-	const char *last = {p}last_error_message();
-	size_t length = strlen(last);
-	if (length >= capacity) length = capacity - 1;
-	memcpy(message, last, length);
-	message[length] = 0;
+// right after a cgo call returns. So a wrapper that fails copies the message within the same C
+// call, into memory of its own that the Go side frees. A call that succeeds pays nothing for it:
+// a buffer of the caller's would be zeroed by Go on every call (about 10 ns for 512 bytes), and
+// an out-param of pointer type would make cgo check it on every call; the address travels as an
+// integer instead.
+static rp_status go_fail(rp_status status, uintptr_t *message) {{
+	*message = (uintptr_t)strdup({p}last_error_message());
 	return status;
 }}
+
+// The text of a message go_fail copied, and its release.
+static const char *go_message_text(uintptr_t message) {{ return (const char *)message; }}
+static void go_message_free(uintptr_t message) {{ free((void *)message); }}
 "#,
             header = self.go.header,
             p = self.config.c.prefix,
         );
         let mut imports = vec![
-            "\"bytes\"".to_owned(),
             "\"runtime\"".to_owned(),
             "\"unsafe\"".to_owned(),
         ];
@@ -138,19 +141,18 @@ static rp_status go_fail(rp_status status, char *message, size_t capacity) {{
         let _ = writeln!(self.text, ")\n");
         let _ = write!(
             self.text,
-            r#"const messageCapacity = 512
+            r#"// message receives a failed call's message: the address of C memory its C wrapper allocated (0 if
+// it could not).
+type message C.uintptr_t
 
-// message receives a failed call's message, copied by its C wrapper.
-type message [messageCapacity]C.char
-
-// error copies the message out. (Not with C.GoString, whose argument escapes: the buffer would then
-// be allocated on the heap on every call, failing or not.)
-func (m *message) error(status C.rp_status) error {{
-	raw := unsafe.Slice((*byte)(unsafe.Pointer(&m[0])), len(m))
-	if end := bytes.IndexByte(raw, 0); end >= 0 {{
-		raw = raw[:end]
+// error copies the message out and frees it.
+func (m message) error(status C.rp_status) error {{
+	text := "(no message: the C wrapper could not copy it)"
+	if m != 0 {{
+		text = C.GoString(C.go_message_text(C.uintptr_t(m)))
+		C.go_message_free(C.uintptr_t(m))
 	}}
-	return &{error}{{Status: int(status), Message: string(raw)}}
+	return &{error}{{Status: int(status), Message: text}}
 }}
 
 // str is a view of s for the duration of one call: no copy, no NUL needed.
@@ -285,7 +287,7 @@ func str(s string) C.rp_str {{
         let _ = writeln!(directives, "#cgo noescape {w}\n#cgo nocallback {w}");
         let _ = write!(
             wrappers,
-            "\nstatic rp_status {w}({}, char *message, size_t capacity) {{\n\trp_status s = {c}({});\n\treturn s == RP_OK ? s : go_fail(s, message, capacity);\n}}\n",
+            "\nstatic rp_status {w}({}, uintptr_t *message) {{\n\trp_status s = {c}({});\n\treturn s == RP_OK ? s : go_fail(s, message);\n}}\n",
             c_params.join(", "),
             c_args.join(", "),
         );
@@ -299,11 +301,11 @@ func {name}({params}) (string, error) {{
 	var buffer [256]byte
 	var answer C.rp_str
 	var msg message
-	status := C.{w}({args}, (*C.char)(unsafe.Pointer(&buffer[0])), C.size_t(len(buffer)), &answer, &msg[0], messageCapacity)
+	status := C.{w}({args}, (*C.char)(unsafe.Pointer(&buffer[0])), C.size_t(len(buffer)), &answer, (*C.uintptr_t)(&msg))
 	var owned []byte
 	if status == C.RP_BUFFER_TOO_SMALL {{
 		owned = make([]byte, answer.len)
-		status = C.{w}({args}, (*C.char)(unsafe.Pointer(unsafe.SliceData(owned))), C.size_t(len(owned)), &answer, &msg[0], messageCapacity)
+		status = C.{w}({args}, (*C.char)(unsafe.Pointer(unsafe.SliceData(owned))), C.size_t(len(owned)), &answer, (*C.uintptr_t)(&msg))
 	}}
 {keep}	if status != C.RP_OK {{
 		return "", msg.error(status)
@@ -626,7 +628,7 @@ func copy{view}(u *C.{c_record}) *{value} {{
             let _ = writeln!(directives, "#cgo noescape {w}\n#cgo nocallback {w}");
             let _ = write!(
                 wrappers,
-                "\nstatic {status} {w}({}, char *message, size_t capacity) {{\n\t{status} s = {c}({});\n\treturn s == RP_OK ? s : go_fail(s, message, capacity);\n}}\n",
+                "\nstatic {status} {w}({}, uintptr_t *message) {{\n\t{status} s = {c}({});\n\treturn s == RP_OK ? s : go_fail(s, message);\n}}\n",
                 c_params.join(", "),
                 c_args.join(", "),
             );
@@ -653,7 +655,7 @@ func copy{view}(u *C.{c_record}) *{value} {{
 {docs}func {name}({params}) (*{go_type}, error) {{
 	var h *C.{handle}
 	var msg message
-	status := C.{w}({args}, &msg[0], messageCapacity)
+	status := C.{w}({args}, (*C.uintptr_t)(&msg))
 {keep_alive}	if status != C.RP_OK {{
 		return nil, msg.error(status)
 	}}
@@ -685,7 +687,7 @@ func copy{view}(u *C.{c_record}) *{value} {{
 	}}
 	var row *C.{c_record}
 	var msg message
-	status := C.{w}({args}, &msg[0], messageCapacity)
+	status := C.{w}({args}, (*C.uintptr_t)(&msg))
 {keep_alive}	runtime.KeepAlive(m)
 	if status != C.RP_OK {{
 		return {view}{{}}, msg.error(status)
@@ -758,7 +760,7 @@ func (m *{go_type}) {name}View({params}) ({view}, error) {{
 	}}
 	var list C.rp_str_list
 	var msg message
-	status := C.{w}({args}, &msg[0], messageCapacity)
+	status := C.{w}({args}, (*C.uintptr_t)(&msg))
 {keep_alive}	runtime.KeepAlive(m)
 	if status != C.RP_OK {{
 		return {view}{{}}, msg.error(status)
@@ -836,7 +838,7 @@ func (m *{go_type}) {lower}({params_comma}rows []*C.{c_record}) (int, error) {{
 	if len(rows) > 0 {{
 		first = &rows[0]
 	}}
-	status := C.{w}({args}, first, C.size_t(len(rows)), &count, &msg[0], messageCapacity)
+	status := C.{w}({args}, first, C.size_t(len(rows)), &count, (*C.uintptr_t)(&msg))
 {keep_alive}	runtime.KeepAlive(m)
 	if status != C.RP_OK && status != C.RP_BUFFER_TOO_SMALL {{
 		return 0, msg.error(status)
