@@ -12,6 +12,7 @@ import (
 	"rustplugin/go-interop/add/cadd"
 	"rustplugin/go-interop/usermanager"
 	"rustplugin/go-interop/usermanager/process"
+	"rustplugin/go-interop/usermanager/native"
 	"rustplugin/go-interop/usermanager/rustcgo"
 	"rustplugin/go-interop/usermanager/wasm"
 	"rustplugin/go-interop/usermanager/workload"
@@ -148,8 +149,10 @@ func load(b *testing.B, n int) *dataset {
 		if base.owned && n > maxUsersOwned {
 			continue
 		}
-		m, err := base.open(path)
-		if err != nil {
+		var m usermanager.Manager
+		if scan, ok := d.managers["native-shared"].(*native.Manager); ok && base.name == "native-indexed" {
+			m = scan.Indexed() // the users Go native decoded: the file is not decoded again
+		} else if m, err = base.open(path); err != nil {
 			b.Fatal(err)
 		}
 		if base.owned {
