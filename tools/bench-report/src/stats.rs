@@ -221,6 +221,16 @@ pub fn smallest_p(n1: usize, n2: usize) -> f64 {
     (2.0 / combinations).min(1.0)
 }
 
+/// A ratio with its significant digits: two decimals from 0.01 to 100 ("1.36"), else two
+/// significant digits in scientific notation ("1.9e-4", "5.2e3"), never "0.00".
+pub fn ratio_number(ratio: f64) -> String {
+    if (0.01..100.0).contains(&ratio) || ratio == 0.0 || !ratio.is_finite() {
+        format!("{ratio:.2}")
+    } else {
+        format!("{ratio:.1e}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,15 +327,5 @@ mod tests {
     fn normal_tail() {
         assert!((normal_upper_tail(1.959_964) - 0.025).abs() < 1e-6);
         assert!((normal_upper_tail(0.0) - 0.5).abs() < 1e-6);
-    }
-}
-
-/// A ratio with its significant digits: two decimals from 0.01 to 100 ("1.36"), else two
-/// significant digits in scientific notation ("1.9e-4", "5.2e3"), never "0.00".
-pub fn ratio_number(ratio: f64) -> String {
-    if (0.01..100.0).contains(&ratio) || ratio == 0.0 || !ratio.is_finite() {
-        format!("{ratio:.2}")
-    } else {
-        format!("{ratio:.1e}")
     }
 }

@@ -117,10 +117,7 @@ static void go_message_free(uintptr_t message) {{ free((void *)message); }}
             header = self.go.header,
             p = self.config.c.prefix,
         );
-        let mut imports = vec![
-            "\"runtime\"".to_owned(),
-            "\"unsafe\"".to_owned(),
-        ];
+        let mut imports = vec!["\"runtime\"".to_owned(), "\"unsafe\"".to_owned()];
         if !d.resources.is_empty() {
             imports.extend(["\"fmt\"".to_owned(), "\"sync/atomic\"".to_owned()]);
         }
