@@ -11,8 +11,8 @@ import (
 
 	"rustplugin/go-interop/add/cadd"
 	"rustplugin/go-interop/usermanager"
-	"rustplugin/go-interop/usermanager/process"
 	"rustplugin/go-interop/usermanager/native"
+	"rustplugin/go-interop/usermanager/process"
 	"rustplugin/go-interop/usermanager/rustcgo"
 	"rustplugin/go-interop/usermanager/wasm"
 	"rustplugin/go-interop/usermanager/workload"
