@@ -39,19 +39,7 @@ type dataset struct {
 var loaded = map[int]*dataset{}
 
 func datasets(b *testing.B) []*dataset {
-	b.Helper()
-	sizes, err := workload.Sizes(*usersFlag)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var all []*dataset
-	for _, n := range sizes {
-		if loaded[n] == nil {
-			loaded[n] = load(b, n)
-		}
-		all = append(all, loaded[n])
-	}
-	return all
+	return workload.Loaded(b, *usersFlag, loaded, func(n int) *dataset { return load(b, n) })
 }
 
 func load(b *testing.B, n int) *dataset {

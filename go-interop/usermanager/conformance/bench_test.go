@@ -121,19 +121,7 @@ var loaded = map[int]*dataset{}
 
 // datasets loads (once per test binary) the data sets of -users.
 func datasets(b *testing.B) []*dataset {
-	b.Helper()
-	sizes, err := workload.Sizes(*usersFlag)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var all []*dataset
-	for _, n := range sizes {
-		if loaded[n] == nil {
-			loaded[n] = load(b, n)
-		}
-		all = append(all, loaded[n])
-	}
-	return all
+	return workload.Loaded(b, *usersFlag, loaded, func(n int) *dataset { return load(b, n) })
 }
 
 func load(b *testing.B, n int) *dataset {

@@ -34,7 +34,7 @@ type Key struct {
 // users-N.json): Count lines of tab-separated opaque id, idp, mail and query. The C++ and Rust
 // harnesses ask for the same keys (gen-users' draw_keys).
 func Keys(dataPath string) (*[Count]Key, error) {
-	path := strings.TrimSuffix(dataPath, ".json") + ".keys"
+	path := keysPath(dataPath)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -68,6 +68,27 @@ func Sizes(list string) ([]int, error) {
 	return sizes, nil
 }
 
+// keysPath is where gen-users writes the key schedule of the data file dataPath.
+func keysPath(dataPath string) string { return strings.TrimSuffix(dataPath, ".json") + ".keys" }
+
+// Loaded returns, for each size of a benchmark's -users flag, its data set as load builds it:
+// once per size and test binary (loaded keeps them), in the flag's order.
+func Loaded[T any](b *testing.B, users string, loaded map[int]T, load func(n int) T) []T {
+	b.Helper()
+	sizes, err := Sizes(users)
+	if err != nil {
+		b.Fatal(err)
+	}
+	all := make([]T, len(sizes))
+	for i, n := range sizes {
+		if _, ok := loaded[n]; !ok {
+			loaded[n] = load(n)
+		}
+		all[i] = loaded[n]
+	}
+	return all
+}
+
 // DataFileFor is DataFile for a test or benchmark, which it fails on an error.
 func DataFileFor(tb testing.TB, genUsers, dir string, n int) string {
 	tb.Helper()
@@ -87,7 +108,7 @@ func DataFile(genUsers, dir string, n int) (string, error) {
 	if dir == "" {
 		path = filepath.Join(os.TempDir(), fmt.Sprintf("go-interop-users-%d-%d.json", n, os.Getpid()))
 	}
-	keys := strings.TrimSuffix(path, ".json") + ".keys"
+	keys := keysPath(path)
 	if nonEmpty(path) && nonEmpty(keys) {
 		return path, nil
 	}
