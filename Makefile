@@ -37,8 +37,11 @@ deps:
 
 build: build-rust c-host cpp-bench
 
+# Every target (tests, benches, examples too) in one release build with one feature set: a plain
+# `cargo build` leaves out the dev-dependencies, whose features (cbindgen's indexmap and syn,
+# criterion's zerocopy) would then make `cargo test` build wasmtime and 60 other crates again.
 build-rust:
-	$(CARGO) build --release --workspace
+	$(CARGO) build --release --workspace --all-targets
 	scripts/build-wasm.sh
 
 build-rust-lto:
@@ -62,7 +65,7 @@ generate:
 	$(MAKE) header
 
 header:
-	UPDATE_HEADER=1 $(CARGO) test --workspace --test header
+	UPDATE_HEADER=1 $(CARGO) test --release --workspace --test header
 
 # The instruction gate's baseline: the counts of `scripts/bench-cpp.sh --check`, with the toolchain.
 instructions: deps cpp-bench

@@ -21,13 +21,15 @@ pin=()
 cpu=$(($(nproc) - 1))
 command -v taskset >/dev/null && ((cpu > 0)) && pin=(taskset -c "$cpu")
 
-cargo bench -q -p rust-bench --bench paths --no-run 2>&1 | grep -v '^ *Executable' || true
+# The release profile and the whole workspace's features: the binary `make build-rust` built (the
+# bench profile, or `-p rust-bench` alone, would compile the dependency tree once more).
+cargo bench -q --profile release --workspace --bench paths --no-run 2>&1 | grep -v '^ *Executable' || true
 rm -rf results/rust/criterion
 mkdir -p results/rust/criterion
 for ((round = 1; round <= rounds; round++)); do
   echo "rust-bench: round $round of $rounds${pin:+ (pinned: ${pin[*]})}"
   rm -rf target/criterion # each round's folder holds that round only
-  "${pin[@]}" cargo bench -q -p rust-bench --bench paths -- "${args[@]}" 2>&1 |
+  "${pin[@]}" cargo bench -q --profile release --workspace --bench paths -- "${args[@]}" 2>&1 |
     grep --line-buffered -E '^[A-Z][A-Za-z]+/|time:|skipping' | sed 's/^/rust-bench: /'
   cp -r target/criterion "results/rust/criterion/round-$round"
 done

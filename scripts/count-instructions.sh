@@ -38,7 +38,7 @@ for flavour in "${flavours[@]}"; do
   done
 done
 
-cargo build -q --release -p rust-bench --example rust_count
+cargo build -q --release --workspace --example rust_count
 for name in Add/rust/native Add/rust/static Add/rust/dlopen GetUser/rust/native/4 GetUser/rust/static/4 \
   GetUser/rust/dlopen/4 GetUserByClaim/rust/native/4 GetUserByClaim/rust/static/4 GetUserGroups/rust/static/4 \
   FindUsers/rust/static/4 FindUsers/rust/dlopen/4; do

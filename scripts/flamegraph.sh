@@ -26,7 +26,7 @@ if command -v go >/dev/null; then
   (cd go-interop/usermanager/conformance && go test -c -o "$go_test_binary" .)
   (cd go-interop/gateway && go test -c -o "$gateway_test_binary" .)
 fi
-rust_bench_binary=$(cargo bench -q -p rust-bench --bench paths --no-run --message-format=json 2>/dev/null |
+rust_bench_binary=$(cargo bench -q --profile release --workspace --bench paths --no-run --message-format=json 2>/dev/null |
   sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1)
 
 # name | title | command

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Rust side of `make test`: formatting, lints, every test of the workspace (including the check
 # that the committed header is what cbindgen generates, and rp-host's compile-fail doc tests), and
-# each rust-bench benchmark once, which checks every path's answer.
+# each rust-bench benchmark once, which checks every path's answer. Nothing is compiled again:
+# `make build-rust` built every target with the same profile and features.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,5 +11,7 @@ cargo clippy --workspace --all-targets --release -- -D warnings
 # The same crates as Wasm guests (scripts/build-wasm.sh), whose code differs by cfg.
 cargo clippy --release --target wasm32-unknown-unknown \
   -p rustplugin -p echo-plugin -p legacy-base64-plugin -p faulty-plugin -- -D warnings
-cargo test --workspace --release
-cargo bench -q -p rust-bench --bench paths -- --test
+# `--all-targets` runs what `make build-rust` built (criterion's benchmarks once each, in test
+# mode, which checks every path's answer); doc tests are built here, as rustdoc builds them.
+cargo test --workspace --release --all-targets
+cargo test --workspace --release --doc

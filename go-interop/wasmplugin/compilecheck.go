@@ -3,6 +3,7 @@ package wasmplugin
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,8 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -89,12 +92,60 @@ func limitAddressSpace(bytes uint64) {
 	_ = syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: total, Max: total})
 }
 
+// passedKey names a check that passed: the SHA-256 of the module's bytes and the limits it passed
+// within (passing within larger limits says nothing about smaller ones).
+type passedKey struct {
+	sum           [sha256.Size]byte
+	interruptible bool
+	timeout       time.Duration
+	memoryBytes   uint64
+}
+
+// maxPassed bounds the checks remembered: past it, new passes are not remembered (each module is
+// then checked every time it is compiled, as before).
+const maxPassed = 1024
+
+// passed remembers the checks that passed in this process: the same bytes compile within the same
+// limits again, so compiling an unchanged module again (a reload of every plugin, another
+// gateway's route) starts no child. The key is computed from the very bytes that are then compiled.
+var passed struct {
+	sync.Mutex
+	keys map[passedKey]struct{}
+}
+
+// checksStarted counts the children started (for the tests).
+var checksStarted atomic.Int64
+
 // checkCompile compiles module in a child process within options' time and memory: nil when it
-// compiled there, else why not (a refusal).
+// compiled there (now or before, in this process), else why not (a refusal).
 func checkCompile(ctx context.Context, module []byte, options Options) error {
 	if options.CompileTimeout < 0 {
 		return nil
 	}
+	key := passedKey{sha256.Sum256(module), options.Interruptible, options.CompileTimeout, options.CompileMemoryBytes}
+	passed.Lock()
+	_, known := passed.keys[key]
+	passed.Unlock()
+	if known {
+		return nil
+	}
+	if err := runCompileCheck(ctx, module, options); err != nil {
+		return err
+	}
+	passed.Lock()
+	defer passed.Unlock()
+	if passed.keys == nil {
+		passed.keys = make(map[passedKey]struct{})
+	}
+	if len(passed.keys) < maxPassed {
+		passed.keys[key] = struct{}{}
+	}
+	return nil
+}
+
+// runCompileCheck starts the child that compiles module within options' limits.
+func runCompileCheck(ctx context.Context, module []byte, options Options) error {
+	checksStarted.Add(1)
 	self, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("%w: cannot check its compilation: %v", ErrRefused, err)

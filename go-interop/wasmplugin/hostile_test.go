@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -105,6 +108,131 @@ func TestACompileBombIsStoppedAtItsDeadline(t *testing.T) {
 	if elapsed > 3*time.Second {
 		t.Errorf("refused after %v", elapsed)
 	}
+}
+
+// A module that passed the compile check is not checked again within the same limits (no second
+// child), and is checked again within other limits; a module that failed it is checked each time.
+func TestACheckThatPassedIsRemembered(t *testing.T) {
+	module := echoModule(t)
+	compile := func(options Options) int64 {
+		t.Helper()
+		before := checksStarted.Load()
+		m, err := Compile(context.Background(), module, "http", httpExports, options)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Close(context.Background())
+		return checksStarted.Load() - before
+	}
+	limits := Options{CompileMemoryBytes: 3 << 30}
+	compile(limits)
+	if started := compile(limits); started != 0 {
+		t.Errorf("the same module within the same limits: %d checks started, want 0", started)
+	}
+	if started := compile(Options{CompileMemoryBytes: 3<<30 - 1}); started != 1 {
+		t.Errorf("within other limits: %d checks started, want 1", started)
+	}
+	bomb := hostilewasm.CompileBomb(50_000, hostilewasm.Custom(Section, "1.0 http bomb 2"))
+	for range 2 {
+		before := checksStarted.Load()
+		if _, err := Compile(context.Background(), bomb, "http", httpExports, Options{CompileTimeout: 300 * time.Millisecond}); !errors.Is(err, ErrRefused) {
+			t.Fatalf("the bomb: %.300v", err)
+		}
+		if started := checksStarted.Load() - before; started != 1 {
+			t.Errorf("the bomb again: %d checks started, want 1", started)
+		}
+	}
+}
+
+// Two modules compiled from the same bytes share their machine code (the compilation cache);
+// closing one leaves the other's whole: a new instance of it still runs.
+func TestModulesOfTheSameBytesOutliveEachOther(t *testing.T) {
+	ctx := context.Background()
+	module := echoModule(t)
+	// runNew runs rp_http_init in a new instance of m (the n-th m made) and keeps the instance.
+	runNew := func(m *Module, n int) *Instance {
+		t.Helper()
+		in, err := m.Get(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Instances() != n {
+			t.Fatalf("%d instances, want %d", m.Instances(), n)
+		}
+		if _, err = in.Call(ctx, 0, 0); err != nil { // rp_http_init with an empty configuration
+			t.Fatal(err)
+		}
+		return in
+	}
+	first, err := Compile(ctx, module, "http", httpExports, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := Compile(ctx, module, "http", httpExports, Options{MaxInstances: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close(ctx)
+	first.Put(runNew(first, 1), nil)
+	kept := runNew(second, 1)
+	first.Close(ctx)
+	runtime.GC() // code nobody holds any more is freed now
+	second.Put(runNew(second, 2), nil)
+	second.Put(kept, nil)
+}
+
+// Closing a module frees its machine code even though the compilation cache is shared: loading
+// and closing modules of ever new bytes (a gateway reloading changed plugins for months) maps no
+// more executable memory than one of them.
+func TestClosedModulesLeaveNoCode(t *testing.T) {
+	ctx := context.Background()
+	echo := echoModule(t)
+	const modules = 20
+	var before uint64
+	for i := range modules + 1 {
+		if i == 1 { // after the first: the engine's own code stays
+			runtime.GC()
+			before = executableBytes(t)
+		}
+		module := append(bytes.Clone(echo), hostilewasm.Section(nil, hostilewasm.CustomSection, hostilewasm.Custom("pad", strconv.Itoa(i)))...)
+		m, err := Compile(ctx, module, "http", httpExports, Options{CompileTimeout: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Close(ctx)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		runtime.GC() // the code is unmapped by a finalizer
+		after := executableBytes(t)
+		if after <= before {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d modules loaded and closed: %d bytes of executable mappings, %d before", modules, after, before)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// executableBytes is the size of this process's anonymous executable mappings (compiled Wasm code).
+func executableBytes(t *testing.T) uint64 {
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		t.Skip(err)
+	}
+	var total uint64
+	for _, line := range strings.Split(string(maps), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) != 5 || !strings.Contains(fields[1], "x") {
+			continue
+		}
+		var start, end uint64
+		if _, err := fmt.Sscanf(fields[0], "%x-%x", &start, &end); err == nil {
+			total += end - start
+		}
+	}
+	return total
 }
 
 // After a burst, instances idle past IdleTimeout are retired down to the one kept warm: a burst

@@ -329,6 +329,11 @@ func Load(ctx context.Context, path, kind string, exports []Export, options Opti
 	return Compile(ctx, module, kind, exports, options)
 }
 
+// compiled is the machine code of the modules loaded in this process, by their bytes: a module
+// compiled while the same bytes are still loaded (a reload of an unchanged plugin, the old
+// generation still serving) takes the code compiled then. Each Module holds its entry until Close.
+var compiled = wazero.NewCompilationCache()
+
 // Compile checks module (its ABI section, then its imports and exports: the common ones and
 // exports) and compiles it; no instance exists until the first Get.
 func Compile(ctx context.Context, module []byte, kind string, exports []Export, options Options) (*Module, error) {
@@ -353,7 +358,7 @@ func Compile(ctx context.Context, module []byte, kind string, exports []Export, 
 	options.MaxInstances = cmp.Or(options.MaxInstances, runtime.GOMAXPROCS(0))
 	pages := uint32((options.MemoryLimitBytes + 65535) / 65536)
 	config := wazero.NewRuntimeConfig().WithMemoryLimitPages(pages).WithCloseOnContextDone(options.Interruptible).
-		WithMemoryCapacityFromMax(options.ReserveMemory)
+		WithMemoryCapacityFromMax(options.ReserveMemory).WithCompilationCache(compiled)
 	m := &Module{
 		Info:    info,
 		options: options,
@@ -364,7 +369,7 @@ func Compile(ctx context.Context, module []byte, kind string, exports []Export, 
 		stop:    make(chan struct{}),
 	}
 	if err := m.compile(ctx, module); err != nil {
-		_ = m.runtime.Close(ctx)
+		m.closeRuntime(ctx)
 		return nil, err
 	}
 	if options.IdleTimeout > 0 {
@@ -493,7 +498,17 @@ func (m *Module) Close(ctx context.Context) error {
 			m.options.Finish(ctx, in)
 		}
 	}
-	return m.runtime.Close(ctx)
+	return m.closeRuntime(ctx)
+}
+
+// closeRuntime closes the runtime and lets go of the compiled code, which the shared cache frees
+// when no other module holds it.
+func (m *Module) closeRuntime(ctx context.Context) error {
+	err := m.runtime.Close(ctx)
+	if m.code != nil {
+		_ = m.code.Close(ctx)
+	}
+	return err
 }
 
 // Get returns an idle instance, or a new one when none is idle and fewer than MaxInstances are
