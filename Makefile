@@ -17,12 +17,13 @@ help:
 	@echo "make bench-go      Go -> Rust (cgo, and Wasm in wazero) against Go native and a Go plugin [QUICK=1]"
 	@echo "make bench-rust    Rust -> Rust (rlib, static C ABI, libloading, Wasm in wasmtime), Rust -> C, Rust -> Go [QUICK=1]"
 	@echo "make bench-gateway the HTTP gateway under load: Go native vs Go plugin vs Rust plugin (cgo, Wasm), 60 hot reloads [QUICK=1]"
-	@echo "make gateway       build the gateway and the plugins; README \"HTTP plugins\" says how to run it"
+	@echo "make gateway       build the gateway and the plugins; docs/http-plugins.md says how to run it"
 	@echo "make flamegraph    perf + inferno flame graphs of each path into results/flamegraphs/"
 	@echo "make report        the joint report from whatever results/ holds"
 	@echo "make compare       OLD=dir [NEW=results] [THRESHOLD=5]: two runs row by row, exit 1 on a significant slowdown"
 	@echo "make fuzz          the fuzz targets (store, HTTP plugin boundary, gateway request path), FUZZ_SECONDS each (60)"
 	@echo "make build         the Rust libraries (user manager .so/.a, HTTP plugins, gen-users), the C loader and hosts"
+	@echo "make loader        the C loader library alone (c-host/build/librp_loader.a), which the hosts and the gateway link"
 	@echo "make install       PREFIX=/usr/local [DESTDIR=]: librustplugin.so.1 (SONAME), .a, headers, pkg-config and CMake files (cargo-c)"
 	@echo "make generate      rewrite every binding generated from a definition (rp-bindgen), then the headers"
 	@echo "make header        regenerate the C headers in include/ with cbindgen"
@@ -84,8 +85,11 @@ test: deps
 	  echo "== make $$step: $$(( $$(date +%s) - t )) s"; \
 	done; echo "== make test: every step passed in $$(( $$(date +%s) - start )) s"
 
+# The tidy tests (tools/tidy): no build output tracked, every header, script, status code, make
+# target and docs page listed where the docs list them, every relative link resolving. First, as
+# they need no build.
 test-tree:
-	scripts/check-tree.sh
+	$(CARGO) test -q --release -p tidy
 
 test-rust: build-rust
 	scripts/test-rust.sh

@@ -257,7 +257,7 @@ uint32_t rp_process_pid(const struct rp_process_client *client);
  * How the running server is confined: `RP_PROCESS_SANDBOX_*` flags, as the server said when it
  * started (0 for NULL). What each flag stops is tested against a hostile plugin; what no flag
  * stops (reading files the server's uid can read, UDP, CPU and memory up to its limits) is in
- * the README.
+ * docs/tiers.md.
  *
  * # Safety
  * `client` is NULL or from `rp_process_start`, not freed.

@@ -39,9 +39,9 @@ for ((users = 1000; users <= sweep_max; users *= 10)); do sizes+=("$users"); don
 scripts/bench-data.sh "$data" "${sizes[@]}"
 
 # Pin to the last CPU when there is more than one: the other keeps the system's noise.
-pin=()
-cpu=$(($(nproc) - 1))
-if command -v taskset >/dev/null && ((cpu > 0)); then pin=(taskset -c "$cpu"); pinning="cpu $cpu (taskset)"; else pinning="none"; fi
+# Pinned where `bench-report run` says (RP_BENCH_CPU); not pinned when run alone.
+pin=() pinning="none"
+[[ -n ${RP_BENCH_CPU:-} ]] && pin=(taskset -c "$RP_BENCH_CPU") pinning="cpu $RP_BENCH_CPU (taskset)"
 # The machine itself is recorded once, by `bench-report run` (results/machine.json).
 context=(--benchmark_context=pinning="$pinning")
 

@@ -15,15 +15,13 @@ rounds=5 round=2s
 [[ ${QUICK:-0} == 1 ]] && rounds=2 round=300ms
 scripts/build-gateway.sh >/dev/null
 
+# The gateway on RP_BENCH_CPU, the load generator on RP_OTHER_CPUS (`bench-report run` decides).
 pin=() pinning=()
-last=$(($(nproc) - 1))
-if command -v taskset >/dev/null && ((last > 0)); then
-  clients=0
-  ((last > 1)) && clients=0-$((last - 1))
-  pin=(taskset -c "$clients")
-  pinning=(-gateway-cpu "$last" -client-cpu "$clients")
+if [[ -n ${RP_BENCH_CPU:-} ]]; then
+  pin=(taskset -c "$RP_OTHER_CPUS")
+  pinning=(-gateway-cpu "$RP_BENCH_CPU" -client-cpu "$RP_OTHER_CPUS")
 fi
-echo "gateway load test: $rounds rounds of $round per handler, then 60 reloads under load${pin:+ (gateway on CPU $last, client on $clients)}"
+echo "gateway load test: $rounds rounds of $round per handler, then 60 reloads under load${pin:+ (gateway on CPU $RP_BENCH_CPU, client on $RP_OTHER_CPUS)}"
 "${pin[@]}" go-interop/build/loadtest -rounds "$rounds" -round "$round" -reloads 60 "${pinning[@]}" -out "$out"
 cat "$out/loadtest.md"
 echo

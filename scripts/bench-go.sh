@@ -9,9 +9,11 @@
 #   QUICK=1 scripts/bench-go.sh  3 short rounds, sweep 32 .. 10^4 users
 # The test binary is built once and run in rounds: each round runs every benchmark once (demo data,
 # then each sweep size in a process of its own), so the i-th sample of every benchmark comes from
-# the same round and ratios can pair them (bench-report). 10^6 users run in fewer rounds: the
-# testing package collects garbage before every benchmark run, and with 10^6 users loaded by Go
-# native and the Go plugin each collection marks about 12 million objects (about a second).
+# the same round and ratios can pair them (bench-report). The testing package collects garbage
+# before every benchmark run, and with 10^6 users loaded by Go native and the Go plugin each
+# collection marks about 12 million objects (about a second): at 10^6 users each group of bases
+# runs in a process of its own (-bases), so a Rust path's runs mark no Go copy of the users, and
+# in fewer rounds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/go-common.sh
@@ -24,16 +26,14 @@ mkdir -p "$out" "$data"
 # bench must stay under 20 minutes (10^6 alone takes about 105 s a round).
 rounds=5 benchtime=200ms sweep_benchtime=100ms sweep=(32 100 1000 10000 1000000) large=1000000 large_rounds=3
 [[ ${QUICK:-0} == 1 ]] && rounds=3 benchtime=20ms sweep_benchtime=10ms sweep=(32 100 1000 10000)
-pin=()
-cpu=$(($(nproc) - 1))
-if command -v taskset >/dev/null && ((cpu > 0)); then
-  pin=(taskset -c "$cpu")
-  # Plugin processes (rp-plugin-server, hashicorp go-plugin) on the other CPUs: on the host's
-  # CPU, host and plugin would take turns, and every call would wait for a time slice.
-  export RP_PLUGIN_CPUS="0-$((cpu - 1))"
-  pinning="cpu $cpu (taskset), plugin processes on cpus $RP_PLUGIN_CPUS"
-else
-  pinning="none"
+# Pinned where `bench-report run` says (RP_BENCH_CPU); plugin processes (rp-plugin-server,
+# hashicorp go-plugin) on the other CPUs: on the host's CPU, host and plugin would take turns, and
+# every call would wait for a time slice.
+pin=() pinning="none"
+if [[ -n ${RP_BENCH_CPU:-} ]]; then
+  pin=(taskset -c "$RP_BENCH_CPU")
+  export RP_PLUGIN_CPUS=$RP_OTHER_CPUS
+  pinning="cpu $RP_BENCH_CPU (taskset), plugin processes on cpus $RP_PLUGIN_CPUS"
 fi
 json_row_binary=$PWD/go-interop/build/jsonrow.test
 reva_binary=$PWD/go-interop/build/reva.test
@@ -57,7 +57,11 @@ echo "go-interop: $rounds rounds: demo data -benchtime $benchtime, sweep ${sweep
       ((users >= large && round > large_rounds)) && continue
       sweep_flags=(-test.run '^$' -test.bench '^Benchmark(GetUser|GetUserByClaim|FindUsers)$' -test.benchmem
         -test.benchtime "$sweep_benchtime" -users "$users" -data-dir "$data")
-      "${pin[@]}" "$test_binary" "${sweep_flags[@]}"
+      groups=("") # every base in one process
+      ((users >= large)) && groups=(native,native-indexed goplugin cgo,wasm,process)
+      for group in "${groups[@]}"; do
+        "${pin[@]}" "$test_binary" "${sweep_flags[@]}" -bases "$group"
+      done
       (cd ../../reva/conformance && "${pin[@]}" "$reva_binary" "${sweep_flags[@]}")
     done
   done

@@ -17,9 +17,8 @@ for ((users = 1000; users <= sweep_max; users *= 10)); do sizes+=("$users"); don
 scripts/bench-data.sh "$data" 4 "${sizes[@]}"
 RUST_BENCH_SWEEP=$(IFS=,; echo "${sizes[*]}")
 export RUST_BENCH_DATA=$data RUST_BENCH_SWEEP
-pin=()
-cpu=$(($(nproc) - 1))
-command -v taskset >/dev/null && ((cpu > 0)) && pin=(taskset -c "$cpu")
+pin=() # where `bench-report run` says (RP_BENCH_CPU); not pinned when run alone
+[[ -n ${RP_BENCH_CPU:-} ]] && pin=(taskset -c "$RP_BENCH_CPU")
 
 # The release profile and the whole workspace's features: the binary `make build-rust` built (the
 # bench profile, or `-p rust-bench` alone, would compile the dependency tree once more).

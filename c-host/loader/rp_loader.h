@@ -18,7 +18,8 @@
  * Trust: a file is checked before it is loaded (rp_elf_check): one that is not a shared object for
  * this machine exporting the expected descriptor is refused without any of its code running. A
  * file that passes is loaded, and its constructors and code run with the host's rights: load only
- * plugins from directories you trust.
+ * plugins from directories you trust. This is every host's one loader: the Rust host (rp-host)
+ * compiles these sources in too.
  */
 #ifndef RP_LOADER_H
 #define RP_LOADER_H
@@ -77,8 +78,8 @@ typedef struct rp_plugin_handle {
 } rp_plugin_handle;
 
 /**
- * Loads the user manager plugin at `path` (a path with a '/', or a name the dynamic loader
- * searches for).
+ * Loads the user manager plugin at `path` (through rp_library_open: a file path, relative to the
+ * working directory when it has no '/'; no library search path is used).
  *
  * Returns RP_OK and fills `*plugin`; or, with a sentence in `error` and `*plugin` untouched:
  * - RP_IO: the file cannot be opened, or dlopen failed (unresolved symbols);

@@ -5,8 +5,9 @@
  *   -DIMPORTS_DESCRIPTOR  calls rp_http_plugin_get_descriptor without defining it (an undefined
  *                       symbol of that name, which is not an export)
  *   (no define)         exports no descriptor at all (a shared library that is not a plugin)
- * Each has a constructor that creates the file named by $RP_FAKE_PLUGIN_MARKER: the tests check
- * that a refused library never ran, and that one which passes the symbol check does run.
+ * Each has a constructor that creates the file named by $RP_FAKE_PLUGIN_MARKER (or by the macro
+ * MARKER_FILE, for tests that cannot set the environment): the tests check that a refused library
+ * never ran, and that one which passes the symbol check does run.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,11 @@
 #include "rustplugin.h"
 
 __attribute__((constructor)) static void leave_a_marker(void) {
+#ifdef MARKER_FILE
+  const char *marker = MARKER_FILE;
+#else
   const char *marker = getenv("RP_FAKE_PLUGIN_MARKER");
+#endif
   FILE *file = marker != NULL ? fopen(marker, "w") : NULL;
   if (file != NULL) {
     fclose(file);

@@ -1,6 +1,8 @@
-//! A safe Rust host for the plugin's shared library, loaded at run time with `libloading`.
+//! A safe Rust host for the plugin's shared library, loaded at run time.
 //!
-//! [`Plugin::load`] opens `librustplugin.so`, finds `rp_plugin_get_descriptor`, and refuses a plugin
+//! [`Plugin::load`] opens `librustplugin.so` through the project's one loader (`c-host/loader`: the
+//! file is checked before it is loaded, so a file that is not a plugin never runs), finds
+//! `rp_plugin_get_descriptor`, and refuses a plugin
 //! whose ABI does not match the header this crate was built from (an [`Error`], never a crash).
 //! Every answer borrows from the [`UserManager`] that produced it, which borrows from the
 //! [`Plugin`]: the compiler rejects any use of an answer after its manager is freed or its library

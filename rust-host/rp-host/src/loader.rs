@@ -1,8 +1,9 @@
-//! What every generated host API stands on: opening a plugin with libloading and checking its
-//! descriptor's ABI before anything else is read, the one error type, and the views answers are
-//! made of.
+//! What every generated host API stands on: opening a plugin through the project's one loader
+//! (`c-host/loader`, compiled in by build.rs: the file is checked before it is loaded, so a refused
+//! file never runs), checking its descriptor's ABI before anything else is read, the one error
+//! type, and the views answers are made of.
 
-use std::ffi::{c_char, CStr, OsStr};
+use std::ffi::{c_char, c_void, CStr, CString, OsStr};
 use std::fmt;
 use std::marker::PhantomData;
 use std::path::Path;
@@ -12,8 +13,17 @@ use crate::sys;
 /// Everything that can go wrong when loading or calling the plugin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
-    /// The dynamic loader could not open the file (missing, not ELF, unresolved symbols).
+    /// The file could not be opened, or the dynamic loader failed (unresolved symbols); `message`
+    /// is the whole sentence, path included.
     Load { path: String, message: String },
+    /// The loader refused the file before loading it: not a shared object for this machine
+    /// exporting the descriptor (`RP_ABI_MISMATCH`), not a regular file (`RP_NOT_A_FILE`), too
+    /// large (`RP_TOO_LARGE`). Nothing of it ran. `message` is the whole sentence.
+    Refused {
+        path: String,
+        status: sys::rp_status,
+        message: String,
+    },
     /// The library has no `rp_plugin_get_descriptor`, or its descriptor lacks a function.
     NotAPlugin { path: String, message: String },
     /// The plugin's ABI (major.minor, descriptor size) does not fit this host's header.
@@ -37,7 +47,7 @@ impl Error {
             Error::NotAPlugin { .. } | Error::AbiMismatch { .. } => {
                 sys::RP_ABI_MISMATCH as sys::rp_status
             }
-            Error::Call { status, .. } => *status,
+            Error::Refused { status, .. } | Error::Call { status, .. } => *status,
         }
     }
 }
@@ -45,7 +55,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Load { path, message } => write!(f, "cannot load plugin {path}: {message}"),
+            Error::Load { message, .. } | Error::Refused { message, .. } => f.write_str(message),
             Error::NotAPlugin { path, message } => write!(f, "{path} is not a rustplugin plugin: {message}"),
             Error::AbiMismatch { path, plugin, host } => write!(
                 f,
@@ -102,26 +112,15 @@ pub(crate) unsafe fn open<D>(
     host: (u32, u32, usize),
 ) -> Result<Opened<D>, Error> {
     let shown = Path::new(path).display().to_string();
-    let flags = libloading::os::unix::RTLD_NOW | libloading::os::unix::RTLD_LOCAL;
-    // SAFETY: loading a library runs its initialisers: the host trusts the plugin it names, as
-    // with any dlopen. RTLD_LOCAL keeps its symbols from interposing on anyone else's.
-    let library =
-        unsafe { libloading::os::unix::Library::open(Some(path), flags) }.map_err(|e| {
-            Error::Load {
-                path: shown.clone(),
-                message: e.to_string(),
-            }
-        })?;
-    let library = libloading::Library::from(library);
+    let (library, getter) = library_open(path, symbol, &shown)?;
     let not_a_plugin = |message: String| Error::NotAPlugin {
         path: shown.clone(),
         message,
     };
-    // SAFETY: the symbol's type is the one the header declares for the descriptor's getter.
-    let get = unsafe { library.get::<unsafe extern "C" fn() -> *const D>(symbol) }
-        .map_err(|e| not_a_plugin(e.to_string()))?;
-    // SAFETY: the getter takes no argument and returns a pointer to a static descriptor.
-    let descriptor = unsafe { get() };
+    // SAFETY: `getter` is the address of `symbol`, whose type is the one the header declares for
+    // the descriptor's getter: it takes nothing and returns a pointer to a static descriptor.
+    let descriptor =
+        unsafe { std::mem::transmute::<*mut c_void, unsafe extern "C" fn() -> *const D>(getter)() };
     // SAFETY: NULL or a pointer to a descriptor that lives as long as the library. Only its head is
     // read before the version check, and every ABI version keeps the head in place.
     let head = unsafe { descriptor.cast::<Head>().as_ref() }
@@ -151,6 +150,77 @@ pub(crate) unsafe fn open<D>(
         abi: (plugin.0, plugin.1),
         shown,
     })
+}
+
+unsafe extern "C" {
+    /// `c-host/loader/rp_loader.h`: opens `path` without blocking, checks it (a regular file, an
+    /// ELF shared object for this machine whose dynamic symbols define `symbol`), and only then
+    /// dlopens it (RTLD_NOW | RTLD_LOCAL) and finds `symbol`. On failure nothing stays open and
+    /// `error` holds a NUL-terminated sentence.
+    fn rp_library_open(
+        path: *const c_char,
+        symbol: *const c_char,
+        kind: *const c_char,
+        library: *mut *mut c_void,
+        address: *mut *mut c_void,
+        error: *mut c_char,
+        error_capacity: usize,
+    ) -> sys::rp_status;
+}
+
+/// Loads `path` through the C loader: the library (closed on drop) and the address of `symbol`
+/// (NUL-terminated).
+fn library_open(
+    path: &OsStr,
+    symbol: &[u8],
+    shown: &str,
+) -> Result<(libloading::Library, *mut c_void), Error> {
+    use std::os::unix::ffi::OsStrExt;
+    let load_error = |message: String| Error::Load {
+        path: shown.to_owned(),
+        message,
+    };
+    let c_path = CString::new(path.as_bytes()).map_err(|_| {
+        load_error(format!(
+            "cannot load plugin {shown}: the path holds a NUL byte"
+        ))
+    })?;
+    let symbol = CStr::from_bytes_with_nul(symbol).expect("a NUL-terminated symbol name");
+    let mut library = std::ptr::null_mut();
+    let mut address = std::ptr::null_mut();
+    let mut error = [0 as c_char; 512];
+    // SAFETY: NUL-terminated strings; out-params this function owns; `error` of the given size.
+    // A file that passes the check is loaded, and its initialisers run: the host trusts the
+    // plugins it names, as with any dlopen.
+    let status = unsafe {
+        rp_library_open(
+            c_path.as_ptr(),
+            symbol.as_ptr(),
+            c"a plugin".as_ptr(),
+            &mut library,
+            &mut address,
+            error.as_mut_ptr(),
+            error.len(),
+        )
+    };
+    if status != sys::RP_OK as sys::rp_status {
+        // SAFETY: the loader NUL-terminates `error` within its capacity.
+        let message = unsafe { CStr::from_ptr(error.as_ptr()) }
+            .to_string_lossy()
+            .into_owned();
+        return Err(if status == sys::RP_IO as sys::rp_status {
+            load_error(message)
+        } else {
+            Error::Refused {
+                path: shown.to_owned(),
+                status,
+                message,
+            }
+        });
+    }
+    // SAFETY: a handle dlopen returned, owned from here on by the Library (dlclose on drop).
+    let library = unsafe { libloading::os::unix::Library::from_raw(library) };
+    Ok((library.into(), address))
 }
 
 /// `Ok` for `RP_OK`, else the error with the thread's last message, read with `last_error_message`

@@ -163,7 +163,7 @@ fn refuses_what_is_not_a_plugin() {
     let not_a_plugin = fake_plugin(&dir, "libnot-a-plugin.so", &[]);
     assert!(matches!(
         Plugin::load(&not_a_plugin),
-        Err(Error::NotAPlugin { .. })
+        Err(Error::Refused { status, .. }) if status == sys::RP_ABI_MISMATCH as sys::rp_status
     ));
     assert!(matches!(
         Plugin::load(dir.join("missing.so")),
@@ -173,11 +173,55 @@ fn refuses_what_is_not_a_plugin() {
     std::fs::write(&corrupt, "not an ELF file").unwrap();
     let err = Plugin::load(&corrupt).err().unwrap();
     assert!(
-        matches!(err, Error::Load { .. }) && err.to_string().contains("corrupt.so"),
+        matches!(err, Error::Refused { .. }) && err.to_string().contains("corrupt.so"),
         "{err}"
     );
+    // A FIFO is refused without blocking the loader (no writer will ever come).
+    let fifo = dir.join("fifo.so");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let err = Plugin::load(&fifo).err().unwrap();
+    assert_eq!(err.status(), sys::RP_NOT_A_FILE as sys::rp_status, "{err}");
+    std::fs::remove_file(&fifo).unwrap();
     std::fs::remove_file(&corrupt).unwrap();
     std::fs::remove_file(&not_a_plugin).unwrap();
+}
+
+/// The loaders' one trust rule (c-host/loader/rp_loader.h): a file is checked before it is loaded,
+/// so a library that is not a plugin is refused without any of its code running; one that passes
+/// the check (a plugin of another ABI) is loaded, and its constructor runs (the marker works).
+#[test]
+fn a_refused_library_never_runs() {
+    let dir = scratch().join("never-runs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let marker = dir.join("constructor-ran");
+    let define = format!("-DMARKER_FILE=\"{}\"", marker.display());
+    let not_a_plugin = fake_plugin(&dir, "libnot-a-plugin.so", &[&define]);
+    let err = Plugin::load(&not_a_plugin)
+        .err()
+        .expect("a library without a descriptor was loaded");
+    assert_eq!(
+        err.status(),
+        sys::RP_ABI_MISMATCH as sys::rp_status,
+        "{err}"
+    );
+    assert!(
+        !marker.exists(),
+        "the refused library's constructor ran: {err}"
+    );
+    let other_abi = fake_plugin(&dir, "libother-abi.so", &[&define, "-DFAKE_ABI_MAJOR=99"]);
+    assert!(matches!(
+        Plugin::load(&other_abi),
+        Err(Error::AbiMismatch { .. })
+    ));
+    assert!(
+        marker.exists(),
+        "a library that passed the check did not run its constructor"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -781,7 +781,7 @@ impl Descriptor {
 /// let descriptor = unsafe { &*rp_http_plugin_get_descriptor() };
 /// assert_eq!(descriptor.abi_version_major, rp_http_plugin::abi::RP_HTTP_ABI_VERSION_MAJOR);
 /// ```
-/// (The README shows the same plugin.)
+/// (docs/http-plugins.md shows the same plugin.)
 #[macro_export]
 macro_rules! export_http_plugin {
     ($plugin:ty) => {

@@ -4,6 +4,10 @@
 //! Busy is measured, not guessed from the load average: /proc/stat says how much CPU the whole
 //! machine used and how much the hypervisor stole, and /proc/self/stat how much this process's
 //! waited-for children (the harness and everything it ran) used; the difference is everyone else.
+//!
+//! It also decides, in one place, where a harness runs: with two CPUs or more (and taskset), the
+//! measured process on the last CPU (`RP_BENCH_CPU`) and what it talks to (plugin processes, the
+//! gateway's load generator) on the others (`RP_OTHER_CPUS`); the harness scripts only read them.
 
 use std::fs;
 use std::io;
@@ -24,7 +28,14 @@ pub fn run(dir: &Path, harness: &str, command: &[String]) -> io::Result<i32> {
     )?;
     let (load_before, cpu_before, own_before) = (load_average(), cpu_times()?, children_ticks()?);
     let started = Instant::now();
-    let status = Command::new(&command[0]).args(&command[1..]).status();
+    let mut harness_command = Command::new(&command[0]);
+    harness_command.args(&command[1..]);
+    if let Some((bench_cpu, other_cpus)) = pinning(machine.cores.unwrap_or(1)) {
+        harness_command
+            .env("RP_BENCH_CPU", bench_cpu)
+            .env("RP_OTHER_CPUS", other_cpus);
+    }
+    let status = harness_command.status();
     let seconds = started.elapsed().as_secs_f64();
     let (cpu_after, own_after) = (cpu_times()?, children_ticks()?);
     let status = status
@@ -61,6 +72,22 @@ pub fn run(dir: &Path, harness: &str, command: &[String]) -> io::Result<i32> {
         use std::os::unix::process::ExitStatusExt;
         128 + status.signal().unwrap_or(0)
     }))
+}
+
+/// Where a harness on `cores` CPUs runs: the last CPU for the measured process, the others for
+/// what it talks to; None with one CPU, or without taskset to pin with.
+fn pinning(cores: u64) -> Option<(String, String)> {
+    let taskset = Command::new("taskset").arg("--version").output();
+    if cores < 2 || !taskset.is_ok_and(|output| output.status.success()) {
+        return None;
+    }
+    let last = cores - 1;
+    let others = if last == 1 {
+        "0".to_owned()
+    } else {
+        format!("0-{}", last - 1)
+    };
+    Some((last.to_string(), others))
 }
 
 /// The machine, its OS and toolchains, now.
