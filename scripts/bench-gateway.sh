@@ -4,14 +4,14 @@
 # then each handler's own cost in process (BenchmarkHandler in rounds, results/gateway/handler-bench.txt);
 # then the fault matrix (results/gateway/fault-matrix.json).
 # The gateway runs on the last CPU, the load generator on the others (taskset), when there are two.
-#   scripts/bench-gateway.sh          5 rounds of 2 s per handler (about 45 s); results/gateway/
+#   scripts/bench-gateway.sh          5 rounds of 1 s per handler; results/gateway/
 #   QUICK=1 scripts/bench-gateway.sh  2 rounds of 300 ms, still 60 reloads
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/go-common.sh
 
 out=${1:-results/gateway}
-rounds=5 round=2s
+rounds=5 round=1s
 [[ ${QUICK:-0} == 1 ]] && rounds=2 round=300ms
 scripts/build-gateway.sh >/dev/null
 

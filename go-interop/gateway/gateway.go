@@ -1,7 +1,8 @@
 // Package gateway is an HTTP gateway that serves Rust plugins loaded by path, in process
-// (include/rp_http_plugin.h), in a Wasm sandbox (the same plugins built for wasm32, run by wazero:
-// see wasm.go) or out of process (rp-plugin-server, confined, over shared memory: see process.go),
-// and hot-reloads them: a new plugin is loaded, checked and initialised while the current one
+// (include/rp_http_plugin.h: see inprocess.go), in a Wasm sandbox (the same plugins built for
+// wasm32, run by wazero: see wasm.go) or out of process (rp-plugin-server, confined, over shared
+// memory: see process.go), each behind one small interface (backend: serve, close); and it
+// hot-reloads them: a new plugin is loaded, checked and initialised while the current one
 // keeps serving, swapped in atomically, and the old one is closed (and dlclose'd, or its server
 // stopped) once its last request has finished. It also serves a Go plugin (the seeds' way) and a
 // native Go handler, the two baselines of the load test. RefuseAmbiguousFraming guards the plugin
@@ -12,31 +13,9 @@
 // otherwise give back the old code, and overwriting a mapped .so in place crashes the process.
 package gateway
 
-/*
-#cgo CFLAGS: -I${SRCDIR}/../../include -I${SRCDIR}/../../c-host/loader
-// The C host's loader library; `make loader` (or `make c-host`) builds it.
-#cgo LDFLAGS: ${SRCDIR}/../../c-host/build/librp_loader.a
-#cgo LDFLAGS: -ldl
-// gw_serve neither keeps Go pointers nor calls back into Go: its out-params stay on the stack.
-#cgo noescape gw_serve
-#cgo nocallback gw_serve
-#include <stdlib.h>
-#include "rp_loader.h"
-
-rp_status gw_load(const char *path, const char *config, rp_http_plugin_handle *plugin,
-                  char *error, size_t capacity);
-rp_status gw_handle(const rp_http_plugin_handle *plugin, uintptr_t call, char **error);
-rp_status gw_serve(const rp_http_plugin_handle *plugin, const char *text, const size_t *lengths,
-                   size_t header_count, const char *body, size_t body_len, char *out,
-                   size_t capacity, size_t *size, char **spill, char **error);
-*/
-import "C"
-
 import (
-	"bufio"
 	"cmp"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -44,29 +23,16 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
-	"unsafe"
 
 	"rustplugin/go-interop/procplugin"
 	"rustplugin/go-interop/wasmplugin"
 )
-
-// ABIVersion is the HTTP plugin ABI this gateway is built against (rp_http_plugin.h): it serves
-// plugins of the same major version, 1.0 ones included.
-var ABIVersion = fmt.Sprintf("%d.%d", C.RP_HTTP_ABI_VERSION_MAJOR, C.RP_HTTP_ABI_VERSION_MINOR)
-
-// descriptorSize is sizeof(rp_http_plugin_descriptor) in that header.
-const descriptorSize = C.sizeof_rp_http_plugin_descriptor
-
-// errorCapacity is the size of the buffers the C side writes messages into.
-const errorCapacity = 1024
 
 // Defaults of Options.
 const (
@@ -164,18 +130,24 @@ type route struct {
 	current      atomic.Pointer[generation]
 }
 
-// generation is one load of a plugin file: its own copy, library and instance.
+// A backend is one way of serving a generation's plugin: in process (inprocess.go), in a Wasm
+// module (wasm.go) or in a plugin server of its own (process.go).
+type backend interface {
+	// serve answers one request, a failure included (500, or 502, 503, 504 where they apply).
+	serve(gen *generation, w http.ResponseWriter, request goRequest)
+	// close unloads the plugin: once, after the generation's last request.
+	close(gen *generation)
+}
+
+// generation is one load of a plugin file: its own copy, and the backend serving its plugin.
 type generation struct {
 	gateway *Gateway
 	id      uint64
 	route   string
 	source  string
 	copy    string
-	plugin  *C.rp_http_plugin_handle // C memory; nil for a Wasm plugin
-	wasm    *wasmplugin.Module       // a Wasm plugin's module; nil in process
-	process *procplugin.Client       // the server of a plugin out of process; nil in process
-	// serves: the plugin has ABI 1.1's serve (one call per request); else handle and callbacks.
-	serves  bool
+	// backend serves the requests: in process, in a Wasm module or out of process.
+	backend backend
 	name    string
 	version string
 	// refs counts the route's reference (1 while current) and the requests in flight; the
@@ -437,11 +409,11 @@ func (g *Gateway) load(r *route, source string) (*generation, error) {
 	gen := &generation{gateway: g, id: id, route: r.path, source: source, copy: copyPath, unloaded: make(chan struct{})}
 	switch {
 	case r.outOfProcess:
-		err = g.loadProcess(gen, r.config)
+		gen.backend, err = g.loadProcess(gen, r.config)
 	case isWasm(copyPath):
-		err = g.loadWasm(gen, r.config)
+		gen.backend, err = g.loadWasm(gen, r.config)
 	default:
-		err = loadInProcess(gen, r.config)
+		gen.backend, err = loadInProcess(gen, r.config)
 	}
 	if err != nil {
 		_ = os.Remove(copyPath)
@@ -453,90 +425,6 @@ func (g *Gateway) load(r *route, source string) (*generation, error) {
 	g.live[id] = gen
 	g.mu.Unlock()
 	return gen, nil
-}
-
-// loadInProcess loads gen's copy with the C loader (which checks it before dlopen) and
-// initialises an instance.
-func loadInProcess(gen *generation, config string) error {
-	cPath := C.CString(gen.copy)
-	defer C.free(unsafe.Pointer(cPath))
-	cConfig := C.CString(config)
-	defer C.free(unsafe.Pointer(cConfig))
-	message := (*C.char)(C.malloc(errorCapacity))
-	defer C.free(unsafe.Pointer(message))
-	plugin := (*C.rp_http_plugin_handle)(C.calloc(1, C.sizeof_rp_http_plugin_handle))
-	if status := C.gw_load(cPath, cConfig, plugin, message, errorCapacity); status != C.RP_OK {
-		C.free(unsafe.Pointer(plugin))
-		return fmt.Errorf("%s: %s", C.GoString(C.rp_status_str(status)), C.GoString(message))
-	}
-	gen.plugin = plugin
-	gen.serves = C.rp_http_plugin_serves(plugin.api) != 0
-	gen.name = C.GoString(plugin.api.plugin_name)
-	gen.version = C.GoString(plugin.api.plugin_version)
-	return nil
-}
-
-// ErrOutsidePluginDirs: a plugin file outside the configured plugin directories was named.
-var ErrOutsidePluginDirs = errors.New("outside the plugin directories")
-
-// resolve makes path absolute and resolves every symbolic link and ".." in it.
-func resolve(path string) (string, error) {
-	absolute, err := filepath.Abs(path)
-	if err != nil {
-		return "", err
-	}
-	return filepath.EvalSymlinks(absolute)
-}
-
-// pluginFile resolves source and checks that it lies in a plugin directory.
-func (g *Gateway) pluginFile(source string) (string, error) {
-	resolved, err := resolve(source)
-	if err != nil {
-		return "", fmt.Errorf("RP_IO: cannot read plugin: %w", err)
-	}
-	for _, dir := range g.sources {
-		if strings.HasPrefix(resolved, dir+string(filepath.Separator)) {
-			return resolved, nil
-		}
-	}
-	return "", fmt.Errorf("RP_IO: cannot load plugin %s: it resolves to %s, %w (%s)", source, resolved,
-		ErrOutsidePluginDirs, strings.Join(g.sources, ", "))
-}
-
-// copyBounded copies the regular file source to the new file target, at most limit bytes: a FIFO,
-// a device or a directory is refused before it is read (opening never blocks), a larger file
-// before it is copied, and one that grows while it is copied after limit+1 bytes.
-func copyBounded(source, target string, limit int64) error {
-	in, err := os.OpenFile(source, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
-	if err != nil {
-		return fmt.Errorf("RP_IO: cannot read plugin: %w", err)
-	}
-	defer in.Close()
-	info, err := in.Stat()
-	switch {
-	case err != nil:
-		return fmt.Errorf("RP_IO: cannot read plugin: %w", err)
-	case !info.Mode().IsRegular():
-		return fmt.Errorf("RP_NOT_A_FILE: refused %s: it is not a regular file (%s)", source, info.Mode().Type())
-	case info.Size() > limit:
-		return fmt.Errorf("RP_TOO_LARGE: refused %s: %d bytes, over the limit of %d bytes for a plugin", source, info.Size(), limit)
-	}
-	out, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o700)
-	if err != nil {
-		return fmt.Errorf("RP_IO: cannot copy plugin: %w", err)
-	}
-	copied, err := io.Copy(out, io.LimitReader(in, limit+1))
-	if err == nil && copied > limit {
-		err = fmt.Errorf("it grew past the limit of %d bytes while it was copied", limit)
-	}
-	if closeErr := out.Close(); err == nil {
-		err = closeErr
-	}
-	if err != nil {
-		_ = os.Remove(target)
-		return fmt.Errorf("RP_IO: cannot copy plugin %s: %w", source, err)
-	}
-	return nil
 }
 
 // acquire returns the route's current generation with a reference for one request, or nil once
@@ -562,23 +450,9 @@ func (gen *generation) release() {
 	}
 }
 
-// unload closes, destroys and dlclose's the generation (a Wasm one: closes its module), and
-// removes its copy.
+// unload closes the generation's plugin (its backend says how) and removes its copy.
 func (gen *generation) unload() {
-	switch {
-	case gen.process != nil:
-		gen.process.Close()
-	case gen.wasm != nil:
-		gen.unloadWasm()
-	default:
-		message := (*C.char)(C.malloc(errorCapacity))
-		defer C.free(unsafe.Pointer(message))
-		if status := C.rp_http_plugin_unload(gen.plugin, message, errorCapacity); status != C.RP_OK {
-			gen.gateway.logger.Printf("%s: generation %d: %s", gen.route, gen.id, C.GoString(message))
-		}
-		C.free(unsafe.Pointer(gen.plugin))
-		gen.plugin = nil
-	}
+	gen.backend.close(gen)
 	_ = os.Remove(gen.copy)
 	g := gen.gateway
 	g.mu.Lock()
@@ -600,134 +474,7 @@ func (r *route) serve(w http.ResponseWriter, request goRequest) {
 		return
 	}
 	defer gen.release()
-	if gen.process != nil {
-		gen.serveProcess(w, request)
-		return
-	}
-	if gen.wasm != nil {
-		gen.serveWasm(w, request)
-		return
-	}
-	if gen.serves {
-		gen.serveWhole(w, request)
-		return
-	}
-	c := &call{request: request, response: newBufferedResponse()}
-	id := register(c)
-	var message *C.char
-	status := C.gw_handle(gen.plugin, C.uintptr_t(id), &message)
-	unregister(id)
-	if status != C.RP_OK {
-		gen.fail(w, status, message)
-		return
-	}
-	c.response.writeTo(w)
-}
-
-// fail answers 500 with the plugin's status and message (C memory, freed here).
-func (gen *generation) fail(w http.ResponseWriter, status C.rp_status, message *C.char) {
-	defer C.free(unsafe.Pointer(message))
-	text := fmt.Sprintf("plugin %s %s failed: %s: %s", gen.name, gen.version,
-		C.GoString(C.rp_status_str(status)), C.GoString(message))
-	gen.gateway.logger.Printf("%s: %s", gen.route, text)
-	http.Error(w, text, http.StatusInternalServerError)
-}
-
-// serveWhole serves one request through ABI 1.1's serve: the request goes to C in one pooled,
-// pointer-free buffer and the response comes back in another, in one cgo call.
-func (gen *generation) serveWhole(w http.ResponseWriter, request goRequest) {
-	x := exchanges.Get().(*exchange)
-	defer exchanges.Put(x)
-	headerCount := x.encode(request.r)
-	var body *C.char
-	if len(request.body) > 0 {
-		body = (*C.char)(unsafe.Pointer(&request.body[0]))
-	}
-	var size C.size_t
-	var spill, message *C.char
-	status := C.gw_serve(gen.plugin, (*C.char)(unsafe.Pointer(unsafe.SliceData(x.text))), &x.lengths[0],
-		C.size_t(headerCount), body, C.size_t(len(request.body)),
-		(*C.char)(unsafe.Pointer(&x.out[0])), C.size_t(len(x.out)), &size, &spill, &message)
-	runtime.KeepAlive(request.body)
-	if status != C.RP_OK {
-		gen.fail(w, status, message)
-		return
-	}
-	var out []byte
-	if spill != nil {
-		defer C.free(unsafe.Pointer(spill))
-		out = unsafe.Slice((*byte)(unsafe.Pointer(spill)), int(size))
-	} else {
-		out = x.out[:size]
-	}
-	if err := writeResponse(w, out, binary.NativeEndian); err != nil {
-		text := fmt.Sprintf("plugin %s %s returned an unusable response: %v", gen.name, gen.version, err)
-		gen.gateway.logger.Printf("%s: %s", gen.route, text)
-		http.Error(w, text, http.StatusInternalServerError)
-	}
-}
-
-// Generation describes one loaded plugin file.
-type Generation struct {
-	ID       uint64 `json:"id"`
-	Route    string `json:"route"`
-	Plugin   string `json:"plugin"`
-	Version  string `json:"version"`
-	Source   string `json:"source"`
-	Copy     string `json:"copy"`
-	InFlight int64  `json:"in_flight"`
-	Current  bool   `json:"current"`
-}
-
-// info describes gen; the caller holds g.mu.
-func (gen *generation) info() Generation {
-	inFlight := gen.refs.Load()
-	current := false
-	if r := gen.gateway.routes[gen.route]; r != nil && r.current.Load() == gen {
-		current = true
-		inFlight-- // the route's own reference
-	}
-	return Generation{ID: gen.id, Route: gen.route, Plugin: gen.name, Version: gen.version,
-		Source: gen.source, Copy: gen.copy, InFlight: max(inFlight, 0), Current: current}
-}
-
-// Status is what /admin/status reports.
-type Status struct {
-	// Generations: every loaded generation, the current ones and those waiting for their last
-	// request, by id.
-	Generations []Generation `json:"generations"`
-	// MappedPluginFiles: the plugin copies /proc/self/maps shows mapped (loaded generations only,
-	// unless an unload failed to unmap).
-	MappedPluginFiles []string `json:"mapped_plugin_files"`
-	Reloads           int      `json:"reloads"`
-	FailedReloads     int      `json:"failed_reloads"`
-	GoPluginRoutes    []string `json:"go_plugin_routes"`
-}
-
-// Status reports the loaded generations and what is mapped.
-func (g *Gateway) Status() Status {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	s := Status{Reloads: g.reloads, FailedReloads: g.failedReloads, MappedPluginFiles: MappedFiles(g.dir)}
-	for _, gen := range g.live {
-		s.Generations = append(s.Generations, gen.info())
-	}
-	sort.Slice(s.Generations, func(i, j int) bool { return s.Generations[i].ID < s.Generations[j].ID })
-	for path := range g.goRoutes {
-		s.GoPluginRoutes = append(s.GoPluginRoutes, path)
-	}
-	sort.Strings(s.GoPluginRoutes)
-	return s
-}
-
-// WaitUnloaded blocks until generation id is unloaded (at once if it is not loaded).
-func (g *Gateway) WaitUnloaded(id uint64) {
-	g.mu.Lock()
-	gen := g.live[id]
-	g.mu.Unlock()
-	if gen != nil {
-		<-gen.unloaded
-	}
+	gen.backend.serve(gen, w, request)
 }
 
 // Close stops reloads and unloads every generation once its requests have finished; requests that
@@ -767,29 +514,4 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		}
 	}
 	return os.RemoveAll(g.dir)
-}
-
-// MappedFiles lists the distinct files under dir that /proc/self/maps shows mapped.
-func MappedFiles(dir string) []string {
-	maps, err := os.Open("/proc/self/maps")
-	if err != nil {
-		return nil
-	}
-	defer maps.Close()
-	seen := map[string]bool{}
-	var files []string
-	scanner := bufio.NewScanner(maps)
-	for scanner.Scan() {
-		fields := strings.Fields(scanner.Text())
-		if len(fields) < 6 {
-			continue
-		}
-		file := strings.TrimSuffix(strings.Join(fields[5:], " "), " (deleted)")
-		if strings.HasPrefix(file, dir+string(filepath.Separator)) && !seen[file] {
-			seen[file] = true
-			files = append(files, file)
-		}
-	}
-	sort.Strings(files)
-	return files
 }

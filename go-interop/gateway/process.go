@@ -13,7 +13,7 @@ import (
 // loadProcess starts rp-plugin-server with gen's copy as an HTTP plugin initialised with config:
 // MaxProcessSlots requests in the server at once, each bounded by ProcessTimeout, the server by
 // ProcessMemoryBytes; a crash restarts it (procplugin).
-func (g *Gateway) loadProcess(gen *generation, config string) error {
+func (g *Gateway) loadProcess(gen *generation, config string) (backend, error) {
 	client, err := procplugin.Start(procplugin.Options{
 		Server:           g.options.PluginServer,
 		Plugin:           gen.copy,
@@ -24,12 +24,17 @@ func (g *Gateway) loadProcess(gen *generation, config string) error {
 		MemoryLimitBytes: g.options.ProcessMemoryBytes,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	gen.process = client
 	gen.name, gen.version = client.Name, client.Version+" (out of process)"
-	return nil
+	return processServer{client}, nil
 }
+
+// processServer serves a plugin in its rp-plugin-server.
+type processServer struct{ client *procplugin.Client }
+
+// close stops the server.
+func (s processServer) close(*generation) { s.client.Close() }
 
 // processHeaderBytes is the room a slot keeps beside the largest body, for the request line and
 // headers (net/http bounds those at 1 MiB by default).
@@ -39,10 +44,10 @@ const processHeaderBytes = 1 << 20
 // free again before the response is written to a client that may be slow.
 var responses = sync.Pool{New: func() any { return new([]byte) }}
 
-// serveProcess serves one request in gen's server: the request is laid out (as for a Wasm plugin)
+// serve serves one request in gen's server: the request is laid out (as for a Wasm plugin)
 // into the server's slot, and the response copied out of it. A plugin error answers 500; a
 // crash of the server 502 (the server is restarted); the deadline 504; no server 503.
-func (gen *generation) serveProcess(w http.ResponseWriter, request goRequest) {
+func (s processServer) serve(gen *generation, w http.ResponseWriter, request goRequest) {
 	buffer := responses.Get().(*[]byte)
 	defer responses.Put(buffer)
 	size := encodedRequestSize(request)
@@ -51,7 +56,7 @@ func (gen *generation) serveProcess(w http.ResponseWriter, request goRequest) {
 	}
 	in := encodeRequest((*buffer)[:size], request)
 	var out []byte
-	err := gen.process.Call(procplugin.OpHTTPServe, in, gen.gateway.options.ProcessTimeout, func(response []byte) error {
+	err := s.client.Call(procplugin.OpHTTPServe, in, gen.gateway.options.ProcessTimeout, func(response []byte) error {
 		// The request is no longer needed: its buffer takes the response.
 		out = append((*buffer)[:0], response...)
 		return nil

@@ -138,7 +138,7 @@ func TestWasmFaultsLeakNothing(t *testing.T) {
 	if a := send(t, "GET", url, ""); a.status != 200 || a.body != "ok" {
 		t.Fatalf("after %d faults: %+v", faults, a)
 	}
-	module := g.routes["/faulty"].current.Load().wasm
+	module := g.routes["/faulty"].current.Load().backend.(wasmServer).module
 	afterGoroutines, afterRSS := settledGoroutines(), residentBytes(t)
 	t.Logf("%d faults (%d instances discarded): goroutines %d -> %d, RSS %d -> %d MiB, %d instances alive",
 		faults, module.Faults.Load(), goroutines, afterGoroutines, rss>>20, afterRSS>>20, module.Instances())

@@ -15,8 +15,6 @@
 //! so callers only need to validate UTF-8 when a lookup fails (see the C layer).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::hash::BuildHasher;
 #[cfg(unix)]
 use std::io::Read as _;
 #[cfg(unix)]
@@ -24,15 +22,18 @@ use std::os::unix::fs::{FileTypeExt as _, OpenOptionsExt as _};
 #[cfg(unix)]
 use std::path::Path;
 
-use base64::Engine as _;
 use memchr::memmem;
-use rustc_hash::FxBuildHasher;
-use serde::Deserialize;
 
 use rp_ffi_core::owned::TextList;
 use rp_ffi_core::string::utf8;
 
 use crate::error::{quoted, Error};
+
+mod index;
+mod json;
+
+use index::{same_bytes, HashIndex};
+use json::JsonUser;
 
 /// One user, decoded from the JSON file: the record of the plugin's definition (`wit/plugin.wit`),
 /// laid out as the C view `rp_user`, so the C layer answers with references into the store. A uid
@@ -77,149 +78,6 @@ impl Field {
             Field::Uid => user.uid.as_bytes(),
         }
     }
-}
-
-/// An exact-match index from a string key to the users holding it, in file order.
-///
-/// Open addressing with linear probing over 8-byte slots, one per *distinct* key: 32 bits of the
-/// key's hash and the key's number. The keys themselves are not stored: a key's chain remembers the
-/// user and field it was first read from. The chain lists the users holding the key in file order,
-/// so "first match wins" is its head. Each distinct key is inserted once, so many users sharing a
-/// key (no mail, duplicate ids) make one long chain, not one long probe run: loading stays linear
-/// and a missing key still costs one short probe.
-#[derive(Debug)]
-struct HashIndex {
-    slots: Box<[Slot]>,
-    mask: usize,
-    chains: Vec<Chain>,
-    /// The chain links: a user, and the next entry of the same key (`EMPTY` at the end).
-    entries: Vec<(u32, u32)>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Slot {
-    tag: u32,
-    chain: u32,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Chain {
-    first: u32,
-    last: u32,
-    /// Where the key is: this field of the chain's first user.
-    field: Field,
-}
-
-const EMPTY: u32 = u32::MAX;
-
-impl HashIndex {
-    /// An index for up to `keys` keys, at most half full.
-    fn with_capacity(keys: usize) -> HashIndex {
-        let size = (keys.max(4) * 2).next_power_of_two();
-        HashIndex {
-            slots: vec![
-                Slot {
-                    tag: 0,
-                    chain: EMPTY
-                };
-                size
-            ]
-            .into_boxed_slice(),
-            mask: size - 1,
-            chains: Vec::new(),
-            entries: Vec::with_capacity(keys),
-        }
-    }
-
-    /// Adds `users[user]` (users come in file order) under the value of its `field`.
-    fn insert(&mut self, users: &[User], user: u32, field: Field) {
-        let key = field.of(&users[user as usize]);
-        let entry = self.entries.len() as u32; // below EMPTY: UserStore::from_users checks the count
-        self.entries.push((user, EMPTY));
-        match self.find(users, key) {
-            Ok(chain) => {
-                let chain = &mut self.chains[chain];
-                self.entries[chain.last as usize].1 = entry;
-                chain.last = entry;
-            }
-            Err((position, tag)) => {
-                self.slots[position] = Slot {
-                    tag,
-                    chain: self.chains.len() as u32,
-                };
-                self.chains.push(Chain {
-                    first: entry,
-                    last: entry,
-                    field,
-                });
-            }
-        }
-    }
-
-    /// The chain of `key`, or the free slot where it would go and its tag.
-    fn find(&self, users: &[User], key: &[u8]) -> Result<usize, (usize, u32)> {
-        let hash = key_hash(key);
-        let tag = (hash >> 32) as u32;
-        let mut position = hash as usize & self.mask;
-        loop {
-            let slot = self.slots[position];
-            if slot.chain == EMPTY {
-                return Err((position, tag));
-            }
-            let chain = &self.chains[slot.chain as usize];
-            let first = self.entries[chain.first as usize].0 as usize;
-            if slot.tag == tag && same_bytes(chain.field.of(&users[first]), key) {
-                return Ok(slot.chain as usize);
-            }
-            position = (position + 1) & self.mask;
-        }
-    }
-
-    /// The longest run of occupied slots: the most slots any lookup, found or missing, can probe.
-    #[cfg(test)]
-    fn longest_run(&self) -> usize {
-        self.slots
-            .split(|slot| slot.chain == EMPTY)
-            .map(<[Slot]>::len)
-            .max()
-            .unwrap_or(0)
-    }
-
-    /// The users holding `key`, in file order.
-    fn users_with<'a>(&'a self, users: &[User], key: &[u8]) -> impl Iterator<Item = usize> + 'a {
-        let mut entry = self
-            .find(users, key)
-            .map_or(EMPTY, |chain| self.chains[chain].first);
-        std::iter::from_fn(move || {
-            let (user, next) = *self.entries.get(entry as usize)?;
-            entry = next;
-            Some(user as usize)
-        })
-    }
-}
-
-/// `a == b`. Natively that is a call to `bcmp`; Wasm has no such instruction, and the byte loop it
-/// compiles to costs about as much as the rest of a lookup under wazero, so there the bytes are
-/// compared eight at a time.
-#[inline]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    #[cfg(target_arch = "wasm32")]
-    {
-        let word = |chunk: &[u8]| u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-        a.len() == b.len()
-            && a.chunks_exact(8)
-                .zip(b.chunks_exact(8))
-                .all(|(x, y)| word(x) == word(y))
-            && a.chunks_exact(8).remainder() == b.chunks_exact(8).remainder()
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        a == b
-    }
-}
-
-fn key_hash(key: &[u8]) -> u64 {
-    FxBuildHasher.hash_one(key)
 }
 
 /// The searchable text of all users: per user, the lowered username, display name, mail and
@@ -524,74 +382,6 @@ pub fn go_to_lower(s: &str) -> Cow<'_, str> {
     )
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct JsonUser {
-    id: JsonUserId,
-    username: String,
-    mail: String,
-    display_name: String,
-    groups: Vec<String>,
-    opaque: JsonOpaque,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct JsonUserId {
-    opaque_id: String,
-    idp: String,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct JsonOpaque {
-    map: HashMap<String, JsonOpaqueEntry>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct JsonOpaqueEntry {
-    decoder: String,
-    /// protobuf `bytes`: base64 in JSON.
-    value: String,
-}
-
-impl JsonUser {
-    fn decode(mut self, index: usize) -> Result<User, Error> {
-        let mut plain = |key: &str| -> Result<String, Error> {
-            match self.opaque.map.remove(key) {
-                Some(entry) if entry.decoder == "plain" => {
-                    let bytes = base64::engine::general_purpose::STANDARD
-                        .decode(entry.value.as_bytes())
-                        .map_err(|e| {
-                            Error::Parse(format!(
-                                "user {index}: opaque.map.{key}.value is not base64: {e}"
-                            ))
-                        })?;
-                    String::from_utf8(bytes).map_err(|_| {
-                        Error::Parse(format!(
-                            "user {index}: opaque.map.{key}.value does not decode to UTF-8"
-                        ))
-                    })
-                }
-                _ => Ok(String::new()),
-            }
-        };
-        let uid = plain("uid")?;
-        let gid = plain("gid")?;
-        Ok(User {
-            opaque_id: self.id.opaque_id.into(),
-            idp: self.id.idp.into(),
-            username: self.username.into(),
-            mail: self.mail.into(),
-            display_name: self.display_name.into(),
-            groups: self.groups.into(),
-            uid: uid.into(),
-            gid: gid.into(),
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -612,10 +402,10 @@ mod tests {
             })
             .collect();
         let store = UserStore::from_users(users).unwrap();
-        assert_eq!(store.by_mail.chains.len(), 1);
-        assert_eq!(store.by_uid.chains.len(), 1);
-        assert_eq!(store.by_username.chains.len(), 100_000);
-        assert_eq!(store.by_id_or_username.chains.len(), 150_000);
+        assert_eq!(store.by_mail.distinct_keys(), 1);
+        assert_eq!(store.by_uid.distinct_keys(), 1);
+        assert_eq!(store.by_username.distinct_keys(), 100_000);
+        assert_eq!(store.by_id_or_username.distinct_keys(), 150_000);
         for index in [
             &store.by_id_or_username,
             &store.by_mail,

@@ -6,10 +6,14 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
+mod faults;
+mod matrix;
+
 use crate::charts;
 use crate::findings;
-use crate::model::{Difference, FaultCell, Record, Results};
-use crate::stats::ratio_number;
+use crate::model::{Record, Results};
+use faults::fault_matrix;
+use matrix::{matrix, matrix_table, order, ratio_cell};
 
 const OPS: [&str; 7] = [
     "Add",
@@ -64,48 +68,6 @@ const PUBLISHED: [(&str, &str, (&str, &str, &str)); 10] = [
         ("GetUser", "go", "hashicorp-grpc"),
     ),
 ];
-
-fn order(record: &Record) -> (usize, usize, Option<u64>, String) {
-    let op = OPS
-        .iter()
-        .position(|o| *o == record.op)
-        .unwrap_or(OPS.len());
-    let caller = CALLERS
-        .iter()
-        .position(|c| *c == record.caller)
-        .unwrap_or(CALLERS.len());
-    // native first, then the rest by name
-    let path = if record.path == "native" {
-        String::new()
-    } else {
-        record.path.clone()
-    };
-    (op, caller, record.users, path)
-}
-
-/// The records of the main matrix: Add, and the four methods on the demo data. cpp-bench measures
-/// its native baselines in every binary (each path's ratio uses its own binary's); the matrix shows
-/// them once, from bench_static, the binary that ran first.
-fn matrix(results: &Results) -> Vec<&Record> {
-    let mut rows: Vec<&Record> = Vec::new();
-    for record in results
-        .records
-        .iter()
-        .filter(|r| r.users.is_none() || r.users == Some(4))
-    {
-        let same = |r: &&Record| {
-            (&r.op, &r.caller, &r.path, r.users)
-                == (&record.op, &record.caller, &record.path, record.users)
-        };
-        match rows.iter().position(same) {
-            Some(i) if record.source.contains("bench_static") => rows[i] = record,
-            Some(_) => {}
-            None => rows.push(record),
-        }
-    }
-    rows.sort_by_key(|r| order(r));
-    rows
-}
 
 /// The harnesses' sweeps: caller, paths drawn, smallest size drawn, chart file, title.
 const SWEEPS: [(&str, &[&str], u64, &str, &str); 3] = [
@@ -241,91 +203,6 @@ fn sweep_series(
         }
     }
     series
-}
-
-/// A ratio as a table cell: "1.36x [1.30, 1.41]", or "≈ 1 (no measurable difference)".
-fn ratio_cell(record: &Record) -> String {
-    if record.baseline.as_deref() == Some(record.path.as_str()) {
-        return "baseline".to_owned();
-    }
-    match (record.ratio_to_native, record.ratio_interval) {
-        (Some(_), Some(i)) if Difference::of(i) == Difference::NotMeasurable => {
-            format!("≈ 1, no measurable difference [{:.2}, {:.2}]", i.lo, i.hi)
-        }
-        (Some(ratio), Some(i)) => format!(
-            "{}x [{}, {}]",
-            ratio_number(ratio),
-            ratio_number(i.lo),
-            ratio_number(i.hi)
-        ),
-        (Some(ratio), None) => format!("{}x", ratio_number(ratio)),
-        (None, _) => String::new(),
-    }
-}
-
-/// The matrix cell's background: green when no slower than native (or not measurably), then
-/// yellow, orange and red as the ratio grows.
-fn ratio_colour(record: &Record) -> &'static str {
-    let Some(ratio) = record.ratio_to_native else {
-        return "#f4f4f4";
-    };
-    if record.difference() == Some(Difference::NotMeasurable) || ratio <= 1.1 {
-        "#d9f2d9"
-    } else if ratio <= 2.0 {
-        "#fff3c4"
-    } else if ratio <= 10.0 {
-        "#ffd8a8"
-    } else {
-        "#ffb3b3"
-    }
-}
-
-/// One caller's matrix as an HTML table (Markdown tables cannot colour cells): operations down,
-/// paths across, each cell the ratio with its interval over the median time.
-fn matrix_table(records: &[&Record], caller: &str) -> Option<String> {
-    let rows: Vec<&&Record> = records.iter().filter(|r| r.caller == caller).collect();
-    let mut paths: Vec<&str> = Vec::new();
-    for r in &rows {
-        if !paths.contains(&r.path.as_str()) {
-            paths.push(&r.path);
-        }
-    }
-    if paths.is_empty() {
-        return None;
-    }
-    paths.sort_by_key(|p| (!p.starts_with("native"), *p));
-    let mut html = String::from("<table class=\"matrix\">\n<tr><th>operation</th>");
-    for path in &paths {
-        let _ = write!(html, "<th>{path}</th>");
-    }
-    html.push_str("</tr>\n");
-    for op in OPS {
-        let cells: Vec<Option<&&Record>> = paths
-            .iter()
-            .map(|p| rows.iter().copied().find(|r| r.op == op && r.path == *p))
-            .collect();
-        if cells.iter().all(Option::is_none) {
-            continue;
-        }
-        let _ = write!(html, "<tr><th>{op}</th>");
-        for cell in cells {
-            match cell {
-                None => html.push_str("<td></td>"),
-                Some(r) => {
-                    let _ = write!(
-                        html,
-                        "<td style=\"background:{}\">{}<br><small>{}</small></td>",
-                        ratio_colour(r),
-                        charts::escape(&ratio_cell(r)),
-                        charts::escape(&findings::time_text(r))
-                    );
-                }
-            }
-        }
-        html.push_str("</tr>\n");
-    }
-    html.push_str("</table>\n");
-    Some(html)
 }
 
 fn markdown(
@@ -551,63 +428,6 @@ fn markdown(
             let _ = writeln!(md, "- {problem}");
         }
     }
-    md
-}
-
-/// What a cell the matrix did not run means: the hostile rows run only where an attack can be
-/// contained; elsewhere the plugin is the host, or the attack has no way in.
-fn missing_cell(column: &str, fault: &str) -> &'static str {
-    if !fault.starts_with("hostile: ") {
-        return "not measured";
-    }
-    match column {
-        "goplugin" | "cgo" => "not isolated: the plugin runs as the host",
-        "hashicorp" => "not measured (no sandbox: the plugin process has the host's rights)",
-        _ if fault.contains("bomb") => "n/a: native code, nothing to compile",
-        _ => "n/a: a Wasm guest has no import that reaches the host",
-    }
-}
-
-/// The fault matrix as a table: faults down, ways of serving a plugin across.
-fn fault_matrix(cells: &[FaultCell]) -> String {
-    let mut columns: Vec<&FaultCell> = Vec::new();
-    let mut faults: Vec<&str> = Vec::new();
-    for cell in cells {
-        if !columns.iter().any(|c| c.column == cell.column) {
-            columns.push(cell);
-        }
-        if !faults.contains(&cell.fault.as_str()) {
-            faults.push(&cell.fault);
-        }
-    }
-    let mut md = String::from("\n## The fault matrix {#faults}\n\nEach cell from the gateway's TestFaultMatrix: the faulty plugin (rust-plugin/plugins/faulty-plugin; the Go plugin's and hashicorp's from go-interop/faults) served one way, in a child process playing the host; one request asks for the fault, then plain requests follow until one succeeds. A cell says whether the host survived, the faulty request's answer, the requests that failed, and the time from the faulty request's end to the first success. hashicorp go-plugin serves the user manager over gRPC (GetUser, with a deadline), not the gateway's HTTP plugins. The hostile rows attack the host on purpose: out of process, rust-plugin/plugins/hostile-plugin inside the real server (each attack's status and first word: blocked or ALLOWED); in Wasm, the route reloaded with a hostile module (refused, and how long it took).\n\n| fault |");
-    for column in &columns {
-        let _ = write!(md, " {} |", column.column_title());
-    }
-    md.push_str("\n|---|");
-    md.push_str(&"---|".repeat(columns.len()));
-    for fault in faults {
-        let _ = write!(md, "\n| {fault} |");
-        for column in &columns {
-            let text = match cells
-                .iter()
-                .find(|c| c.fault == fault && c.column == column.column)
-            {
-                None => missing_cell(&column.column, fault).to_owned(),
-                Some(c) if !c.host_alive => {
-                    format!("**host died**: {}", c.detail.replace('|', "/"))
-                }
-                Some(c) => format!(
-                    "alive; {} ({} failed); next success after {:.1} ms",
-                    c.fault_answer.replace('|', "/"),
-                    c.failed,
-                    c.recovery_millis
-                ),
-            };
-            let _ = write!(md, " {text} |");
-        }
-    }
-    md.push('\n');
     md
 }
 

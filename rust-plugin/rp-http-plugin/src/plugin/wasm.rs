@@ -14,10 +14,9 @@ use rp_ffi_core::ArgError;
 
 use crate::layout::EncodedRequest;
 
-use super::{
-    out_of_order, HttpPlugin, OwnedResponse, PluginError, Request, RequestSource, Response,
-    ResponseSink, CREATED, READY, SPARE_BODY_BYTES,
-};
+use super::ffi::{out_of_order, CREATED, READY};
+use super::owned::{OwnedResponse, SPARE_BODY_BYTES};
+use super::{HttpPlugin, PluginError, Request, RequestSource, Response, ResponseSink};
 
 impl OwnedResponse {
     /// Lays the response out as [`crate::layout`] says.

@@ -1,0 +1,132 @@
+package wasmplugin
+
+// What is read from a module's bytes before any of it compiles: its rp_wasm_abi section (Info)
+// and its shape (no more memories, tables and table entries than an instance may hold).
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Info is what a module's rp_wasm_abi section says.
+type Info struct {
+	Major, Minor  int
+	Kind          string
+	Name, Version string
+}
+
+// ReadInfo reads a module's rp_wasm_abi section without compiling or running anything.
+func ReadInfo(module []byte) (Info, error) {
+	var text []byte
+	err := sections(module, func(id byte, body []byte) error {
+		if id != 0 {
+			return nil
+		}
+		nameLen, m := uleb(body)
+		if m == 0 || nameLen > uint64(len(body)-m) {
+			return fmt.Errorf("%w: a custom section's name is past its end", ErrRefused)
+		}
+		if string(body[m:m+int(nameLen)]) == Section {
+			text = body[m+int(nameLen):]
+		}
+		return nil
+	})
+	if err != nil {
+		return Info{}, err
+	}
+	if text == nil {
+		return Info{}, fmt.Errorf("%w: no %s section: not a plugin of this project (build it with export_http_plugin! or rustplugin for wasm32)", ErrRefused, Section)
+	}
+	if len(text) > MaxQuoteBytes {
+		return Info{}, fmt.Errorf("%w: the %s section is %d bytes, over %d", ErrRefused, Section, len(text), MaxQuoteBytes)
+	}
+	fields := strings.Fields(string(text))
+	var info Info
+	if len(fields) == 4 {
+		major, minor, found := strings.Cut(fields[0], ".")
+		var errMajor, errMinor error
+		info.Major, errMajor = strconv.Atoi(major)
+		info.Minor, errMinor = strconv.Atoi(minor)
+		if found && errMajor == nil && errMinor == nil {
+			info.Kind, info.Name, info.Version = fields[1], fields[2], fields[3]
+			return info, nil
+		}
+	}
+	return Info{}, fmt.Errorf("%w: the %s section %q is not \"MAJOR.MINOR KIND NAME VERSION\"", ErrRefused, Section, Quote(text))
+}
+
+// sections calls visit with each section of module (its id and contents), after the header.
+func sections(module []byte, visit func(id byte, body []byte) error) error {
+	if !bytes.HasPrefix(module, []byte("\x00asm\x01\x00\x00\x00")) {
+		return fmt.Errorf("%w: not a Wasm module (no \\0asm version 1 header)", ErrRefused)
+	}
+	for rest := module[8:]; len(rest) > 0; {
+		id := rest[0]
+		size, n := uleb(rest[1:])
+		if n == 0 || size > uint64(len(rest)-1-n) {
+			return fmt.Errorf("%w: a section's size is past the end of the file", ErrRefused)
+		}
+		if err := visit(id, rest[1+n:1+n+int(size)]); err != nil {
+			return err
+		}
+		rest = rest[1+n+int(size):]
+	}
+	return nil
+}
+
+// Section ids checkShape looks at.
+const (
+	tableSection  = 4
+	memorySection = 5
+	startSection  = 8
+)
+
+// checkShape refuses what a module could use to escape its limits before any of its code runs:
+// a start function (code run at instantiation, outside the guest ABI's rp_wasm_start and its
+// deadline), more than one memory, or tables that may hold more than maxTableEntries elements in
+// all (a table without a maximum grows outside the memory limit).
+func checkShape(module []byte, maxTableEntries uint64) error {
+	return sections(module, func(id byte, body []byte) error {
+		switch id {
+		case startSection:
+			return fmt.Errorf("%w: a start function: code that would run before rp_wasm_start, outside the guest ABI", ErrRefused)
+		case memorySection:
+			if count, _ := uleb(body); count > 1 {
+				return fmt.Errorf("%w: %d memories: the guest ABI has one", ErrRefused, count)
+			}
+		case tableSection:
+			count, n := uleb(body)
+			rest, entries := body[n:], uint64(0)
+			for range count {
+				// A reference type, then limits: 0x00 min, or 0x01 min max.
+				if len(rest) < 2 || rest[1] != 0x01 {
+					return fmt.Errorf("%w: a table without a maximum size: its growth would escape the memory limit", ErrRefused)
+				}
+				_, a := uleb(rest[2:])
+				max, b := uleb(rest[2+a:])
+				if a == 0 || b == 0 {
+					return fmt.Errorf("%w: a malformed table", ErrRefused)
+				}
+				entries += max
+				rest = rest[2+a+b:]
+			}
+			if entries > maxTableEntries {
+				return fmt.Errorf("%w: tables of up to %d elements, over the %d its memory limit allows", ErrRefused, entries, maxTableEntries)
+			}
+		}
+		return nil
+	})
+}
+
+// uleb decodes an unsigned LEB128 of at most 5 bytes; n is 0 when it is malformed.
+func uleb(b []byte) (value uint64, n int) {
+	for i := 0; i < len(b) && i < 5; i++ {
+		value |= uint64(b[i]&0x7f) << (7 * i)
+		if b[i] < 0x80 {
+			return value, i + 1
+		}
+	}
+	return 0, 0
+}
