@@ -12,7 +12,7 @@ export RUST_LIB QUICK
 
 help:
 	@echo "make test          install missing tools (make deps), build everything, run every test"
-	@echo "make bench         every harness, the gateway load test, flame graphs, then results/report.{html,md} (~26 min; QUICK=1 ~3 min)"
+	@echo "make bench         every harness, the gateway load test, flame graphs, then results/report.{html,md} (~14 min; QUICK=1 ~3 min)"
 	@echo "make bench-cpp     C++ -> Rust (static, dynamic, dlopen, LTO) and C++ -> Go, vs native [QUICK=1]"
 	@echo "make bench-go      Go -> Rust (cgo, and Wasm in wazero) against Go native and a Go plugin [QUICK=1]"
 	@echo "make bench-rust    Rust -> Rust (rlib, static C ABI, libloading, Wasm in wasmtime), Rust -> C, Rust -> Go [QUICK=1]"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: every harness, the flame graphs, then the joint report.
-#   scripts/bench.sh                  everything (about 26 minutes on a 2-core machine)
+#   scripts/bench.sh                  everything (about 14 minutes on a 2-core machine)
 #   scripts/bench.sh cpp go ...       only those harnesses (cpp, go, rust, gateway, flamegraph, report)
 #   QUICK=1 scripts/bench.sh          everything briefly (about 2 minutes), to check the pipeline
 # Each harness runs under `bench-report run`, which records the machine and how busy it was

@@ -1,5 +1,7 @@
 //! The store's exact-match index: open addressing over the distinct keys, each with the chain of
-//! users holding it in file order.
+//! users holding it in file order. The lookups are `#[inline]`: in a module of their own they may
+//! land in another codegen unit than the queries, and the instruction gate saw GetUser grow by 15
+//! instructions (+4.7%) when they were not inlined.
 
 use std::hash::BuildHasher;
 
@@ -85,6 +87,7 @@ impl HashIndex {
     }
 
     /// The chain of `key`, or the free slot where it would go and its tag.
+    #[inline]
     pub(super) fn find(&self, users: &[User], key: &[u8]) -> Result<usize, (usize, u32)> {
         let hash = key_hash(key);
         let tag = (hash >> 32) as u32;
@@ -120,6 +123,7 @@ impl HashIndex {
     }
 
     /// The users holding `key`, in file order.
+    #[inline]
     pub(super) fn users_with<'a>(
         &'a self,
         users: &[User],
@@ -156,6 +160,7 @@ pub(super) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+#[inline]
 fn key_hash(key: &[u8]) -> u64 {
     FxBuildHasher.hash_one(key)
 }
