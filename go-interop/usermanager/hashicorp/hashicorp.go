@@ -130,7 +130,7 @@ func Open(binary, usersFile string, options Options) (*Manager, error) {
 	return m, nil
 }
 
-// PluginCPUsEnv places plugin processes on CPUs, as it places rp-plugin-server (rust-host/
+// PluginCPUsEnv places plugin processes on CPUs, as it places rp-plugin-server (process/
 // rp-process): a CPU list as `taskset -c` takes it. Benchmarks that pin a host to one CPU set it,
 // so that host and plugin process do not take turns on that CPU.
 const PluginCPUsEnv = "RP_PLUGIN_CPUS"
