@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/go-common.sh
+build_go_plugins
 
 out=${1:-results/gateway}
 rounds=5 round=1s

@@ -17,6 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/go-common.sh
+build_go_plugins
 
 out=results/go
 data=$PWD/results/data

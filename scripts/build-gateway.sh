@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/go-common.sh
+build_go_plugins
 
 (cd go-interop && go build -o build/gateway ./gateway/cmd/gateway && go build -o build/loadtest ./gateway/cmd/loadtest)
 rust_lib=${RUST_LIB:-target/release}

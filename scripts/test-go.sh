@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/go-common.sh
+build_go_plugins
 
 cd go-interop
 unformatted=$(gofmt -l .)
