@@ -466,6 +466,14 @@ func (gen *generation) unload() {
 	close(gen.unloaded)
 }
 
+// answerFailure answers a request the plugin failed with code, and logs it: "plugin NAME VERSION "
+// and what happened (format, args).
+func (gen *generation) answerFailure(w http.ResponseWriter, code int, format string, args ...any) {
+	text := fmt.Sprintf("plugin %s %s ", gen.name, gen.version) + fmt.Sprintf(format, args...)
+	gen.gateway.logger.Printf("%s: %s", gen.route, text)
+	http.Error(w, text, code)
+}
+
 // serve hands one request to the route's current generation.
 func (r *route) serve(w http.ResponseWriter, request goRequest) {
 	gen := r.acquire()

@@ -99,10 +99,8 @@ func (s *inProcess) close(gen *generation) {
 // fail answers 500 with the plugin's status and message (C memory, freed here).
 func fail(gen *generation, w http.ResponseWriter, status C.rp_status, message *C.char) {
 	defer C.free(unsafe.Pointer(message))
-	text := fmt.Sprintf("plugin %s %s failed: %s: %s", gen.name, gen.version,
+	gen.answerFailure(w, http.StatusInternalServerError, "failed: %s: %s",
 		C.GoString(C.rp_status_str(status)), C.GoString(message))
-	gen.gateway.logger.Printf("%s: %s", gen.route, text)
-	http.Error(w, text, http.StatusInternalServerError)
 }
 
 // serveWhole serves one request through ABI 1.1's serve: the request goes to C in one pooled,
@@ -133,8 +131,6 @@ func (s *inProcess) serveWhole(gen *generation, w http.ResponseWriter, request g
 		out = x.out[:size]
 	}
 	if err := writeResponse(w, out, binary.NativeEndian); err != nil {
-		text := fmt.Sprintf("plugin %s %s returned an unusable response: %v", gen.name, gen.version, err)
-		gen.gateway.logger.Printf("%s: %s", gen.route, text)
-		http.Error(w, text, http.StatusInternalServerError)
+		gen.answerFailure(w, http.StatusInternalServerError, "returned an unusable response: %v", err)
 	}
 }

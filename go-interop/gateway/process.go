@@ -77,7 +77,5 @@ func (s processServer) serve(gen *generation, w http.ResponseWriter, request goR
 	case errors.Is(err, procplugin.ErrUnavailable):
 		status = http.StatusServiceUnavailable
 	}
-	text := fmt.Sprintf("plugin %s %s failed: %v", gen.name, gen.version, err)
-	gen.gateway.logger.Printf("%s: %s", gen.route, text)
-	http.Error(w, text, status)
+	gen.answerFailure(w, status, "failed: %v", err)
 }

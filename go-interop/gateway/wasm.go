@@ -114,9 +114,7 @@ func (s wasmServer) serve(gen *generation, w http.ResponseWriter, request goRequ
 	if errors.Is(err, wasmplugin.ErrDeadline) {
 		status = http.StatusGatewayTimeout
 	}
-	text := fmt.Sprintf("plugin %s %s failed: %v", gen.name, gen.version, err)
-	gen.gateway.logger.Printf("%s: %s", gen.route, text)
-	http.Error(w, text, status)
+	gen.answerFailure(w, status, "failed: %v", err)
 }
 
 // callWasm lays the request out in the instance's input and writes its response.
