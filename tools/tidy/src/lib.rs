@@ -55,3 +55,13 @@ pub fn assert_none_missing(what: &str, doc: &str, missing: &[String]) {
         missing.join(", ")
     );
 }
+
+/// Fails unless the file `doc` names each of `names` in code quotes (`` `name` ``).
+pub fn assert_quoted_in(what: &str, doc: &str, names: impl IntoIterator<Item = String>) {
+    let text = read(doc);
+    let missing: Vec<String> = names
+        .into_iter()
+        .filter(|name| !text.contains(&format!("`{name}`")))
+        .collect();
+    assert_none_missing(what, doc, &missing);
+}

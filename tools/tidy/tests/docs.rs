@@ -2,35 +2,28 @@
 //! where the docs say they are listed, and every relative link leads somewhere.
 
 use std::collections::BTreeSet;
-use tidy::{assert_none_missing, files, read, root, tracked};
+use tidy::{assert_none_missing, assert_quoted_in, files, read, root, tracked};
 
 /// `include/README.md` has a row for every header of `include/`.
 #[test]
 fn every_header_is_in_the_include_readme() {
-    let doc = read("include/README.md");
-    let missing: Vec<String> = files("include", ".h")
-        .into_iter()
-        .filter(|h| !doc.contains(&format!("`{h}`")))
-        .collect();
-    assert_none_missing("these headers", "include/README.md", &missing);
+    assert_quoted_in("these headers", "include/README.md", files("include", ".h"));
 }
 
 /// `scripts/README.md` names every script of `scripts/`.
 #[test]
 fn every_script_is_in_the_scripts_readme() {
-    let doc = read("scripts/README.md");
-    let missing: Vec<String> = files("scripts", ".sh")
-        .into_iter()
-        .filter(|s| !doc.contains(&format!("`{s}`")))
-        .collect();
-    assert_none_missing("these scripts", "scripts/README.md", &missing);
+    assert_quoted_in(
+        "these scripts",
+        "scripts/README.md",
+        files("scripts", ".sh"),
+    );
 }
 
 /// Every status code `rp_common.h` defines is in the C guide's list of them.
 #[test]
 fn every_status_code_is_in_the_c_guide() {
-    let doc = read("docs/c-and-cpp.md");
-    let missing: Vec<String> = read("include/rp_common.h")
+    let codes = read("include/rp_common.h")
         .lines()
         .filter_map(|line| line.strip_prefix("#define RP_"))
         // A status is a name and a number: `#define RP_NOT_FOUND 1`.
@@ -40,12 +33,11 @@ fn every_status_code_is_in_the_c_guide() {
                 _ => None,
             },
         )
-        .filter(|code| !doc.contains(&format!("`{code}`")))
-        .collect();
-    assert_none_missing(
+        .collect::<Vec<_>>();
+    assert_quoted_in(
         "these status codes of include/rp_common.h",
         "docs/c-and-cpp.md",
-        &missing,
+        codes,
     );
 }
 
