@@ -1,5 +1,5 @@
 /*
- * rp_common.h: what every C API of this project shares: string views (rp_str, rp_str_list) and
+ * rp_common.h: what every C API of this project shares: string views (rp_str, rp_str_list, rp_str_pack) and
  * status codes (rp_status, RP_OK, RP_NOT_FOUND, ...). Included by rustplugin.h and
  * rp_http_plugin.h; a C file may include any of them, in any order.
  */
@@ -123,6 +123,23 @@ typedef struct rp_str_list {
   const struct rp_str *ptr;
   size_t len;
 } rp_str_list;
+
+/**
+ * A list of `len` input strings packed back to back (Apache Arrow's layout for a string column):
+ * string `i` is the bytes of `bytes` from `ends[i - 1]` (0 for the first) up to `ends[i]`, so
+ * `ends` never decreases and `ends[len - 1]` is the length of `bytes`. `ends` may be NULL when
+ * `len` is 0, and `bytes` when every string is empty. The library reads both during the call
+ * only.
+ *
+ * Packed, not an array of `rp_str`: a garbage-collected caller (Go through cgo) may hand C two
+ * flat buffers of its own, but not an array of pointers into its heap; and the plugin reads one
+ * contiguous run of keys.
+ */
+typedef struct rp_str_pack {
+  const char *bytes;
+  const size_t *ends;
+  size_t len;
+} rp_str_pack;
 
 #endif  /* RP_COMMON_H */
 

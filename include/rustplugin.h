@@ -40,7 +40,7 @@
  * ABI minor version: bumped when functions are added at the end of `rp_plugin_descriptor`.
  * A host built against minor N works with any plugin of the same major and minor >= N.
  */
-#define RP_ABI_VERSION_MINOR 2
+#define RP_ABI_VERSION_MINOR 3
 
 /**
  * The largest file `rp_user_manager_new_from_file` reads, in bytes (1 GiB): three times the 10^6
@@ -142,6 +142,13 @@ typedef struct rp_plugin_descriptor {
    * Since ABI 1.2.
    */
   const struct rp_user *(*user_manager_users)(const struct rp_user_manager*);
+  /**
+   * Since ABI 1.3.
+   */
+  rp_status (*user_manager_get_users)(const struct rp_user_manager*,
+                                      rp_str_pack,
+                                      rp_str,
+                                      const struct rp_user**);
 } rp_plugin_descriptor;
 
 #ifdef __cplusplus
@@ -379,6 +386,35 @@ rp_status rp_user_manager_new_from_file_limited(rp_str path,
  * `manager` is NULL or a handle from a `rp_user_manager_new_*` function that has not been freed.
  */
 const struct rp_user *rp_user_manager_users(const struct rp_user_manager *manager);
+
+/**
+ * `rp_user_manager_get_user` for many keys in one call: answer `i` is the user `rp_user_manager_get_user` finds for key
+ * `i` and `idp`, or none. A host with many keys crosses the boundary once, not once per
+ * key. Fails, as a whole, with `RP_INVALID_UTF8` when a key that matched nothing is
+ * not UTF-8.
+ *
+ * - `manager`: must not be NULL.
+ * - `opaque_ids`: the keys, packed (`rp_str_pack`: `len` ends, and the bytes they end); UTF-8; read during
+ *   the call only; `ends` may be NULL when `len` is 0, `bytes` when every key is empty.
+ * - `idp`: UTF-8; read during the call only; NULL allowed with length 0.
+ * - `users`: a caller-owned array of `opaque_ids.len` pointers; entry `i` receives the answer for key
+ *   `i`, a view owned by `manager` (valid until it is freed), or NULL when there is none. NULL
+ *   allowed when `opaque_ids.len` is 0.
+ *
+ * One call answers every key. Returns `RP_OK`;
+ * `RP_INVALID_ARGUMENT` for NULL pointers or a malformed pack; the first failure of a key other
+ * than not finding it (`RP_INVALID_UTF8`). On failure `users` holds NULLs and views, never
+ * garbage. Added in ABI 1.3.
+ * Thread-safety: any number of threads may call it at once.
+ *
+ * # Safety
+ * Every pointer is NULL (where allowed above) or valid for the access described; a handle
+ * comes from its `_new_*` function and is not freed; each `rp_str` points to `len` readable bytes.
+ */
+rp_status rp_user_manager_get_users(const struct rp_user_manager *manager,
+                                    rp_str_pack opaque_ids,
+                                    rp_str idp,
+                                    const struct rp_user **users);
 
 /**
  * The plugin descriptor: a static struct, never NULL, never freed, valid while the library is

@@ -365,6 +365,46 @@ static void test_threads(const rp_user_manager *manager) {
   }
 }
 
+/* The batch: every key answered in one call, as rp_user_manager_get_user would; NULL for none. */
+static void test_get_users(const rp_user_manager *manager) {
+  /* "marie", EINSTEIN_ID, "nobody", "" and "richard", packed back to back. */
+  static const char keys[] = "marie" EINSTEIN_ID "nobodyrichard";
+  static const size_t ends[] = {5, 41, 47, 47, 54};
+  const rp_user *table = rp_user_manager_users(manager);
+  const rp_user *users[5];
+  rp_str_pack pack;
+  size_t i;
+
+  pack.bytes = keys;
+  pack.ends = ends;
+  pack.len = 5;
+  for (i = 0; i < 5; i++) users[i] = UNTOUCHED;
+  CHECK_STATUS(rp_user_manager_get_users(manager, pack, rp_cstr(""), users), RP_OK);
+  CHECK(users[0] == &table[1] && users[1] == &table[0] && users[2] == NULL && users[3] == NULL &&
+        users[4] == &table[2]);
+  CHECK_STATUS(rp_user_manager_get_users(manager, pack, rp_cstr("nowhere"), users), RP_OK);
+  for (i = 0; i < 5; i++) CHECK(users[i] == NULL);
+
+  pack.len = 0;
+  pack.ends = NULL;
+  CHECK_STATUS(rp_user_manager_get_users(manager, pack, rp_cstr(""), NULL), RP_OK);
+  pack.len = 2;
+  CHECK_STATUS(rp_user_manager_get_users(manager, pack, rp_cstr(""), users), RP_INVALID_ARGUMENT);
+  CHECK(message_contains("`opaque_ids`"));
+  pack.ends = ends;
+  CHECK_STATUS(rp_user_manager_get_users(manager, pack, rp_cstr(""), NULL), RP_INVALID_ARGUMENT);
+  CHECK(message_contains("`users` is NULL"));
+  pack.bytes = "marie\xff";
+  pack.ends = ends;
+  pack.len = 1;
+  CHECK_STATUS(rp_user_manager_get_users(manager, pack, rp_cstr(""), users), RP_OK);
+  {
+    static const size_t bad_ends[] = {6};
+    pack.ends = bad_ends;
+    CHECK_STATUS(rp_user_manager_get_users(manager, pack, rp_cstr(""), users), RP_INVALID_UTF8);
+  }
+}
+
 int main(int argc, char **argv) {
   rp_user_manager *manager = NULL;
 
@@ -381,6 +421,7 @@ int main(int argc, char **argv) {
     test_get_user_by_claim(manager);
     test_get_user_groups(manager);
     test_find_users(manager);
+    test_get_users(manager);
     test_threads(manager);
     rp_user_manager_free(manager);
   }

@@ -30,6 +30,8 @@ package rustcgo
 #cgo nocallback go_rp_user_manager_find_users
 #cgo noescape go_rp_user_manager_new_from_file_limited
 #cgo nocallback go_rp_user_manager_new_from_file_limited
+#cgo noescape go_rp_user_manager_get_users
+#cgo nocallback go_rp_user_manager_get_users
 #include <stdlib.h>
 #include <string.h>
 #include "rustplugin.h"
@@ -91,12 +93,19 @@ static rp_status go_rp_user_manager_new_from_file_limited(rp_str path, uint64_t 
 	rp_status s = rp_user_manager_new_from_file_limited(path, max_bytes, out);
 	return s == RP_OK ? s : go_fail(s, message);
 }
+
+static rp_status go_rp_user_manager_get_users(const rp_user_manager *h, rp_str_pack opaque_ids, rp_str idp, uintptr_t *rows, uintptr_t *message) {
+	rp_status s = rp_user_manager_get_users(h, opaque_ids, idp, (const rp_user **)rows);
+	return s == RP_OK ? s : go_fail(s, message);
+}
 */
 import "C"
 
 import (
 	"fmt"
 	"runtime"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 
@@ -125,6 +134,42 @@ func str(s string) C.rp_str {
 // bytesView is a view of b for the duration of one call.
 func bytesView(b []byte) C.rp_str {
 	return C.rp_str{ptr: (*C.char)(unsafe.Pointer(unsafe.SliceData(b))), len: C.size_t(len(b))}
+}
+
+// keyPack holds a batch's keys packed as rp_str_pack lays them out, and the addresses of its
+// answers: Go memory with no Go pointers in it, which cgo lets C read and write during the call.
+// The packs are pooled: a batch allocates nothing once the pool holds one large enough.
+type keyPack struct {
+	bytes []byte
+	ends  []C.size_t
+	rows  []C.uintptr_t
+}
+
+var keyPacks = sync.Pool{New: func() any { return new(keyPack) }}
+
+// maxPooledKeyBytes bounds the memory the pool keeps: a larger pack is left to the collector.
+const maxPooledKeyBytes = 1 << 20
+
+// fill packs keys, and makes room for one answer per key.
+func (p *keyPack) fill(keys []string) C.rp_str_pack {
+	p.bytes, p.ends = p.bytes[:0], p.ends[:0]
+	for _, key := range keys {
+		p.bytes = append(p.bytes, key...)
+		p.ends = append(p.ends, C.size_t(len(p.bytes)))
+	}
+	p.rows = slices.Grow(p.rows[:0], len(keys))[:len(keys)]
+	return C.rp_str_pack{
+		bytes: (*C.char)(unsafe.Pointer(unsafe.SliceData(p.bytes))),
+		ends:  unsafe.SliceData(p.ends),
+		len:   C.size_t(len(keys)),
+	}
+}
+
+// release returns the pack to the pool, unless it grew too large to keep.
+func (p *keyPack) release() {
+	if cap(p.bytes)+8*cap(p.ends)+8*cap(p.rows) <= maxPooledKeyBytes {
+		keyPacks.Put(p)
+	}
 }
 
 // arena copies C strings into one Go buffer.
@@ -179,9 +224,9 @@ func Add(a int64, b int64) int64 {
 type UserManager struct {
 	handle *C.rp_user_manager
 	closed atomic.Bool
-	// first is the address of the table's first row: an answer's distance from it is the
-	// row's index in shared.
-	first uintptr
+	// table is the rows, in Rust memory: every answer is one of them, and its distance from
+	// the first is its index.
+	table []C.rp_user
 	// shared[i] is row i as Go values, built on first use.
 	shared []atomic.Pointer[usermanager.User]
 }
@@ -192,7 +237,7 @@ var freedUserManagers atomic.Int64
 func newUserManager(h *C.rp_user_manager) *UserManager {
 	m := &UserManager{
 		handle: h,
-		first:  uintptr(unsafe.Pointer(C.rp_user_manager_users(h))),
+		table:  unsafe.Slice(C.rp_user_manager_users(h), C.rp_user_manager_user_count(h)),
 		shared: make([]atomic.Pointer[usermanager.User], C.rp_user_manager_user_count(h)),
 	}
 	runtime.AddCleanup(m, func(h *C.rp_user_manager) {
@@ -240,7 +285,7 @@ func (v UserView) Shared() (*usermanager.User, error) {
 	if v.m == nil {
 		return nil, errZeroUserView
 	}
-	return v.m.sharedUserView(v.row)
+	return v.m.sharedUserView(uintptr(unsafe.Pointer(v.row)))
 }
 
 // Index returns the row's position in its UserManager's table (file order): the key of a caller's own
@@ -249,41 +294,48 @@ func (v UserView) Index() (int, error) {
 	if v.m == nil {
 		return 0, errZeroUserView
 	}
-	return v.m.indexUserView(v.row)
+	return v.m.indexUserView(uintptr(unsafe.Pointer(v.row)))
 }
 
 var errZeroUserView = fmt.Errorf("%w: a zero UserView, not one a UserManager returned", usermanager.ErrInvalidArgument)
 
-// indexUserView returns the position of row in m's table. The plugin answered row: one that is not
-// a row of the table (outside it, or between two rows) is refused, never read.
-func (m *UserManager) indexUserView(row *C.rp_user) (int, error) {
-	offset := uintptr(unsafe.Pointer(row)) - m.first
-	size := unsafe.Sizeof(*row)
-	if offset%size != 0 || offset/size >= uintptr(len(m.shared)) {
+// indexUserView returns the position in m's table of the row at address. The plugin answered the
+// address: one that is not a row of the table (outside it, or between two rows) is refused, never
+// read.
+func (m *UserManager) indexUserView(address uintptr) (int, error) {
+	offset := address - uintptr(unsafe.Pointer(unsafe.SliceData(m.table)))
+	size := unsafe.Sizeof(C.rp_user{})
+	if offset%size != 0 || offset/size >= uintptr(len(m.table)) {
 		return 0, fmt.Errorf("%w: the plugin answered a row outside its table", usermanager.ErrInvalidArgument)
 	}
 	return int(offset / size), nil
 }
 
-// sharedUserView returns the Go values of row, one of m's rows, building them the first time.
-func (m *UserManager) sharedUserView(row *C.rp_user) (*usermanager.User, error) {
+// sharedUserView returns the Go values of the row at address, one of m's rows, building them the
+// first time.
+func (m *UserManager) sharedUserView(address uintptr) (*usermanager.User, error) {
 	if err := m.check(); err != nil {
 		return nil, err
 	}
-	index, err := m.indexUserView(row)
+	index, err := m.indexUserView(address)
 	if err != nil {
 		return nil, err
 	}
+	return m.sharedUserViewAt(index), nil
+}
+
+// sharedUserViewAt returns the Go values of row index of m's table, building them the first time.
+func (m *UserManager) sharedUserViewAt(index int) *usermanager.User {
 	slot := &m.shared[index]
 	if value := slot.Load(); value != nil {
-		return value, nil
+		return value
 	}
-	value := copyUserView(row)
+	value := copyUserView(&m.table[index])
 	runtime.KeepAlive(m)
 	if !slot.CompareAndSwap(nil, value) {
 		value = slot.Load() // another goroutine built it first: every caller gets the same values
 	}
-	return value, nil
+	return value
 }
 
 // copyUserView returns u as Go values that own their memory: three allocations (the value, one buffer
@@ -376,7 +428,7 @@ func (m *UserManager) GetUser(opaqueID string, idp string) (*usermanager.User, e
 	if err != nil {
 		return nil, err
 	}
-	return m.sharedUserView(view.row)
+	return m.sharedUserView(uintptr(unsafe.Pointer(view.row)))
 }
 
 // GetUserByClaimView is GetUserByClaim without copying the answer: a view of the row.
@@ -408,7 +460,7 @@ func (m *UserManager) GetUserByClaim(claim string, value string) (*usermanager.U
 	if err != nil {
 		return nil, err
 	}
-	return m.sharedUserView(view.row)
+	return m.sharedUserView(uintptr(unsafe.Pointer(view.row)))
 }
 
 // GroupsView is a string list as Rust holds it. It keeps its UserManager alive; after Close its Copy
@@ -521,7 +573,7 @@ func (m *UserManager) FindUsers(query string) ([]*usermanager.User, error) {
 	}
 	values := make([]*usermanager.User, count)
 	for i := range values {
-		if values[i], err = m.sharedUserView(rows[i]); err != nil {
+		if values[i], err = m.sharedUserView(uintptr(unsafe.Pointer(rows[i]))); err != nil {
 			return nil, err
 		}
 	}
@@ -539,4 +591,46 @@ func NewFromFileLimited(path []byte, maxBytes uint64) (*UserManager, error) {
 		return nil, msg.error(status)
 	}
 	return newUserManager(h), nil
+}
+
+// GetUsers: `get-user` for many keys in one call: answer `i` is the user `get-user` finds for key
+// `i` and `idp`, or none. A host with many keys crosses the boundary once, not once per
+// key. Fails, as a whole, with `invalid-utf8` when a key that matched nothing is
+// not UTF-8.
+//
+// answers[i] receives the answer for opaqueIds[i], nil when there is none; len(answers) must be
+// len(opaqueIds). One cgo call answers every key. The answers are shared (built once per row) and
+// must not be modified.
+func (m *UserManager) GetUsers(opaqueIds []string, idp string, answers []*usermanager.User) error {
+	if len(answers) != len(opaqueIds) {
+		return fmt.Errorf("%w: %d answers for %d keys", usermanager.ErrInvalidArgument, len(answers), len(opaqueIds))
+	}
+	if err := m.check(); err != nil {
+		return err
+	}
+	if len(opaqueIds) == 0 {
+		return nil
+	}
+	pack := keyPacks.Get().(*keyPack)
+	defer pack.release()
+	packed := pack.fill(opaqueIds)
+	var msg message
+	status := C.go_rp_user_manager_get_users(m.handle, packed, str(idp), &pack.rows[0], (*C.uintptr_t)(&msg))
+	runtime.KeepAlive(idp)
+	runtime.KeepAlive(m)
+	if status != C.RP_OK {
+		return msg.error(status)
+	}
+	for i, row := range pack.rows {
+		if row == 0 {
+			answers[i] = nil
+			continue
+		}
+		index, err := m.indexUserView(uintptr(row))
+		if err != nil {
+			return err
+		}
+		answers[i] = m.sharedUserViewAt(index)
+	}
+	return nil
 }

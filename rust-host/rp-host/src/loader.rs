@@ -267,6 +267,67 @@ pub(crate) fn text<'a>(s: sys::rp_str) -> &'a str {
     unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(s.ptr.cast(), s.len)) }
 }
 
+/// A batch's keys, packed as the plugin reads them (`rp_str_pack`): push keys, pass the batch,
+/// clear and reuse the memory for the next.
+///
+/// ```
+/// let keys: rp_host::Keys = ["einstein", "marie"].into_iter().collect();
+/// assert_eq!(keys.len(), 2);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Keys {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Keys {
+    pub fn new() -> Keys {
+        Keys::default()
+    }
+
+    /// Appends a key.
+    #[inline]
+    pub fn push(&mut self, key: &str) {
+        self.bytes.extend_from_slice(key.as_bytes());
+        self.ends.push(self.bytes.len());
+    }
+
+    /// Removes every key, keeping the memory.
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+    }
+
+    /// The number of keys.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The keys as the C ABI takes them, valid while `self` is neither changed nor dropped.
+    #[inline]
+    pub(crate) fn pack(&self) -> sys::rp_str_pack {
+        sys::rp_str_pack {
+            bytes: self.bytes.as_ptr().cast(),
+            ends: self.ends.as_ptr(),
+            len: self.ends.len(),
+        }
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for Keys {
+    fn from_iter<I: IntoIterator<Item = S>>(keys: I) -> Keys {
+        let mut packed = Keys::new();
+        for key in keys {
+            packed.push(key.as_ref());
+        }
+        packed
+    }
+}
+
 /// A list of strings borrowed from the object that answered it (a user's groups).
 #[derive(Clone, Copy)]
 pub struct Strs<'owner> {

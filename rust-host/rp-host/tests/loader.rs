@@ -109,6 +109,21 @@ fn answers_on_the_demo_data() {
 }
 
 #[test]
+fn a_batch_answers_every_key_in_one_call() {
+    let plugin = load();
+    let users = plugin.new_demo().unwrap();
+    let keys: rp_host::Keys = ["marie", "nobody", EINSTEIN_ID].into_iter().collect();
+    let answers = users.get_users(&keys, "").unwrap();
+    let names: Vec<_> = answers.iter().map(|a| a.map(|u| u.username())).collect();
+    assert_eq!(names, [Some("marie"), None, Some("einstein")]);
+    let mut reused = Vec::new();
+    users
+        .get_users_into(&rp_host::Keys::new(), "", &mut reused)
+        .unwrap();
+    assert!(reused.is_empty());
+}
+
+#[test]
 fn errors_carry_status_and_message() {
     let plugin = load();
     let users = plugin.new_demo().unwrap();

@@ -14,10 +14,12 @@ use rp_ffi_core::boundary::{guard, infallible, last_error_message};
 #[allow(unused_imports)]
 use rp_ffi_core::owned::{Text, TextList};
 #[allow(unused_imports)]
-use rp_ffi_core::string::{handle, out_array, out_param, write_answer, BufferTooSmall};
+use rp_ffi_core::string::{
+    handle, out_answers, out_array, out_param, write_answer, BufferTooSmall, StrPack,
+};
 // The whole C ABI in one module: the views and statuses too.
 pub use rp_ffi_core::status::*;
-pub use rp_ffi_core::string::{rp_str, rp_str_list};
+pub use rp_ffi_core::string::{rp_str, rp_str_list, rp_str_pack};
 
 type Error = crate::Error;
 

@@ -42,6 +42,108 @@ pub struct rp_str_list {
     pub len: usize,
 }
 
+/// A list of `len` input strings packed back to back (Apache Arrow's layout for a string column):
+/// string `i` is the bytes of `bytes` from `ends[i - 1]` (0 for the first) up to `ends[i]`, so
+/// `ends` never decreases and `ends[len - 1]` is the length of `bytes`. `ends` may be NULL when
+/// `len` is 0, and `bytes` when every string is empty. The library reads both during the call
+/// only.
+///
+/// Packed, not an array of `rp_str`: a garbage-collected caller (Go through cgo) may hand C two
+/// flat buffers of its own, but not an array of pointers into its heap; and the plugin reads one
+/// contiguous run of keys.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct rp_str_pack {
+    pub bytes: *const c_char,
+    pub ends: *const usize,
+    pub len: usize,
+}
+
+/// The strings of an [`rp_str_pack`], checked: every `end` within the bytes and none before the
+/// one preceding it. Indexing and iteration cannot fail.
+#[derive(Debug, Clone, Copy)]
+pub struct StrPack<'a> {
+    bytes: &'a [u8],
+    ends: &'a [usize],
+}
+
+impl rp_str_pack {
+    /// The checked strings of an input pack.
+    ///
+    /// # Safety
+    /// Unless NULL, `ends` must point to `len` readable `size_t`s and `bytes` to `ends[len - 1]`
+    /// readable bytes, both unchanged for `'a`.
+    #[inline]
+    pub unsafe fn strings<'a>(self, argument: &'static str) -> Result<StrPack<'a>, ArgError> {
+        if self.len == 0 {
+            return Ok(StrPack {
+                bytes: &[],
+                ends: &[],
+            });
+        }
+        let ends = rp_str {
+            ptr: self.ends.cast(),
+            len: self.len,
+        };
+        if ends.ptr.is_null() || self.len > isize::MAX as usize / size_of::<usize>() {
+            return Err(invalid(
+                argument,
+                "has NULL or impossible `ends` for a length of",
+                self.len,
+            ));
+        }
+        // SAFETY: non-NULL, aligned for usize and `len` long by the caller's contract; the size is
+        // within isize::MAX (checked).
+        let ends: &'a [usize] = unsafe { std::slice::from_raw_parts(self.ends, self.len) };
+        let mut start = 0;
+        for (index, &end) in ends.iter().enumerate() {
+            if end < start {
+                return Err(invalid(
+                    argument,
+                    "has an end before its start, at string",
+                    index,
+                ));
+            }
+            start = end;
+        }
+        let bytes = rp_str {
+            ptr: self.bytes,
+            len: start,
+        };
+        Ok(StrPack {
+            // SAFETY: the caller's contract: `bytes` holds `ends[len - 1]` readable bytes.
+            bytes: unsafe { bytes.bytes(argument) }?,
+            ends,
+        })
+    }
+}
+
+impl<'a> StrPack<'a> {
+    /// The number of strings.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The strings in order, as bytes whose UTF-8 is not checked yet.
+    #[inline]
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &'a [u8]> + 'a {
+        let bytes = self.bytes;
+        let mut start = 0;
+        // Checked at construction: each end is within `bytes` and not before its start.
+        self.ends.iter().map(move |&end| {
+            let string = &bytes[start..end];
+            start = end;
+            string
+        })
+    }
+}
+
 impl rp_str {
     /// A view of `s`. The caller must keep `s` alive and unchanged while C holds the view.
     #[inline]
@@ -148,6 +250,28 @@ pub unsafe fn out_array<'a, T>(
         // SAFETY: non-NULL, size within isize::MAX, writable for `capacity` entries by contract.
         Ok(unsafe { std::slice::from_raw_parts_mut(ptr.cast(), capacity) })
     }
+}
+
+/// A caller's array of `len` answers at `ptr`, one per key of a batch, each set to `None` (a NULL
+/// pointer in C) for the implementation to fill: a NULL `ptr` is allowed only when `len` is 0.
+///
+/// # Safety
+/// Unless NULL, `ptr` must be valid and aligned for writes of `len` pointers for `'a`, and not
+/// aliased.
+#[inline]
+pub unsafe fn out_answers<'a, 'r, T>(
+    ptr: *mut Option<&'r T>,
+    len: usize,
+    argument: &'static str,
+) -> Result<&'a mut [Option<&'r T>], ArgError> {
+    let slots = unsafe { out_array(ptr, len, argument) }?;
+    for slot in slots.iter_mut() {
+        slot.write(None);
+    }
+    // SAFETY: every slot was just initialised.
+    Ok(unsafe {
+        &mut *(slots as *mut [std::mem::MaybeUninit<Option<&'r T>>] as *mut [Option<&'r T>])
+    })
 }
 
 /// A caller's array held `capacity` entries where `needed` were required (`RP_BUFFER_TOO_SMALL`):

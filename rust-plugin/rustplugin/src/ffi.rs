@@ -4,7 +4,7 @@
 //! The package version is the C ABI's: major.minor are `RP_ABI_VERSION_MAJOR` and `_MINOR`. What a
 //! minor version added carries `@since` with that version, and goes at the end of the descriptor.
 //!
-//! The C ABI of `rp:plugin@1.2.0`: implement [`World`] and each resource's trait; every export
+//! The C ABI of `rp:plugin@1.3.0`: implement [`World`] and each resource's trait; every export
 //! runs behind the one panic guard, and cbindgen writes the header from this file.
 
 #![allow(non_camel_case_types, non_snake_case)] // C names, as the header spells them.
@@ -16,11 +16,13 @@ use rp_ffi_core::boundary::{guard, infallible, last_error_message};
 #[allow(unused_imports)]
 use rp_ffi_core::owned::{Text, TextList};
 #[allow(unused_imports)]
-use rp_ffi_core::string::{handle, out_array, out_param, write_answer, BufferTooSmall};
+use rp_ffi_core::string::{
+    handle, out_answers, out_array, out_param, write_answer, BufferTooSmall, StrPack,
+};
 // The whole C ABI in one module: the views and statuses too.
 pub use super::records::{rp_user, User};
 pub use rp_ffi_core::status::*;
-pub use rp_ffi_core::string::{rp_str, rp_str_list};
+pub use rp_ffi_core::string::{rp_str, rp_str_list, rp_str_pack};
 
 type Error = crate::error::Error;
 
@@ -29,7 +31,7 @@ type Error = crate::error::Error;
 pub const RP_ABI_VERSION_MAJOR: u32 = 1;
 /// ABI minor version: bumped when functions are added at the end of `rp_plugin_descriptor`.
 /// A host built against minor N works with any plugin of the same major and minor >= N.
-pub const RP_ABI_VERSION_MINOR: u32 = 2;
+pub const RP_ABI_VERSION_MINOR: u32 = 3;
 
 /// The library's version (Cargo's), NUL-terminated.
 static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
@@ -120,6 +122,18 @@ pub trait UserManager: Sized + Send + Sync {
     /// distance from its first row is the user's index in file order (bindings keep values
     /// per user by it).
     fn users(&self) -> &[User];
+    /// `get-user` for many keys in one call: answer `i` is the user `get-user` finds for key
+    /// `i` and `idp`, or none. A host with many keys crosses the boundary once, not once per
+    /// key. Fails, as a whole, with `invalid-utf8` when a key that matched nothing is
+    /// not UTF-8.
+    ///
+    /// String arguments are bytes whose UTF-8 is not checked yet.
+    fn get_users<'a>(
+        &'a self,
+        opaque_ids: StrPack<'_>,
+        idp: &[u8],
+        answers: &mut [Option<&'a User>],
+    ) -> Result<(), Error>;
 }
 
 /// An immutable, indexed set of users (the reva JSON user manager). A manager never changes
@@ -466,6 +480,52 @@ pub unsafe extern "C" fn rp_user_manager_users(manager: *const rp_user_manager) 
     })
 }
 
+/// `rp_user_manager_get_user` for many keys in one call: answer `i` is the user `rp_user_manager_get_user` finds for key
+/// `i` and `idp`, or none. A host with many keys crosses the boundary once, not once per
+/// key. Fails, as a whole, with `RP_INVALID_UTF8` when a key that matched nothing is
+/// not UTF-8.
+///
+/// - `manager`: must not be NULL.
+/// - `opaque_ids`: the keys, packed (`rp_str_pack`: `len` ends, and the bytes they end); UTF-8; read during
+///   the call only; `ends` may be NULL when `len` is 0, `bytes` when every key is empty.
+/// - `idp`: UTF-8; read during the call only; NULL allowed with length 0.
+/// - `users`: a caller-owned array of `opaque_ids.len` pointers; entry `i` receives the answer for key
+///   `i`, a view owned by `manager` (valid until it is freed), or NULL when there is none. NULL
+///   allowed when `opaque_ids.len` is 0.
+///
+/// One call answers every key. Returns `RP_OK`;
+/// `RP_INVALID_ARGUMENT` for NULL pointers or a malformed pack; the first failure of a key other
+/// than not finding it (`RP_INVALID_UTF8`). On failure `users` holds NULLs and views, never
+/// garbage. Added in ABI 1.3.
+/// Thread-safety: any number of threads may call it at once.
+///
+/// # Safety
+/// Every pointer is NULL (where allowed above) or valid for the access described; a handle
+/// comes from its `_new_*` function and is not freed; each `rp_str` points to `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn rp_user_manager_get_users(
+    manager: *const rp_user_manager,
+    opaque_ids: rp_str_pack,
+    idp: rp_str,
+    users: *mut *const rp_user,
+) -> Status {
+    guard(|| -> Result<(), Error> {
+        // SAFETY: the documented contract of each argument.
+        let (manager, opaque_ids, idp) = unsafe {
+            (
+                handle(manager, "manager")?,
+                opaque_ids.strings("opaque_ids")?,
+                idp.bytes("idp")?,
+            )
+        };
+        // SAFETY: the documented contract of `users`; an `Option<&User>` is a nullable pointer to
+        // the record's C view, which the record is laid out as.
+        let users = unsafe { out_answers(users.cast(), opaque_ids.len(), "users") }?;
+        <crate::store::UserStore as UserManager>::get_users(&manager.0, opaque_ids, idp, users)?;
+        Ok(())
+    })
+}
+
 /// Everything a host that loads the library at run time needs, behind one symbol
 /// (`rp_plugin_get_descriptor`). The first three fields keep their place in every ABI version, so any host
 /// can read them before trusting the rest.
@@ -510,6 +570,13 @@ pub struct rp_plugin_descriptor {
         unsafe extern "C" fn(rp_str, u64, *mut *mut rp_user_manager) -> Status,
     /// Since ABI 1.2.
     pub user_manager_users: unsafe extern "C" fn(*const rp_user_manager) -> *const rp_user,
+    /// Since ABI 1.3.
+    pub user_manager_get_users: unsafe extern "C" fn(
+        *const rp_user_manager,
+        rp_str_pack,
+        rp_str,
+        *mut *const rp_user,
+    ) -> Status,
 }
 
 /// The descriptor is immutable static data.
@@ -537,6 +604,7 @@ static DESCRIPTOR: SharedDescriptor = SharedDescriptor(rp_plugin_descriptor {
     user_manager_find_users: rp_user_manager_find_users,
     user_manager_new_from_file_limited: rp_user_manager_new_from_file_limited,
     user_manager_users: rp_user_manager_users,
+    user_manager_get_users: rp_user_manager_get_users,
 });
 
 /// The plugin descriptor: a static struct, never NULL, never freed, valid while the library is

@@ -6,7 +6,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use rp_ffi_core::owned::TextList;
-use rp_ffi_core::string::text;
+use rp_ffi_core::string::{text, StrPack};
 
 use crate::error::Error;
 use crate::ffi::{UserManager, World};
@@ -64,6 +64,28 @@ impl UserManager for UserStore {
     #[inline(always)]
     fn get_user_groups(&self, opaque_id: &[u8], idp: &[u8]) -> Result<&TextList, Error> {
         Ok(&self.users()[self.lookup_user(opaque_id, idp)?].groups)
+    }
+
+    #[inline(always)]
+    fn get_users<'a>(
+        &'a self,
+        opaque_ids: StrPack<'_>,
+        idp: &[u8],
+        answers: &mut [Option<&'a User>],
+    ) -> Result<(), Error> {
+        let users = self.users();
+        for (answer, opaque_id) in answers.iter_mut().zip(opaque_ids.iter()) {
+            *answer = match self.get_user_index(opaque_id, idp) {
+                Some(index) => Some(&users[index]),
+                // A key that matched nothing is none, unless it is not UTF-8.
+                None => {
+                    text(opaque_id, "opaque_ids")?;
+                    text(idp, "idp")?;
+                    None
+                }
+            };
+        }
+        Ok(())
     }
 
     #[inline(always)]

@@ -382,3 +382,143 @@ fn one_manager_serves_many_threads() {
         .collect();
     threads.into_iter().for_each(|t| t.join().unwrap());
 }
+
+/// A batch's keys as a C caller packs them (`rp_str_pack`): the bytes and the ends.
+struct Pack {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Pack {
+    fn of(keys: &[&[u8]]) -> Pack {
+        let mut pack = Pack {
+            bytes: Vec::new(),
+            ends: Vec::new(),
+        };
+        for key in keys {
+            pack.bytes.extend_from_slice(key);
+            pack.ends.push(pack.bytes.len());
+        }
+        pack
+    }
+
+    fn raw(&self) -> rp_str_pack {
+        rp_str_pack {
+            bytes: self.bytes.as_ptr().cast(),
+            ends: self.ends.as_ptr(),
+            len: self.ends.len(),
+        }
+    }
+}
+
+impl Manager {
+    /// The batch's answers for `keys`, as the users' indexes (None: not found).
+    fn get_users(&self, keys: rp_str_pack, idp: rp_str) -> Result<Vec<Option<usize>>, Status> {
+        // Garbage in every slot: the library must overwrite each one.
+        let mut answers = vec![1 as *const rp_user; keys.len];
+        // SAFETY: live manager; `answers` has one slot per key.
+        let status = unsafe { rp_user_manager_get_users(self.0, keys, idp, answers.as_mut_ptr()) };
+        if status != RP_OK {
+            return Err(status);
+        }
+        // SAFETY: live manager; the table has user_count rows.
+        let first = unsafe { rp_user_manager_users(self.0) };
+        Ok(answers
+            .iter()
+            // SAFETY: every answer is a row of the table (asserted by offset_from's contract).
+            .map(|&a| (!a.is_null()).then(|| unsafe { a.offset_from(first) } as usize))
+            .collect())
+    }
+}
+
+/// A batch answers each key as GetUser does, in one call; a key not found is NULL.
+#[test]
+fn a_batch_answers_each_key_as_get_user_does() {
+    let m = Manager::demo();
+    let keys: [&[u8]; 7] = [
+        b"marie",
+        EINSTEIN_ID.as_bytes(),
+        b"nobody",
+        b"",
+        b"richard",
+        b"einstein",
+        "ünïcode".as_bytes(),
+    ];
+    let answers = m.get_users(Pack::of(&keys).raw(), s("")).unwrap();
+    assert_eq!(
+        answers,
+        [Some(1), Some(0), None, None, Some(2), Some(0), None]
+    );
+    let cern = m
+        .get_users(Pack::of(&keys).raw(), s("cernbox.cern.ch"))
+        .unwrap();
+    let nowhere = m.get_users(Pack::of(&keys).raw(), s("nowhere")).unwrap();
+    for (index, key) in keys.iter().enumerate() {
+        let single = m
+            .get_user(b(key), s("cernbox.cern.ch"))
+            .ok()
+            .map(|user| text(user.username));
+        let batch = cern[index].map(|i| ["einstein", "marie", "richard", "test"][i]);
+        assert_eq!(batch, single, "key {index}");
+        assert_eq!(nowhere[index], None);
+    }
+    assert_eq!(m.get_users(Pack::of(&[]).raw(), s("")).unwrap(), []);
+}
+
+#[test]
+fn a_malformed_batch_is_refused() {
+    let m = Manager::demo();
+    let null_ends = rp_str_pack {
+        bytes: ptr::null(),
+        ends: ptr::null(),
+        len: 2,
+    };
+    assert_eq!(m.get_users(null_ends, s("")), Err(RP_INVALID_ARGUMENT));
+    assert!(last_error().contains("`opaque_ids`"), "{}", last_error());
+
+    let mut backwards = Pack::of(&[b"marie", b"richard"]);
+    backwards.ends = vec![5, 3];
+    assert_eq!(
+        m.get_users(backwards.raw(), s("")),
+        Err(RP_INVALID_ARGUMENT)
+    );
+    assert!(
+        last_error().contains("end before its start, at string 1"),
+        "{}",
+        last_error()
+    );
+
+    let null_bytes = rp_str_pack {
+        bytes: ptr::null(),
+        ends: [0, 4].as_ptr(),
+        len: 2,
+    };
+    assert_eq!(m.get_users(null_bytes, s("")), Err(RP_INVALID_ARGUMENT));
+    let all_empty = rp_str_pack {
+        bytes: ptr::null(),
+        ends: [0, 0].as_ptr(),
+        len: 2,
+    };
+    assert_eq!(m.get_users(all_empty, s("")), Ok(vec![None, None]));
+
+    let keys = Pack::of(&[b"marie"]);
+    // SAFETY: a NULL answer array with a key is a documented input.
+    let status = unsafe { rp_user_manager_get_users(m.0, keys.raw(), s(""), ptr::null_mut()) };
+    assert_eq!(status, RP_INVALID_ARGUMENT);
+    // SAFETY: a NULL manager is a documented input.
+    let status = unsafe {
+        rp_user_manager_get_users(ptr::null(), keys.raw(), s(""), [ptr::null()].as_mut_ptr())
+    };
+    assert_eq!(status, RP_INVALID_ARGUMENT);
+}
+
+/// A key that is not UTF-8 fails the batch, unless it matched (it cannot), naming the argument.
+#[test]
+fn a_batch_with_a_key_that_is_not_utf8_fails() {
+    let m = Manager::demo();
+    let keys = Pack::of(&[b"marie", b"ein\xffstein"]);
+    assert_eq!(m.get_users(keys.raw(), s("")), Err(RP_INVALID_UTF8));
+    assert!(last_error().contains("`opaque_ids`"), "{}", last_error());
+    let keys = Pack::of(&[b"marie"]);
+    assert_eq!(m.get_users(keys.raw(), b(b"\xc3")), Err(RP_INVALID_UTF8));
+}

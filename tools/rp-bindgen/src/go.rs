@@ -121,6 +121,9 @@ static void go_message_free(uintptr_t message) {{ free((void *)message); }}
         if !d.resources.is_empty() {
             imports.extend(["\"fmt\"".to_owned(), "\"sync/atomic\"".to_owned()]);
         }
+        if d.has_batch() {
+            imports.extend(["\"slices\"".to_owned(), "\"sync\"".to_owned()]);
+        }
         imports.sort();
         // The standard library's, then the binding file's (goimports' grouping).
         let mut own: Vec<String> = self.go.imports.iter().map(|i| format!("\"{i}\"")).collect();
@@ -171,6 +174,9 @@ func str(s string) C.rp_str {{
             .any(|p| p.ty == ParamType::Bytes);
         if any_bytes {
             self.text.push_str(BYTES_VIEW);
+        }
+        if d.has_batch() {
+            self.text.push_str(KEY_PACK);
         }
         if !d.resources.is_empty() {
             self.text.push_str(ARENA);
@@ -263,6 +269,7 @@ func str(s string) C.rp_str {{
                     go_args.push(format!("bytesView({local})"));
                     let _ = writeln!(keep, "\truntime.KeepAlive({local})");
                 }
+                ParamType::StrPack => unreachable!("the model takes keys only in a batch"),
                 ParamType::Int(int) => {
                     c_params.push(format!("{} {c_param}", int.c()));
                     go_params.push(format!("{local} {}", int.go()));
@@ -344,11 +351,12 @@ func {name}({params}) (string, error) {{
                 }
                 (
                     format!(
-                        "\t// first is the address of the table's first row: an answer's distance from it is the\n\t// row's index in shared.\n\tfirst uintptr\n\t// shared[i] is row i as Go values, built on first use.\n\tshared []atomic.Pointer[{}]\n",
+                        "\t// table is the rows, in Rust memory: every answer is one of them, and its distance from\n\t// the first is its index.\n\ttable []C.{}\n\t// shared[i] is row i as Go values, built on first use.\n\tshared []atomic.Pointer[{}]\n",
+                        self.c_name(&d.records[record].name),
                         self.record_type(record)
                     ),
                     format!(
-                        "\t\tfirst:  uintptr(unsafe.Pointer(C.{rows}(h))),\n\t\tshared: make([]atomic.Pointer[{}], C.{count}(h)),\n",
+                        "\t\ttable:  unsafe.Slice(C.{rows}(h), C.{count}(h)),\n\t\tshared: make([]atomic.Pointer[{}], C.{count}(h)),\n",
                         self.record_type(record)
                     ),
                 )
@@ -506,7 +514,7 @@ func (v {view}) Shared() (*{value}, error) {{
 	if v.m == nil {{
 		return nil, errZero{view}
 	}}
-	return v.m.shared{view}(v.row)
+	return v.m.shared{view}(uintptr(unsafe.Pointer(v.row)))
 }}
 
 // Index returns the row's position in its {go_type}'s table (file order): the key of a caller's own
@@ -515,41 +523,48 @@ func (v {view}) Index() (int, error) {{
 	if v.m == nil {{
 		return 0, errZero{view}
 	}}
-	return v.m.index{view}(v.row)
+	return v.m.index{view}(uintptr(unsafe.Pointer(v.row)))
 }}
 
 var errZero{view} = fmt.Errorf("%w: a zero {view}, not one a {go_type} returned", {invalid})
 
-// index{view} returns the position of row in m's table. The plugin answered row: one that is not
-// a row of the table (outside it, or between two rows) is refused, never read.
-func (m *{go_type}) index{view}(row *C.{c_record}) (int, error) {{
-	offset := uintptr(unsafe.Pointer(row)) - m.first
-	size := unsafe.Sizeof(*row)
-	if offset%size != 0 || offset/size >= uintptr(len(m.shared)) {{
+// index{view} returns the position in m's table of the row at address. The plugin answered the
+// address: one that is not a row of the table (outside it, or between two rows) is refused, never
+// read.
+func (m *{go_type}) index{view}(address uintptr) (int, error) {{
+	offset := address - uintptr(unsafe.Pointer(unsafe.SliceData(m.table)))
+	size := unsafe.Sizeof(C.{c_record}{{}})
+	if offset%size != 0 || offset/size >= uintptr(len(m.table)) {{
 		return 0, fmt.Errorf("%w: the plugin answered a row outside its table", {invalid})
 	}}
 	return int(offset / size), nil
 }}
 
-// shared{view} returns the Go values of row, one of m's rows, building them the first time.
-func (m *{go_type}) shared{view}(row *C.{c_record}) (*{value}, error) {{
+// shared{view} returns the Go values of the row at address, one of m's rows, building them the
+// first time.
+func (m *{go_type}) shared{view}(address uintptr) (*{value}, error) {{
 	if err := m.check(); err != nil {{
 		return nil, err
 	}}
-	index, err := m.index{view}(row)
+	index, err := m.index{view}(address)
 	if err != nil {{
 		return nil, err
 	}}
+	return m.shared{view}At(index), nil
+}}
+
+// shared{view}At returns the Go values of row index of m's table, building them the first time.
+func (m *{go_type}) shared{view}At(index int) *{value} {{
 	slot := &m.shared[index]
 	if value := slot.Load(); value != nil {{
-		return value, nil
+		return value
 	}}
-	value := copy{view}(row)
+	value := copy{view}(&m.table[index])
 	runtime.KeepAlive(m)
 	if !slot.CompareAndSwap(nil, value) {{
 		value = slot.Load() // another goroutine built it first: every caller gets the same values
 	}}
-	return value, nil
+	return value
 }}
 
 // copy{view} returns u as Go values that own their memory: three allocations (the value, one buffer
@@ -607,6 +622,11 @@ func copy{view}(u *C.{c_record}) *{value} {{
                     go_params.push(format!("{local} []byte"));
                     go_args.push(format!("bytesView({local})"));
                     keep.push(local);
+                }
+                ParamType::StrPack => {
+                    c_params.push(format!("rp_str_pack {c_param}"));
+                    go_params.push(format!("{local} []string"));
+                    go_args.push("packed".into()); // the batch packs its keys first
                 }
                 ParamType::Int(int) => {
                     c_params.push(format!("{} {c_param}", int.c()));
@@ -700,7 +720,7 @@ func (m *{go_type}) {name}({params}) (*{value}, error) {{
 	if err != nil {{
 		return nil, err
 	}}
-	return m.shared{view}(view.row)
+	return m.shared{view}(uintptr(unsafe.Pointer(view.row)))
 }}
 "#,
                     docs_view = comment(
@@ -864,7 +884,7 @@ func (m *{go_type}) {name}({params}) ([]*{value}, error) {{
 	}}
 	values := make([]*{value}, count)
 	for i := range values {{
-		if values[i], err = m.shared{view}(rows[i]); err != nil {{
+		if values[i], err = m.shared{view}(uintptr(unsafe.Pointer(rows[i]))); err != nil {{
 			return nil, err
 		}}
 	}}
@@ -877,10 +897,110 @@ func (m *{go_type}) {name}({params}) ([]*{value}, error) {{
                     invalid = self.go.invalid_argument,
                 );
             }
+            Shape::Answers(record) => {
+                let c_record = self.c_name(&d.records[record].name);
+                let view = format!("{}View", camel(&d.records[record].name));
+                let value = self.record_type(record);
+                let keys = member
+                    .params
+                    .iter()
+                    .find(|p| p.ty == ParamType::StrPack)
+                    .map(|p| go_local(&p.name))
+                    .expect("checked: a batch has its keys");
+                let mut params = c_params.clone();
+                params.push("uintptr_t *rows".into());
+                let mut args = c_args.clone();
+                args.push(format!("(const {c_record} **)rows"));
+                declare_wrapper(&params, &args);
+                let _ = write!(
+                    self.text,
+                    r#"
+{docs}//
+// answers[i] receives the answer for {keys}[i], nil when there is none; len(answers) must be
+// len({keys}). One cgo call answers every key. The answers are shared (built once per row) and
+// must not be modified.
+func (m *{go_type}) {name}({params}, answers []*{value}) error {{
+	if len(answers) != len({keys}) {{
+		return fmt.Errorf("%w: %d answers for %d keys", {invalid}, len(answers), len({keys}))
+	}}
+	if err := m.check(); err != nil {{
+		return err
+	}}
+	if len({keys}) == 0 {{
+		return nil
+	}}
+	pack := keyPacks.Get().(*keyPack)
+	defer pack.release()
+	packed := pack.fill({keys})
+	var msg message
+	status := C.{w}({args}, &pack.rows[0], (*C.uintptr_t)(&msg))
+{keep_alive}	runtime.KeepAlive(m)
+	if status != C.RP_OK {{
+		return msg.error(status)
+	}}
+	for i, row := range pack.rows {{
+		if row == 0 {{
+			answers[i] = nil
+			continue
+		}}
+		index, err := m.index{view}(uintptr(row))
+		if err != nil {{
+			return err
+		}}
+		answers[i] = m.shared{view}At(index)
+	}}
+	return nil
+}}
+"#,
+                    docs = comment(&docs, "// "),
+                    params = go_params.join(", "),
+                    args = go_args.join(", "),
+                    invalid = self.go.invalid_argument,
+                );
+            }
         }
         Ok(())
     }
 }
+
+/// A batch's keys as C reads them, emitted when a function takes a batch.
+const KEY_PACK: &str = r#"
+// keyPack holds a batch's keys packed as rp_str_pack lays them out, and the addresses of its
+// answers: Go memory with no Go pointers in it, which cgo lets C read and write during the call.
+// The packs are pooled: a batch allocates nothing once the pool holds one large enough.
+type keyPack struct {
+	bytes []byte
+	ends  []C.size_t
+	rows  []C.uintptr_t
+}
+
+var keyPacks = sync.Pool{New: func() any { return new(keyPack) }}
+
+// maxPooledKeyBytes bounds the memory the pool keeps: a larger pack is left to the collector.
+const maxPooledKeyBytes = 1 << 20
+
+// fill packs keys, and makes room for one answer per key.
+func (p *keyPack) fill(keys []string) C.rp_str_pack {
+	p.bytes, p.ends = p.bytes[:0], p.ends[:0]
+	for _, key := range keys {
+		p.bytes = append(p.bytes, key...)
+		p.ends = append(p.ends, C.size_t(len(p.bytes)))
+	}
+	p.rows = slices.Grow(p.rows[:0], len(keys))[:len(keys)]
+	return C.rp_str_pack{
+		bytes: (*C.char)(unsafe.Pointer(unsafe.SliceData(p.bytes))),
+		ends:  unsafe.SliceData(p.ends),
+		len:   C.size_t(len(keys)),
+	}
+}
+
+// release returns the pack to the pool, unless it grew too large to keep.
+func (p *keyPack) release() {
+	if cap(p.bytes)+8*cap(p.ends)+8*cap(p.rows) <= maxPooledKeyBytes {
+		keyPacks.Put(p)
+	}
+}
+"#;
 
 /// The view of a `[]byte` argument, emitted when a function takes one.
 const BYTES_VIEW: &str = r#"

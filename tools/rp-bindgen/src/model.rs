@@ -10,7 +10,11 @@
 //! - a method `-> result<rec, error>` answers a view of a row of the table, `-> result<list<string>,
 //!   error>` a string list owned by the resource, `-> result<list<rec>, error>` fills the caller's
 //!   array of row pointers (with its capacity, and the count of matches);
-//! - parameters: `string` (a view, UTF-8 not yet checked), `list<u8>` (bytes), integers;
+//! - a method `-> result<list<option<rec>>, error>` is a batch: its one `list<string>` parameter
+//!   holds the keys (an `rp_str_pack`), and it answers one row pointer per key (NULL: none) into
+//!   the caller's array, in one call;
+//! - parameters: `string` (a view, UTF-8 not yet checked), `list<u8>` (bytes), integers, and a
+//!   batch's keys (`list<string>`);
 //! - the `error` enum's cases are statuses of the C ABI (`rp_common.h`), by name.
 
 use std::fmt::Write as _;
@@ -165,6 +169,8 @@ pub enum ParamType {
     Str,
     /// `list<u8>`.
     Bytes,
+    /// `list<string>`: a batch's keys, packed (`rp_str_pack`).
+    StrPack,
     Int(Int),
 }
 
@@ -207,6 +213,8 @@ pub enum Shape {
     TextList,
     /// Rows matching, into the caller's array.
     Rows(usize),
+    /// A batch: one row or none per key, into the caller's array.
+    Answers(usize),
 }
 
 impl Resource {
@@ -224,6 +232,16 @@ impl Resource {
         let mut members: Vec<&Member> = self.members.iter().collect();
         members.sort_by_key(|m| m.since_minor); // stable: declaration order within a version
         members
+    }
+}
+
+impl Definition {
+    /// Whether a resource has a batch (a member answering one row or none per key).
+    pub fn has_batch(&self) -> bool {
+        self.resources
+            .iter()
+            .flat_map(|r| &r.members)
+            .any(|m| matches!(m.shape, Shape::Answers(_)))
     }
 }
 
@@ -437,6 +455,15 @@ impl Reader<'_> {
                 FunctionKind::Static(id) | FunctionKind::Method(id) => id,
                 FunctionKind::Freestanding if self.answers_text(function) => {
                     let params = self.params(function, 0)?;
+                    if let Some(keys) = params.iter().find(|p| p.ty == ParamType::StrPack) {
+                        return Err(self.at(
+                            function.span,
+                            format!(
+                                "`{}` takes `{}: list<string>`, which only a resource's batch takes (its keys)",
+                                function.name, keys.name
+                            ),
+                        ));
+                    }
                     definition.text_functions.push(TextFunction {
                         name: function.name.clone(),
                         docs: docs(&function.docs),
@@ -555,6 +582,16 @@ impl Reader<'_> {
                             Some(item) if record_of(item).is_some() => {
                                 Shape::Rows(record_of(item).unwrap())
                             }
+                            Some(item) if self.option_of(item).and_then(record_of).is_some() => {
+                                let keys = params.iter().filter(|p| p.ty == ParamType::StrPack);
+                                if keys.count() != 1 {
+                                    return Err(unsupported(
+                                        "answers list<option<record>> (a batch) without exactly one \
+                                         `list<string>` parameter, its keys",
+                                    ));
+                                }
+                                Shape::Answers(self.option_of(item).and_then(record_of).unwrap())
+                            }
                             _ => {
                                 return Err(unsupported(
                                     "returns a list of neither strings nor records",
@@ -597,6 +634,15 @@ impl Reader<'_> {
             }
             _ => return Err(unsupported("has a result rp-bindgen does not bind")),
         };
+        if !matches!(shape, Shape::Answers(_)) {
+            if let Some(keys) = params.iter().find(|p| p.ty == ParamType::StrPack) {
+                return Err(unsupported(&format!(
+                    "takes `{}: list<string>`, which only a batch takes (its keys; a batch answers \
+                     `result<list<option<record>>, error>`)",
+                    keys.name
+                )));
+            }
+        }
         Ok(Member {
             name,
             docs: docs(&function.docs),
@@ -614,11 +660,13 @@ impl Reader<'_> {
             let ty = match param.ty {
                 Type::String => ParamType::Str,
                 Type::Id(list) if self.list_of(list) == Some(Type::U8) => ParamType::Bytes,
+                Type::Id(list) if self.list_of(list) == Some(Type::String) => ParamType::StrPack,
                 ref ty => ParamType::Int(self.int(ty).ok_or_else(|| {
                     self.at(
                         param.span,
                         format!(
-                            "parameter `{}` of `{name}` is {}: parameters are `string`, `list<u8>` or integers",
+                            "parameter `{}` of `{name}` is {}: parameters are `string`, `list<u8>`, \
+                             integers, or a batch's keys (`list<string>`)",
                             param.name,
                             self.type_name(&param.ty)
                         ),
@@ -663,7 +711,9 @@ impl Reader<'_> {
             );
         }
         for member in &resource.members {
-            if let Shape::Row(r) | Shape::Rows(r) | Shape::Count(r) = member.shape {
+            if let Shape::Row(r) | Shape::Rows(r) | Shape::Answers(r) | Shape::Count(r) =
+                member.shape
+            {
                 if tables.first() != Some(&r) {
                     bail!(
                         "{}: `{}.{}` answers `{}` records, but the resource has no table of them \
@@ -718,6 +768,15 @@ impl Reader<'_> {
         match &self.resolve.types[id].kind {
             TypeDefKind::Result(r) => Some((r.ok, r.err)),
             TypeDefKind::Type(Type::Id(inner)) => self.result_of(*inner),
+            _ => None,
+        }
+    }
+
+    fn option_of(&self, ty: Type) -> Option<Type> {
+        let Type::Id(id) = ty else { return None };
+        match &self.resolve.types[id].kind {
+            TypeDefKind::Option(item) => Some(*item),
+            TypeDefKind::Type(inner) => self.option_of(*inner),
             _ => None,
         }
     }
@@ -832,6 +891,8 @@ pub enum CType {
     StrOut,
     /// `rp_str_list *`.
     StrListOut,
+    /// `rp_str_pack`.
+    StrPack,
     /// `char *`: a caller's buffer.
     Buffer,
     /// `const Handle *`.
@@ -857,6 +918,7 @@ pub struct Signature {
 fn param_type(param: &Param) -> CType {
     match param.ty {
         ParamType::Str | ParamType::Bytes => CType::Str,
+        ParamType::StrPack => CType::StrPack,
         ParamType::Int(int) => CType::Int(int),
     }
 }
@@ -912,6 +974,10 @@ impl Member {
             }
             Shape::Rows(r) => {
                 params.extend([CType::RowsOut(r), CType::Size, CType::SizeOut]);
+                Some(CType::Status)
+            }
+            Shape::Answers(r) => {
+                params.push(CType::RowsOut(r));
                 Some(CType::Status)
             }
         };

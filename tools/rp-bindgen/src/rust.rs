@@ -142,10 +142,10 @@ impl Writer<'_> {
         self.line("#[allow(unused_imports)]");
         self.line("use rp_ffi_core::owned::{Text, TextList};");
         self.line("#[allow(unused_imports)]");
-        self.line("use rp_ffi_core::string::{handle, out_array, out_param, write_answer, BufferTooSmall};");
+        self.line("use rp_ffi_core::string::{handle, out_answers, out_array, out_param, write_answer, BufferTooSmall, StrPack};");
         self.line("// The whole C ABI in one module: the views and statuses too.");
         self.line("pub use rp_ffi_core::status::*;");
-        self.line("pub use rp_ffi_core::string::{rp_str, rp_str_list};");
+        self.line("pub use rp_ffi_core::string::{rp_str, rp_str_list, rp_str_pack};");
         if !d.records.is_empty() {
             // The records module is this module's sibling (the binding file puts both in one directory).
             let module = self
@@ -371,6 +371,8 @@ pub extern "C" fn {p}last_error_message() -> *const c_char {{
                         snake(&p.name),
                         match p.ty {
                             ParamType::Str | ParamType::Bytes => "&'a [u8]",
+                            ParamType::StrPack =>
+                                unreachable!("the model takes keys only in a batch"),
                             ParamType::Int(int) => int.rust(),
                         }
                     )
@@ -450,6 +452,7 @@ pub extern "C" fn {p}last_error_message() -> *const c_char {{
                         if param.ty == ParamType::Str { "UTF-8; " } else { "" }
                     ));
                 }
+                ParamType::StrPack => unreachable!("the model takes keys only in a batch"),
                 ParamType::Int(int) => c_params.push(format!("{p}: {}", int.rust())),
             }
             bindings.push(p);
@@ -570,6 +573,10 @@ pub unsafe extern "C" fn {name}({params}) -> Status {{
                 "fn {name}<'a>(&'a self, {params}, found: impl FnMut(&'a {})) -> Result<(), Error>",
                 record(r)
             ),
+            Shape::Answers(r) => format!(
+                "fn {name}<'a>(&'a self, {params}, answers: &mut [Option<&'a {}>]) -> Result<(), Error>",
+                record(r)
+            ),
         })
     }
 
@@ -623,6 +630,13 @@ pub unsafe extern "C" fn {name}({params}) -> Status {{
                         } else {
                             ""
                         }
+                    ));
+                }
+                ParamType::StrPack => {
+                    c_params.push(format!("{p}: rp_str_pack"));
+                    reads.push((p.clone(), format!("{p}.strings(\"{p}\")?")));
+                    docs.push(format!(
+                        "- `{p}`: the keys, packed (`rp_str_pack`: `len` ends, and the bytes they end); UTF-8; read during\n  the call only; `ends` may be NULL when `len` is 0, `bytes` when every key is empty."
                     ));
                 }
                 ParamType::Int(int) => c_params.push(format!("{p}: {}", int.rust())),
@@ -812,6 +826,43 @@ pub unsafe extern "C" fn {name}({this}: *const {handle}) -> *const {record} {{
                     docs.join("\n")
                 );
             }
+            Shape::Answers(r) => {
+                let rows = format!("{}s", snake(&self.d.records[r].name));
+                let record = self.c_name(&self.d.records[r].name);
+                let keys = member
+                    .params
+                    .iter()
+                    .find(|p| p.ty == ParamType::StrPack)
+                    .map(|p| snake(&p.name))
+                    .expect("checked: a batch has its keys");
+                c_params.push(format!("{rows}: *mut *const {record}"));
+                docs.push(format!(
+                    "- `{rows}`: a caller-owned array of `{keys}.len` pointers; entry `i` receives the answer for key\n  \
+                     `i`, a view owned by `{this}` (valid until it is freed), or NULL when there is none. NULL\n  \
+                     allowed when `{keys}.len` is 0."
+                ));
+                let args = member
+                    .params
+                    .iter()
+                    .map(|p| snake(&p.name))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                body = format!(
+                    "// SAFETY: the documented contract of `{rows}`; an `Option<&{rec}>` is a nullable pointer to\n        \
+                     // the record's C view, which the record is laid out as.\n        \
+                     let {rows} = unsafe {{ out_answers({rows}.cast(), {keys}.len(), \"{rows}\") }}?;\n        {}?;",
+                    call(&format!("{args}, {rows}")),
+                    rec = camel(&self.d.records[r].name),
+                );
+                signature = "-> Status".into();
+                text += &format!(
+                    "\n\n{}\n\nOne call answers every key. Returns `RP_OK`;\n\
+                     `RP_INVALID_ARGUMENT` for NULL pointers or a malformed pack; the first failure of a key other\n\
+                     than not finding it (`RP_INVALID_UTF8`). On failure `{rows}` holds NULLs and views, never\n\
+                     garbage.{since}\n{threads}",
+                    docs.join("\n"),
+                );
+            }
         }
         let (bindings, expressions): (Vec<_>, Vec<_>) = reads.into_iter().unzip();
         let (bindings, expressions) = match bindings.len() {
@@ -992,6 +1043,7 @@ pub fn rust_fn_type(
         CType::Str => format!("{module}rp_str"),
         CType::StrOut => format!("*mut {module}rp_str"),
         CType::StrListOut => format!("*mut {module}rp_str_list"),
+        CType::StrPack => format!("{module}rp_str_pack"),
         CType::Buffer => "*mut c_char".into(),
         CType::Handle => format!("*const {module}{handle}"),
         CType::HandleMut => format!("*mut {module}{handle}"),
@@ -1038,6 +1090,7 @@ fn table_member(resource: &Resource, shape: Shape) -> &str {
 fn rust_param(ty: ParamType) -> &'static str {
     match ty {
         ParamType::Str | ParamType::Bytes => "&[u8]",
+        ParamType::StrPack => "StrPack<'_>",
         ParamType::Int(int) => int.rust(),
     }
 }

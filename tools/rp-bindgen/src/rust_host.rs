@@ -43,7 +43,7 @@ pub fn generate(d: &Definition, config: &Config, host: &RustHost) -> anyhow::Res
         d.namespace, d.package, d.version
     );
     out.push_str("use std::ffi::{c_char, OsStr};\nuse std::marker::PhantomData;\n\n");
-    out.push_str("#[allow(unused_imports)]\nuse crate::loader::{self, check, text, view, Error, Strs};\nuse crate::sys;\n");
+    out.push_str("#[allow(unused_imports)]\nuse crate::loader::{self, check, text, view, Error, Keys, Strs};\nuse crate::sys;\n");
 
     // The functions, copied out of the descriptor at load.
     let records: Vec<String> = d.records.iter().map(|r| c_name(&r.name)).collect();
@@ -189,6 +189,10 @@ fn params(member: &Member) -> (Vec<String>, Vec<String>) {
             ParamType::Bytes => {
                 rust.push(format!("{name}: &[u8]"));
                 c.push(format!("view({name})"));
+            }
+            ParamType::StrPack => {
+                rust.push(format!("{name}: &Keys"));
+                c.push(format!("{name}.pack()"));
             }
             ParamType::Int(int) => {
                 rust.push(format!("{name}: {}", int.rust()));
@@ -373,6 +377,42 @@ impl<'plugin> {ty}<'plugin> {{
         Ok(found.into_iter().take(count).flatten().collect())
     }}
 "#,
+                );
+            }
+            Shape::Answers(r) => {
+                let rec = record(r);
+                let c_rec = c_name(&d.records[r].name);
+                let keys = member
+                    .params
+                    .iter()
+                    .find(|p| p.ty == ParamType::StrPack)
+                    .map(|p| snake(&p.name))
+                    .expect("checked: a batch has its keys");
+                let call_args: Vec<String> = member.params.iter().map(|p| snake(&p.name)).collect();
+                let _ = write!(
+                    out,
+                    r#"
+{docs}    ///
+    /// Writes the answer for key `i` into `answers[i]` (None: there is none), in one call;
+    /// `answers` is resized to the number of keys, and reusing it saves an allocation.
+    #[inline]
+    pub fn {name}_into<'a>(&'a self, {params}, answers: &mut Vec<Option<{rec}<'a>>>) -> Result<(), Error> {{
+        answers.clear();
+        answers.resize({keys}.len(), None);
+        // Option<{rec}> is a nullable pointer to {c_rec}: the vector is the C array of pointers.
+        let slots = answers.as_mut_ptr().cast::<*const sys::{c_rec}>();
+        // SAFETY: a live handle, views valid for the call; `slots` has one writable entry per key.
+        let status = unsafe {{ (self.plugin.functions.{f})(self.raw{args}, slots) }};
+        self.plugin.check(status).inspect_err(|_| answers.clear())
+    }}
+
+{docs}    pub fn {name}(&self, {params}) -> Result<Vec<Option<{rec}<'_>>>, Error> {{
+        let mut answers = Vec::new();
+        self.{name}_into({call_args}, &mut answers)?;
+        Ok(answers)
+    }}
+"#,
+                    call_args = call_args.join(", "),
                 );
             }
         }

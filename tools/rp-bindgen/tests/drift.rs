@@ -108,6 +108,30 @@ fn unsupported_constructs_are_named_with_their_line() {
         "    enum error { not-found }\n    record row { a: string }\n    resource r {\n        new: static func() -> result<r, error>;\n        get: func() -> result<row, error>;\n    }",
     );
     assert!(error.contains("no table of them"), "{error}");
+
+    let batch = |method: &str| {
+        refusal(&format!(
+            "    enum error {{ not-found }}\n    record row {{ a: string }}\n    resource r {{\n        \
+             new: static func() -> result<r, error>;\n        rows: func() -> list<row>;\n        {method}\n    }}"
+        ))
+    };
+    let error =
+        batch("get: func(a: list<string>, b: list<string>) -> result<list<option<row>>, error>;");
+    assert!(error.contains("t.wit:9:"), "{error}");
+    assert!(
+        error.contains("without exactly one `list<string>` parameter"),
+        "{error}"
+    );
+    let error = batch("get: func(a: string) -> result<list<option<row>>, error>;");
+    assert!(
+        error.contains("without exactly one `list<string>` parameter"),
+        "{error}"
+    );
+    let error = batch("get: func(keys: list<string>) -> result<row, error>;");
+    assert!(
+        error.contains("takes `keys: list<string>`, which only a batch takes"),
+        "{error}"
+    );
 }
 
 /// A definition of another prefix, whose record has no Go type of its own: the Go binding declares
