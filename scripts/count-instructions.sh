@@ -17,9 +17,10 @@ rm -rf "$out"
 mkdir -p "$out"
 
 count() { # BINARY NAME [TOGGLE]: callgrind files of NAME at N and 2N iterations
-  local binary=$1 name=$2 toggle=(--toggle-collect='*count_loop*')
+  local binary=$1 name=$2 toggle=(--toggle-collect='*count_loop*') n=20000
   [[ ${3:-} == whole-program ]] && toggle=()
-  for iterations in 20000 40000; do
+  [[ $name == GetUsers/* ]] && n=2000 # a batch of 16 keys a call
+  for iterations in $n $((2 * n)); do
     valgrind -q --tool=callgrind "${toggle[@]}" \
       --callgrind-out-file="$out/$(basename "$binary").${name//\//_}.$iterations.out" \
       "$binary" --data_dir="$data" --count_instructions="$name" --iterations=$iterations
@@ -32,7 +33,10 @@ for flavour in "${flavours[@]}"; do
   names=("Add/cpp/native" "Add/cpp/native_noinline" "Add/cpp/$flavour")
   [[ $flavour != carchive ]] && names+=("GetUser/cpp/native/4" "GetUser/cpp/$flavour/4")
   # Every method through the archive.
-  [[ $flavour == static ]] && for op in GetUserByClaim GetUserGroups FindUsers; do names+=("$op/cpp/static/4"); done
+  [[ $flavour == static ]] && for op in GetUserByClaim GetUserGroups FindUsers GetUsers; do names+=("$op/cpp/static/4"); done
+  # The batch: natively (16 lookups), through the archive and through the descriptor.
+  [[ $flavour == static ]] && names+=("GetUsers/cpp/native/4")
+  [[ $flavour == dlopen ]] && names+=("GetUsers/cpp/dlopen/4")
   for name in "${names[@]}"; do
     if [[ $name == */carchive ]]; then count "$build/bench_$flavour" "$name" whole-program; else count "$build/bench_$flavour" "$name"; fi
   done
@@ -41,6 +45,6 @@ done
 cargo build -q --release --workspace --example rust_count
 for name in Add/rust/native Add/rust/static Add/rust/dlopen GetUser/rust/native/4 GetUser/rust/static/4 \
   GetUser/rust/dlopen/4 GetUserByClaim/rust/native/4 GetUserByClaim/rust/static/4 GetUserGroups/rust/static/4 \
-  FindUsers/rust/static/4 FindUsers/rust/dlopen/4; do
+  FindUsers/rust/static/4 FindUsers/rust/dlopen/4 GetUsers/rust/dlopen/4; do
   count target/release/examples/rust_count "$name"
 done

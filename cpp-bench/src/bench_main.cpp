@@ -16,6 +16,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -269,6 +270,7 @@ struct Plugin {
   decltype(rp_plugin_descriptor::user_manager_get_user_groups) get_user_groups =
       loaded_plugin.api->user_manager_get_user_groups;
   decltype(rp_plugin_descriptor::user_manager_find_users) find_users = loaded_plugin.api->user_manager_find_users;
+  decltype(rp_plugin_descriptor::user_manager_get_users) get_users = loaded_plugin.api->user_manager_get_users;
   decltype(rp_plugin_descriptor::user_manager_new_demo) new_demo = loaded_plugin.api->user_manager_new_demo;
   decltype(rp_plugin_descriptor::user_manager_new_from_file) new_from_file =
       loaded_plugin.api->user_manager_new_from_file;
@@ -291,6 +293,9 @@ struct Plugin {
   static rp_status find_users(const rp_user_manager* m, rp_str query, const rp_user** out, size_t cap,
                               size_t* count) {
     return rp_user_manager_find_users(m, query, out, cap, count);
+  }
+  static rp_status get_users(const rp_user_manager* m, rp_str_pack ids, rp_str idp, const rp_user** out) {
+    return rp_user_manager_get_users(m, ids, idp, out);
   }
   static rp_status new_demo(rp_user_manager** out) { return rp_user_manager_new_demo(out); }
   static rp_status new_from_file(rp_str path, rp_user_manager** out) {
@@ -560,6 +565,82 @@ struct NativeFindUsers {
   }
 };
 
+// GetUsers: kBatch keys per call, at any idp; the native side answers the same keys one by one.
+constexpr size_t kBatch = 16;
+
+// The key schedule cut into batches of kBatch keys, each packed as rp_str_pack lays it out.
+struct Batches {
+  std::vector<std::string> bytes;
+  std::vector<std::array<size_t, kBatch>> ends;
+  explicit Batches(const std::vector<Key>& keys) {
+    for (size_t first = 0; first < kKeyCount; first += kBatch) {
+      std::string packed;
+      std::array<size_t, kBatch> batch_ends{};
+      for (size_t i = 0; i < kBatch; i++) {
+        packed += keys[first + i].opaque_id;
+        batch_ends[i] = packed.size();
+      }
+      bytes.push_back(std::move(packed));
+      ends.push_back(batch_ends);
+    }
+  }
+};
+
+struct RustGetUsers {
+  Plugin plugin;
+  const rp_user_manager* users;
+  KeyCursor keys;
+  std::shared_ptr<const Batches> batches = std::make_shared<Batches>(*keys.keys);
+  mutable size_t next = 0;
+  using Answers = std::array<const rp_user*, kBatch>;
+  void Answer(size_t batch, Answers* found) const {
+    rp_str_pack ids{batches->bytes[batch].data(), batches->ends[batch].data(), kBatch};
+    rp_str idp = Str("");
+    benchmark::DoNotOptimize(ids);
+    benchmark::DoNotOptimize(idp);
+    plugin.get_users(users, ids, idp, found->data());
+  }
+  const rp_user* operator()() const {
+    Answers found;
+    Answer(next++ % batches->bytes.size(), &found);
+    benchmark::DoNotOptimize(found);
+    return found[kBatch - 1];
+  }
+  bool Check(std::string* why) const {
+    Answers found;
+    Answer(0, &found);
+    for (size_t i = 0; i < kBatch; i++) {
+      const Key& key = (*keys.keys)[i];
+      if (found[i] == nullptr) return *why = "key " + key.opaque_id + ": none; " + plugin.last_error_message(), false;
+      if (!Is(View(found[i]->opaque_id), key.opaque_id, why)) return false;
+    }
+    return true;
+  }
+};
+
+struct NativeGetUsers {
+  const NativeUserManager* users;
+  KeyCursor keys;
+  using Answers = std::array<const NativeUser*, kBatch>;
+  const NativeUser* operator()() const {
+    Answers found;
+    for (auto& answer : found) {
+      std::string_view id = keys.Next().opaque_id, idp = "";
+      benchmark::DoNotOptimize(id);
+      benchmark::DoNotOptimize(idp);
+      answer = users->GetUser(id, idp);
+    }
+    benchmark::DoNotOptimize(found);
+    return found[kBatch - 1];
+  }
+  bool Check(std::string* why) const {
+    return CheckKeys(*keys.keys, why, [&](const Key& key) {
+      const NativeUser* user = users->GetUser(key.opaque_id, "");
+      return user != nullptr ? Is(user->opaque_id, key.opaque_id, why) : (*why = "not found", false);
+    });
+  }
+};
+
 // Registers op/cpp/native/N and op/cpp/PATH/N for the data set of `users` users, loaded by the
 // first of them that runs; one that cannot be loaded makes both report the error.
 template <class RustOp, class NativeOp>
@@ -585,6 +666,7 @@ void RegisterAll() {
   RegisterMethod<RustGetUserByClaim, NativeGetUserByClaim>("GetUserByClaim", kDemoUsers);
   RegisterMethod<RustGetUserGroups, NativeGetUserGroups>("GetUserGroups", kDemoUsers);
   RegisterMethod<RustFindUsers, NativeFindUsers>("FindUsers", kDemoUsers);
+  RegisterMethod<RustGetUsers, NativeGetUsers>("GetUsers", kDemoUsers);
 #if defined(BENCH_STATIC)
   // How cost grows with the data: one linkage is enough, the boundary cost is the same.
   for (int64_t users = 1000; users <= options.sweep_max; users *= 10) {

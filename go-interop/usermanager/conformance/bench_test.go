@@ -296,3 +296,40 @@ func BenchmarkFindUsers(b *testing.B) {
 		func(m usermanager.Manager, k *workload.Key) { sinkUsers, _ = m.FindUsers(k.Query) },
 		func(r rustcgo.Manager, k *workload.Key) { sinkCount, _ = r.FindUsersView(k.Query, views[:]) })
 }
+
+// batchSizes are the keys per call of the batch sweep: 1 to workload.Count, each dividing it.
+var batchSizes = []int{1, 4, 16, 64, 256, 1024}
+
+// BenchmarkGetUsers is GetUser for many keys in one cgo call (GetUsers), for each batch size:
+// ns/op is per answer, so each row compares with GetUser's per call. The keys are the drawn keys
+// in turn, as every path asks for them, at any idp (a batch takes one idp; the drawn keys' ids
+// are unique, so the answers are GetUser's).
+func BenchmarkGetUsers(b *testing.B) {
+	for _, size := range batchSizes {
+		b.Run(fmt.Sprintf("batch-%d", size), func(b *testing.B) {
+			for _, d := range datasets(b) {
+				b.Run(strconv.Itoa(d.users), func(b *testing.B) {
+					if d.rust.UserManager == nil {
+						b.Skipf("cgo is not loaded with %d users", d.users)
+					}
+					var ids [workload.Count]string
+					for i, key := range d.keys {
+						ids[i] = key.ID.OpaqueID
+					}
+					answers := make([]*usermanager.User, size)
+					if err := d.rust.GetUsers(ids[:size], "", answers); err != nil || answers[0] == nil || answers[0].ID.OpaqueID != ids[0] {
+						b.Fatalf("GetUsers(%q...): %v, %v", ids[0], answers[0], err)
+					}
+					b.ResetTimer()
+					for i := 0; i < b.N; i += size {
+						start := i & workload.Mask // size divides Count: the window never wraps
+						if err := d.rust.GetUsers(ids[start:start+size], "", answers); err != nil {
+							b.Fatal(err)
+						}
+					}
+					sinkUser = answers[size-1]
+				})
+			}
+		})
+	}
+}

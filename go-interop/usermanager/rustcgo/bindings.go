@@ -152,12 +152,18 @@ const maxPooledKeyBytes = 1 << 20
 
 // fill packs keys, and makes room for one answer per key.
 func (p *keyPack) fill(keys []string) C.rp_str_pack {
-	p.bytes, p.ends = p.bytes[:0], p.ends[:0]
+	total := 0
 	for _, key := range keys {
-		p.bytes = append(p.bytes, key...)
-		p.ends = append(p.ends, C.size_t(len(p.bytes)))
+		total += len(key)
 	}
+	p.bytes = slices.Grow(p.bytes[:0], total)[:total]
+	p.ends = slices.Grow(p.ends[:0], len(keys))[:len(keys)]
 	p.rows = slices.Grow(p.rows[:0], len(keys))[:len(keys)]
+	end := 0
+	for i, key := range keys {
+		end += copy(p.bytes[end:], key)
+		p.ends[i] = C.size_t(end)
+	}
 	return C.rp_str_pack{
 		bytes: (*C.char)(unsafe.Pointer(unsafe.SliceData(p.bytes))),
 		ends:  unsafe.SliceData(p.ends),
@@ -306,10 +312,12 @@ func (m *UserManager) indexUserView(address uintptr) (int, error) {
 	offset := address - uintptr(unsafe.Pointer(unsafe.SliceData(m.table)))
 	size := unsafe.Sizeof(C.rp_user{})
 	if offset%size != 0 || offset/size >= uintptr(len(m.table)) {
-		return 0, fmt.Errorf("%w: the plugin answered a row outside its table", usermanager.ErrInvalidArgument)
+		return 0, errUserViewOutsideTable
 	}
 	return int(offset / size), nil
 }
+
+var errUserViewOutsideTable = fmt.Errorf("%w: the plugin answered a row outside its table", usermanager.ErrInvalidArgument)
 
 // sharedUserView returns the Go values of the row at address, one of m's rows, building them the
 // first time.
@@ -325,11 +333,18 @@ func (m *UserManager) sharedUserView(address uintptr) (*usermanager.User, error)
 }
 
 // sharedUserViewAt returns the Go values of row index of m's table, building them the first time.
+// Small enough to be inlined: building the values is a call of its own.
 func (m *UserManager) sharedUserViewAt(index int) *usermanager.User {
-	slot := &m.shared[index]
-	if value := slot.Load(); value != nil {
-		return value
+	value := m.shared[index].Load()
+	if value == nil {
+		value = m.buildUserView(index)
 	}
+	return value
+}
+
+// buildUserView builds the Go values of row index, unless another goroutine did first.
+func (m *UserManager) buildUserView(index int) *usermanager.User {
+	slot := &m.shared[index]
 	value := copyUserView(&m.table[index])
 	runtime.KeepAlive(m)
 	if !slot.CompareAndSwap(nil, value) {

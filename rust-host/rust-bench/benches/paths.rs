@@ -14,7 +14,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use gen_users::Key;
 use rp_host::sys;
 use rust_bench::c_add;
-use rust_bench::users::{check, cycle, keys, plugin, StaticUsers};
+use rust_bench::users::{batches, check, cycle, cycle_batches, keys, plugin, StaticUsers, BATCH};
 use rustplugin::{Claim, UserStore};
 
 /// The user manager built for Wasm (scripts/build-wasm.sh) under wasmtime, on the demo users. Its
@@ -217,6 +217,32 @@ fn user_manager(c: &mut Criterion) {
             let k = next();
             users
                 .get_user_groups(black_box(&k.opaque_id), black_box(&k.idp))
+                .is_ok()
+        })
+    });
+    group.finish();
+
+    // GetUser for BATCH keys in one call, against BATCH lookups natively (any idp, as the batch).
+    let batches = batches(&keys);
+    let mut answers = Vec::new();
+    users.get_users_into(&batches[0], "", &mut answers).unwrap();
+    let ids: Vec<_> = answers.iter().map(|a| a.unwrap().opaque_id()).collect();
+    let first: Vec<_> = keys[..BATCH].iter().map(|k| k.opaque_id.as_str()).collect();
+    assert_eq!(ids, first, "dlopen GetUsers");
+    let mut group = c.benchmark_group("GetUsers");
+    group.bench_function("rust/native/4", |b| {
+        let mut next = cycle(&keys);
+        b.iter(|| {
+            for _ in 0..BATCH {
+                black_box(store.get_user(black_box(next().opaque_id.as_bytes()), b""));
+            }
+        })
+    });
+    group.bench_function("rust/dlopen/4", |b| {
+        let mut next = cycle_batches(&batches);
+        b.iter(|| {
+            users
+                .get_users_into(black_box(next()), black_box(""), &mut answers)
                 .is_ok()
         })
     });

@@ -12,7 +12,7 @@ use std::hint::black_box;
 use std::process::ExitCode;
 
 use rp_host::sys;
-use rust_bench::users::{cycle, keys, plugin, StaticUsers};
+use rust_bench::users::{batches, cycle, cycle_batches, keys, plugin, StaticUsers};
 use rustplugin::{Claim, UserStore};
 
 /// The loop callgrind counts (`--toggle-collect=*count_loop*`).
@@ -92,6 +92,16 @@ fn main() -> ExitCode {
                 .find_users_into(black_box(&next().query), &mut views)
                 .unwrap_or(0)
         }),
+        "GetUsers/rust/dlopen/4" => {
+            let batches = batches(&keys);
+            let mut next = cycle_batches(&batches);
+            let mut answers = Vec::new();
+            count_loop(iterations, || {
+                users
+                    .get_users_into(black_box(next()), black_box(""), &mut answers)
+                    .is_ok()
+            })
+        }
         _ => {
             eprintln!("rust_count: no loop named {name}");
             return ExitCode::from(2);

@@ -43,6 +43,26 @@ pub fn cycle<'a>(keys: &'a [Key]) -> impl FnMut() -> &'a Key + 'a {
     }
 }
 
+/// Keys per GetUsers call, as cpp-bench's batch: the key schedule cut into batches of this many.
+pub const BATCH: usize = 16;
+
+/// The keys' opaque ids in batches of [`BATCH`], packed for GetUsers, in schedule order.
+pub fn batches(keys: &[Key]) -> Vec<rp_host::Keys> {
+    keys.chunks(BATCH)
+        .map(|batch| batch.iter().map(|k| k.opaque_id.as_str()).collect())
+        .collect()
+}
+
+/// The batches in turn, one per call.
+pub fn cycle_batches<'a>(batches: &'a [rp_host::Keys]) -> impl FnMut() -> &'a rp_host::Keys + 'a {
+    let mut next = 0;
+    move || {
+        let batch = &batches[next % batches.len()];
+        next += 1;
+        batch
+    }
+}
+
 /// Checks a path's answers for the first keys before it is timed: `answer` gives the opaque id
 /// of the user a key finds.
 pub fn check(path: &str, keys: &[Key], mut answer: impl FnMut(&Key) -> String) {

@@ -249,6 +249,17 @@ fn go_findings(results: &Results, say: &mut impl FnMut(bool, String)) {
             ));
         }
     }
+    if let (Some(batch), Some(plugin), Some(shared)) = (
+        largest_batch(results),
+        go("GetUser", "goplugin-shared", 4),
+        go("GetUser", "cgo-shared", 4),
+    ) {
+        say(true, format!(
+            "Go -> Rust GetUser for many keys in one call ({} keys a call): {} per answer{}; against the Go plugin's one call per key ({}) {}; against one cgo call per key ({}) {}. 4 users.",
+            batch_size(batch).unwrap_or(0), time_text(batch), allocs(batch),
+            time_text(plugin), versus(batch, plugin), time_text(shared), versus(batch, shared)
+        ));
+    }
     let cache = results
         .records
         .iter()
@@ -308,6 +319,30 @@ fn go_findings(results: &Results, say: &mut impl FnMut(bool, String)) {
             }
         }
     }
+}
+
+/// The batch rows (Go's `GetUsers/batch-N`, ns per answer) in order of batch size.
+pub fn batches(results: &Results) -> Vec<&Record> {
+    let mut rows: Vec<&Record> = results
+        .records
+        .iter()
+        .filter(|r| r.caller == "go" && r.op == "GetUsers" && batch_size(r).is_some())
+        .collect();
+    rows.sort_by_key(|r| (r.users, batch_size(r)));
+    rows
+}
+
+/// The keys per call of a batch row: its path is `batch-N`.
+pub fn batch_size(record: &Record) -> Option<u64> {
+    record.path.strip_prefix("batch-")?.parse().ok()
+}
+
+/// The batch row with the most keys a call, on the demo data.
+fn largest_batch(results: &Results) -> Option<&Record> {
+    batches(results)
+        .into_iter()
+        .filter(|r| r.users == Some(4))
+        .max_by_key(|r| batch_size(r))
 }
 
 /// What the fault matrix says: host deaths by column kind, and the slowest recovery out of process.

@@ -11,16 +11,17 @@ mod matrix;
 
 use crate::charts;
 use crate::findings;
-use crate::model::{Record, Results};
+use crate::model::{self, Record, Results};
 use faults::fault_matrix;
 use matrix::{matrix, matrix_table, order, ratio_cell};
 
-const OPS: [&str; 7] = [
+const OPS: [&str; 8] = [
     "Add",
     "GetUser",
     "GetUserByClaim",
     "GetUserGroups",
     "FindUsers",
+    "GetUsers",
     "GetJsonRow",
     "Handler",
 ];
@@ -110,6 +111,41 @@ const FLAMEGRAPH_HINTS: [(&str, &str); 8] = [
     ("rust-go", "The same Go callback entry as C++ -> Go, seen from Rust: the add itself does not show."),
     ("gateway-rust", "The gateway serving the Rust echo plugin: `net/http` dominates; `_Cfunc_gw_serve` (the one cgo call) is a thin slice, `cgocallback` should be absent."),
 ];
+
+/// The batch sweep: GetUser for N keys in one call from Go, per answer, beside one call per key.
+fn batch_sweep(results: &Results) -> String {
+    let rows = findings::batches(results);
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut md = String::from("\n## GetUser for many keys in one call {#batch}\n\nGo -> Rust `GetUsers` (`rp_user_manager_get_users`): the keys packed into one buffer, one cgo call for all of them, each answer the shared Go values `GetUser` returns. Time per answer, against one call per key: the Go plugin's (a scan of the demo users in Go) and Rust's through cgo (`cgo-shared`), measured in the same rounds.\n\n| keys per call | ns per answer [95%] | x Go plugin per call [95%] | x cgo per call [95%] | allocs per answer |\n|---:|---:|---:|---:|---:|\n");
+    let go = |op: &str, path: &str, users: Option<u64>| {
+        results
+            .records
+            .iter()
+            .find(|r| r.caller == "go" && r.op == op && r.path == path && r.users == users)
+    };
+    for batch in rows {
+        let versus = |other: Option<&Record>| {
+            other.map_or(String::new(), |o| {
+                findings::ratio_text(
+                    batch.ns_per_op / o.ns_per_op,
+                    model::ratio_between(batch, o),
+                )
+            })
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} |",
+            findings::batch_size(batch).unwrap_or(0),
+            findings::time_text(batch),
+            versus(go("GetUser", "goplugin-shared", batch.users)),
+            versus(go("GetUser", "cgo-shared", batch.users)),
+            batch.allocs_per_op.map_or(String::new(), |a| a.to_string())
+        );
+    }
+    md
+}
 
 /// Writes results.json, report.md, report.html and charts/ into `dir`; returns the Markdown.
 pub fn write(results: &Results, dir: &Path) -> io::Result<String> {
@@ -303,6 +339,8 @@ fn markdown(
             );
         }
     }
+
+    md.push_str(&batch_sweep(results));
 
     if let Some(gateway) = &results.gateway_markdown {
         md.push_str("\n## The HTTP gateway under load {#gateway}\n\n");

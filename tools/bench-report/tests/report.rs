@@ -239,6 +239,23 @@ fn the_report_leads_with_findings_and_says_what_is_not_measurable() {
         markdown.contains("| GetUser | cgo-shared | 1000 | 84.00 ns ["),
         "{markdown}"
     );
+    assert!(
+        first_screen.contains(
+            "Go -> Rust GetUser for many keys in one call (1024 keys a call): 18.00 ns ["
+        ) && first_screen.contains("against the Go plugin's one call per key (20.00 ns ["),
+        "{first_screen}"
+    );
+    let batch = &markdown[markdown
+        .find("## GetUser for many keys in one call")
+        .unwrap()..];
+    assert!(
+        batch.contains("| 16 | 30.00 ns [") && batch.contains("| 1024 | 18.00 ns ["),
+        "{batch}"
+    );
+    assert!(
+        !markdown[matrix..].contains(">batch-16<"),
+        "the batch rows stay out of the matrix"
+    );
     assert!(markdown.contains("<table class=\"matrix\">"));
     assert!(dir.join("charts/users-go.svg").exists() && dir.join("charts/users-cpp.svg").exists());
     let chart = std::fs::read_to_string(dir.join("charts/ratios.svg")).unwrap();

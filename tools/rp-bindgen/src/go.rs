@@ -535,10 +535,12 @@ func (m *{go_type}) index{view}(address uintptr) (int, error) {{
 	offset := address - uintptr(unsafe.Pointer(unsafe.SliceData(m.table)))
 	size := unsafe.Sizeof(C.{c_record}{{}})
 	if offset%size != 0 || offset/size >= uintptr(len(m.table)) {{
-		return 0, fmt.Errorf("%w: the plugin answered a row outside its table", {invalid})
+		return 0, err{view}OutsideTable
 	}}
 	return int(offset / size), nil
 }}
+
+var err{view}OutsideTable = fmt.Errorf("%w: the plugin answered a row outside its table", {invalid})
 
 // shared{view} returns the Go values of the row at address, one of m's rows, building them the
 // first time.
@@ -554,11 +556,18 @@ func (m *{go_type}) shared{view}(address uintptr) (*{value}, error) {{
 }}
 
 // shared{view}At returns the Go values of row index of m's table, building them the first time.
+// Small enough to be inlined: building the values is a call of its own.
 func (m *{go_type}) shared{view}At(index int) *{value} {{
-	slot := &m.shared[index]
-	if value := slot.Load(); value != nil {{
-		return value
+	value := m.shared[index].Load()
+	if value == nil {{
+		value = m.build{view}(index)
 	}}
+	return value
+}}
+
+// build{view} builds the Go values of row index, unless another goroutine did first.
+func (m *{go_type}) build{view}(index int) *{value} {{
+	slot := &m.shared[index]
 	value := copy{view}(&m.table[index])
 	runtime.KeepAlive(m)
 	if !slot.CompareAndSwap(nil, value) {{
@@ -981,12 +990,18 @@ const maxPooledKeyBytes = 1 << 20
 
 // fill packs keys, and makes room for one answer per key.
 func (p *keyPack) fill(keys []string) C.rp_str_pack {
-	p.bytes, p.ends = p.bytes[:0], p.ends[:0]
+	total := 0
 	for _, key := range keys {
-		p.bytes = append(p.bytes, key...)
-		p.ends = append(p.ends, C.size_t(len(p.bytes)))
+		total += len(key)
 	}
+	p.bytes = slices.Grow(p.bytes[:0], total)[:total]
+	p.ends = slices.Grow(p.ends[:0], len(keys))[:len(keys)]
 	p.rows = slices.Grow(p.rows[:0], len(keys))[:len(keys)]
+	end := 0
+	for i, key := range keys {
+		end += copy(p.bytes[end:], key)
+		p.ends[i] = C.size_t(end)
+	}
 	return C.rp_str_pack{
 		bytes: (*C.char)(unsafe.Pointer(unsafe.SliceData(p.bytes))),
 		ends:  unsafe.SliceData(p.ends),

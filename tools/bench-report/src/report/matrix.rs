@@ -36,6 +36,8 @@ pub(super) fn matrix(results: &Results) -> Vec<&Record> {
         .records
         .iter()
         .filter(|r| r.users.is_none() || r.users == Some(4))
+        .filter(|r| findings::batch_size(r).is_none())
+    // the batch sweep has a table of its own
     {
         let same = |r: &&Record| {
             (&r.op, &r.caller, &r.path, r.users)
