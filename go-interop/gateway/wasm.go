@@ -56,7 +56,8 @@ func (g *Gateway) loadWasm(gen *generation, config string) (backend, error) {
 		MaxModuleBytes:   g.options.MaxPluginBytes,
 		MemoryLimitBytes: g.options.WasmMemoryBytes,
 		MaxInstances:     g.options.MaxInFlight,
-		Interruptible:    true,
+		CallTimeout:      g.options.WasmTimeout, // a request's lease: its wait and its calls
+		InitTimeout:      g.options.WasmTimeout,
 		ReserveMemory:    true,
 		IdleTimeout:      g.options.WasmIdleTimeout,
 		CompileTimeout:   g.options.WasmCompileTimeout,
@@ -95,13 +96,13 @@ func (s wasmServer) close(gen *generation) {
 	_ = s.module.Close(ctx)
 }
 
-// serve serves one request in an instance of gen's module, within the route's deadline: the
-// request is written straight into the instance's input buffer, and the response is read from
-// its memory. A plugin error answers 500; a fault (panic, trap, memory limit) 500 and the
-// instance is discarded; the deadline 504, likewise.
+// serve serves one request in an instance of gen's module, within the route's deadline (the
+// module's lease of WasmTimeout, from Get to Put: no timer per request) and while its client
+// waits (the request's context): the request is written straight into the instance's input
+// buffer, and the response is read from its memory. A plugin error answers 500; a fault (panic,
+// trap, memory limit) 500 and the instance is discarded; the deadline 504, likewise.
 func (s wasmServer) serve(gen *generation, w http.ResponseWriter, request goRequest) {
-	ctx, cancel := context.WithTimeout(request.r.Context(), gen.gateway.options.WasmTimeout)
-	defer cancel()
+	ctx := request.r.Context()
 	in, err := s.module.Get(ctx)
 	if err == nil {
 		err = callWasm(ctx, in, w, request)

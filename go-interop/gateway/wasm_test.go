@@ -72,7 +72,7 @@ var wasmFaults = []struct{ fault, status, message string }{
 	{"segfault", "500", "plugin trapped: wasm error: out of bounds memory access"},
 	{"abort", "500", "plugin trapped: wasm error: unreachable"},
 	{"stack-overflow", "500", "plugin trapped: wasm error: "},
-	{"loop", "504", "plugin call past its deadline: the instance was stopped: context deadline exceeded"},
+	{"loop", "504", "plugin call past its deadline: the instance was stopped: past its time limit of 300ms"},
 	{"memory-bomb", "500", "plugin over its memory limit: an allocation of"},
 }
 

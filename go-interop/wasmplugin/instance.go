@@ -74,10 +74,18 @@ func (m *Module) Get(ctx context.Context) (*Instance, error) {
 		return nil, ErrClosed
 	}
 	if in := m.hot.Swap(nil); in != nil {
-		return in, nil
+		return in.lease(), nil
 	}
 	m.waiting.Add(1)
 	defer m.waiting.Add(-1)
+	// The wait is bounded by ctx and by the call timeout, whose timer is made only here, when
+	// there is a wait.
+	var timeout <-chan time.Time
+	if m.options.CallTimeout > 0 {
+		timer := time.NewTimer(m.options.CallTimeout)
+		defer timer.Stop()
+		timeout = timer.C
+	}
 	for {
 		if m.closed.Load() {
 			return nil, ErrClosed
@@ -85,20 +93,22 @@ func (m *Module) Get(ctx context.Context) (*Instance, error) {
 		// Checked after waiting is raised: a Put that parked its instance in hot before it saw
 		// this Get waiting is seen here.
 		if in := m.hot.Swap(nil); in != nil {
-			return in, nil
+			return in.lease(), nil
 		}
 		select {
 		case in := <-m.idle:
-			return in, nil
+			return in.lease(), nil
 		case m.slots <- struct{}{}:
 			in, err := m.instantiate(ctx)
 			if err != nil {
 				<-m.slots
 				return nil, err
 			}
-			return in, nil
+			return in.lease(), nil
 		case <-ctx.Done():
 			return nil, &Fault{Kind: ErrDeadline, Message: "no instance became free before the deadline: " + ctx.Err().Error()}
+		case <-timeout:
+			return nil, &Fault{Kind: ErrDeadline, Message: "no instance became free within the call timeout of " + m.options.CallTimeout.String()}
 		}
 	}
 }
@@ -112,6 +122,7 @@ func (m *Module) Put(in *Instance, err error) {
 		m.discard(in)
 		return
 	}
+	in.endLease()
 	if m.waiting.Load() == 0 && m.hot.CompareAndSwap(nil, in) {
 		// A Get that started waiting meanwhile may have missed hot: hand the instance over.
 		if m.waiting.Load() == 0 {
@@ -156,11 +167,13 @@ func (m *Module) instantiate(ctx context.Context) (*Instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: cannot instantiate: %w", m.Info.Name, m.Info.Version, err)
 	}
-	in := &Instance{module: module, memory: module.Memory(), funcs: make([]api.Function, len(m.exports))}
+	in := &Instance{m: m, module: module, memory: module.Memory(), funcs: make([]api.Function, len(m.exports))}
+	in.watch.stopped = make(chan struct{})
 	for i, export := range m.exports {
 		in.funcs[i] = module.ExportedFunction(export.Name)
 	}
 	m.byModule.Store(module, in)
+	in.bound(m.options.InitTimeout)
 	result, err := in.call(ctx, in.funcs[0])
 	if err == nil {
 		in.result = uint32(result)
@@ -168,6 +181,7 @@ func (m *Module) instantiate(ctx context.Context) (*Instance, error) {
 			err = m.options.Init(ctx, in)
 		}
 	}
+	in.endLease()
 	if err != nil {
 		m.byModule.Delete(module)
 		_ = module.Close(ctx)
@@ -197,13 +211,19 @@ func (m *Module) hostOutOfMemory(ctx context.Context, module api.Module, size ui
 	}
 }
 
-// hostSleep sleeps ms milliseconds, or until ctx ends: then the instance is closed, which ends the
-// call with the deadline's fault as soon as the guest runs again.
-func hostSleep(ctx context.Context, module api.Module, ms uint32) {
+// hostSleep sleeps ms milliseconds, or until the call's context ends (then the instance is
+// closed, which ends the call with the deadline's fault as soon as the guest runs again) or the
+// keeper stops the instance.
+func (m *Module) hostSleep(ctx context.Context, module api.Module, ms uint32) {
+	var stopped chan struct{}
+	if in := m.instance(module); in != nil {
+		stopped = in.watch.stopped
+	}
 	timer := time.NewTimer(time.Duration(ms) * time.Millisecond)
 	defer timer.Stop()
 	select {
 	case <-timer.C:
+	case <-stopped:
 	case <-ctx.Done():
 		_ = module.CloseWithExitCode(ctx, sys.ExitCodeDeadlineExceeded)
 	}
@@ -211,6 +231,7 @@ func hostSleep(ctx context.Context, module api.Module, ms uint32) {
 
 // Instance is one instance of a Module, used by one goroutine at a time (between Get and Put).
 type Instance struct {
+	m      *Module
 	module api.Module
 	memory api.Memory
 	funcs  []api.Function
@@ -221,6 +242,8 @@ type Instance struct {
 	fault  *Fault // set by the host functions during a call
 	// idleSince is when it was last given back (for Options.IdleTimeout).
 	idleSince time.Time
+	// Its lease, as the keeper sees it (deadline.go).
+	watch watch
 }
 
 // Input returns the guest's input buffer, grown to n bytes: the caller writes the call's
@@ -278,6 +301,17 @@ func (in *Instance) Result() []byte {
 func (in *Instance) call(ctx context.Context, f api.Function, params ...uint64) (uint64, error) {
 	stack := in.stack[:max(len(params), 1)]
 	copy(stack, params)
+	if in.watch.end != 0 { // under a lease, which the keeper watches
+		in.beginWatch()
+		err := f.CallWithStack(ctx, stack)
+		if fault := in.endWatch(); fault != nil {
+			return 0, fault
+		}
+		if err == nil {
+			return stack[0], nil
+		}
+		return 0, in.classify(ctx, err)
+	}
 	err := f.CallWithStack(ctx, stack)
 	if err == nil {
 		return stack[0], nil

@@ -70,6 +70,15 @@ type Options struct {
 	// (measured: BenchmarkAdd wasm-deadline vs wasm). Without it a call runs to its end, and only
 	// the sleep_ms import honours the context.
 	Interruptible bool
+	// CallTimeout, when not 0, bounds each use of an instance, from Get to Put (a request: the
+	// wait for a free instance, then its calls), beside the calls' contexts: past it the call is
+	// stopped, at most a few milliseconds late (deadline.go). It makes the module Interruptible.
+	// A bound a caller would otherwise set with a context deadline on every use, which costs a
+	// timer each time; a lease costs a few atomic operations until it fires.
+	CallTimeout time.Duration
+	// InitTimeout, when not 0, bounds the making of each instance (its Init included) in the same
+	// way, whatever the context of the Get that makes it. It makes the module Interruptible.
+	InitTimeout time.Duration
 	// ReserveMemory allocates each instance's memory at its limit up front, so that growing it
 	// never copies it (wazero otherwise reallocates linear memory as it grows, and an instance
 	// that grows to its limit copies it over and over). For small limits: the reservation counts
@@ -168,7 +177,11 @@ type Module struct {
 	// byModule finds the Instance of a wazero module, for the host functions.
 	byModule sync.Map
 	closed   atomic.Bool
-	stop     chan struct{} // closed by Close: ends the idle reaper
+	stop     chan struct{} // closed by Close: ends the idle reaper and the keeper
+	// The keeper of deadlines (deadline.go): the calls it watches, and its wake-up when the first
+	// begins.
+	watched atomic.Int32
+	wake    chan struct{}
 	// Faults counts the instances discarded after a fault.
 	Faults atomic.Int64
 	// Retired counts the instances retired after IdleTimeout.
@@ -230,6 +243,7 @@ func Compile(ctx context.Context, module []byte, kind string, exports []Export, 
 		return nil, fmt.Errorf("%s %s: %w", info.Name, info.Version, err)
 	}
 	options.MaxInstances = cmp.Or(options.MaxInstances, runtime.GOMAXPROCS(0))
+	options.Interruptible = options.Interruptible || options.CallTimeout > 0 || options.InitTimeout > 0
 	pages := uint32((options.MemoryLimitBytes + 65535) / 65536)
 	config := wazero.NewRuntimeConfig().WithMemoryLimitPages(pages).WithCloseOnContextDone(options.Interruptible).
 		WithMemoryCapacityFromMax(options.ReserveMemory).WithCompilationCache(compiled)
@@ -241,6 +255,7 @@ func Compile(ctx context.Context, module []byte, kind string, exports []Export, 
 		idle:    make(chan *Instance, options.MaxInstances),
 		slots:   make(chan struct{}, options.MaxInstances),
 		stop:    make(chan struct{}),
+		wake:    make(chan struct{}, 1),
 	}
 	if err := m.compile(ctx, module); err != nil {
 		m.closeRuntime(ctx)
@@ -249,6 +264,9 @@ func Compile(ctx context.Context, module []byte, kind string, exports []Export, 
 	if options.IdleTimeout > 0 {
 		go m.reapIdle(options.IdleTimeout)
 	}
+	if options.CallTimeout > 0 || options.InitTimeout > 0 {
+		go m.keep()
+	}
 	return m, nil
 }
 
@@ -256,7 +274,7 @@ func (m *Module) compile(ctx context.Context, module []byte) error {
 	if _, err := m.runtime.NewHostModuleBuilder("rp_host").
 		NewFunctionBuilder().WithFunc(m.hostPanic).Export("panic").
 		NewFunctionBuilder().WithFunc(m.hostOutOfMemory).Export("out_of_memory").
-		NewFunctionBuilder().WithFunc(hostSleep).Export("sleep_ms").
+		NewFunctionBuilder().WithFunc(m.hostSleep).Export("sleep_ms").
 		Instantiate(ctx); err != nil {
 		return err
 	}

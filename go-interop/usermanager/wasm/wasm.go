@@ -55,13 +55,14 @@ type Options struct {
 	MemoryLimitBytes uint64
 	// MaxInstances bounds the instances, hence the calls running at once.
 	MaxInstances int
-	// CallTimeout, when not 0, is each call's deadline: the module is compiled interruptible and a
-	// call past it ends with a wasmplugin.ErrDeadline fault. It costs about 0.5 us a call (wazero
-	// watches each call's context with a goroutine); the user manager's calls are bounded, so the
+	// CallTimeout, when not 0, bounds each call (wasmplugin's lease): the module is compiled
+	// interruptible, and a call past it ends with a wasmplugin.ErrDeadline fault, a few
+	// milliseconds late. It costs about 0.5 us a call (wazero watches each call of an
+	// interruptible module with a goroutine); the user manager's calls are bounded, so the
 	// default is none.
 	CallTimeout time.Duration
-	// LoadTimeout bounds the making of the first instance, the data's load included, when
-	// CallTimeout is set (DefaultLoadTimeout): a module that loops there is stopped.
+	// LoadTimeout bounds the making of each instance, the data's load included, when CallTimeout
+	// is set (DefaultLoadTimeout): a module that loops there is stopped.
 	LoadTimeout time.Duration
 }
 
@@ -72,17 +73,8 @@ const DefaultLoadTimeout = time.Minute
 type Manager struct {
 	module *wasmplugin.Module
 	// shared[i] is user i as Go values, built on first use.
-	shared  []atomic.Pointer[usermanager.User]
-	closed  atomic.Bool
-	timeout time.Duration
-}
-
-// context is a call's context: with the call's deadline when there is one.
-func (m *Manager) context() (context.Context, context.CancelFunc) {
-	if m.timeout > 0 {
-		return context.WithTimeout(context.Background(), m.timeout)
-	}
-	return context.Background(), func() {}
+	shared []atomic.Pointer[usermanager.User]
+	closed atomic.Bool
 }
 
 // Error is a status the plugin returned (rp_common.h's codes) with its message.
@@ -124,10 +116,9 @@ func readData(path string) ([]byte, error) {
 
 func open(modulePath string, data []byte, options Options) (*Manager, error) {
 	ctx := context.Background()
-	if options.CallTimeout > 0 { // the module is interruptible: its load can be stopped
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, cmp.Or(options.LoadTimeout, DefaultLoadTimeout))
-		defer cancel()
+	loadTimeout := time.Duration(0)
+	if options.CallTimeout > 0 { // the module is interruptible: its loads can be stopped
+		loadTimeout = cmp.Or(options.LoadTimeout, DefaultLoadTimeout)
 	}
 	init := func(ctx context.Context, in *wasmplugin.Instance) error {
 		if data == nil {
@@ -145,13 +136,14 @@ func open(modulePath string, data []byte, options Options) (*Manager, error) {
 	module, err := wasmplugin.Load(ctx, modulePath, "user-manager", exports, wasmplugin.Options{
 		MemoryLimitBytes: options.MemoryLimitBytes,
 		MaxInstances:     options.MaxInstances,
-		Interruptible:    options.CallTimeout > 0,
+		CallTimeout:      options.CallTimeout,
+		InitTimeout:      loadTimeout,
 		Init:             init,
 	})
 	if err != nil {
 		return nil, err
 	}
-	m := &Manager{module: module, timeout: options.CallTimeout}
+	m := &Manager{module: module}
 	// The first instance loads the data: its errors are the caller's, and its count sizes shared.
 	in, err := module.Get(ctx)
 	if err != nil {
@@ -279,8 +271,7 @@ func (m *Manager) user(ctx context.Context, in *wasmplugin.Instance, index int64
 
 // lookup runs a lookup that answers an index and returns the shared user.
 func (m *Manager) lookup(op int, a, b string) (*usermanager.User, error) {
-	ctx, cancel := m.context()
-	defer cancel()
+	ctx := context.Background()
 	index, in, err := m.call(ctx, op, 2, a, b)
 	if in == nil {
 		return nil, err
@@ -312,8 +303,7 @@ func (m *Manager) GetUserGroups(id usermanager.UserID) ([]string, error) {
 // FindUsers implements usermanager.Manager under the shared contract: the list is the caller's,
 // the users in it are shared.
 func (m *Manager) FindUsers(query string) ([]*usermanager.User, error) {
-	ctx, cancel := m.context()
-	defer cancel()
+	ctx := context.Background()
 	count, in, err := m.call(ctx, opFindUsers, 1, query, "")
 	if in == nil {
 		return nil, err
@@ -354,8 +344,7 @@ func (m *Manager) Add(a, b int64) (int64, error) {
 	if m.closed.Load() {
 		return 0, usermanager.ErrClosed
 	}
-	ctx, cancel := m.context()
-	defer cancel()
+	ctx := context.Background()
 	in, err := m.module.Get(ctx)
 	if err != nil {
 		return 0, err
