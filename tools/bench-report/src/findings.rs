@@ -249,6 +249,15 @@ fn go_findings(results: &Results, say: &mut impl FnMut(bool, String)) {
             ));
         }
     }
+    if let (Some(process), Some(floor)) = (
+        go("GetUser", "process-shared", 4),
+        find(results, "PingPong", "go", "threads", None),
+    ) {
+        say(true, format!(
+            "Go -> Rust GetUser out of process: {} against this machine's floor for it, a cache line handed to a thread on the server's CPUs and back ({}): {} the floor.",
+            time_text(process), time_text(floor), versus(process, floor)
+        ));
+    }
     if let (Some(batch), Some(plugin), Some(shared)) = (
         largest_batch(results),
         go("GetUser", "goplugin-shared", 4),

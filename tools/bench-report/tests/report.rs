@@ -253,6 +253,10 @@ fn the_report_leads_with_findings_and_says_what_is_not_measurable() {
         "{batch}"
     );
     assert!(
+        !markdown[matrix..].contains(">PingPong<"),
+        "the floor stays out of the matrix"
+    );
+    assert!(
         !markdown[matrix..].contains(">batch-16<"),
         "the batch rows stay out of the matrix"
     );
