@@ -57,6 +57,26 @@
 #define RP_PROCESS_OP_FIND_USERS 5
 
 /**
+ * The record of a user: request its little-endian `u32` index in file order; response its record
+ * as GetUser's. Since protocol 1.3.
+ */
+#define RP_PROCESS_OP_USER 6
+
+/**
+ * reva's GetUser, answered by the index alone: request as GetUser's; response the user's
+ * little-endian `u32` index. A host that keeps what it decoded per user asks for a record
+ * (`RP_PROCESS_OP_USER`) once per user, and then moves 4 bytes a call, not the record. Since
+ * protocol 1.3.
+ */
+#define RP_PROCESS_OP_GET_USER_INDEX 7
+
+/**
+ * reva's GetUserByClaim, answered by the index alone, as `RP_PROCESS_OP_GET_USER_INDEX`. Since
+ * protocol 1.3.
+ */
+#define RP_PROCESS_OP_GET_USER_BY_CLAIM_INDEX 8
+
+/**
  * An HTTP plugin serves a request: request and response as rp_http_plugin's Wasm module lays
  * them out (`rust-plugin/rp-http-plugin/src/layout.rs`).
  */
@@ -218,6 +238,30 @@ rp_status rp_process_call(const struct rp_process_client *client,
                           size_t len,
                           uint64_t timeout_ns,
                           struct rp_process_reply *reply);
+
+/**
+ * As `rp_process_call`, for answers of a known small size (a user's index, a count): copies the
+ * response, or the message, into the caller's `buffer` and frees the call's slot before it
+ * returns, so one call does what `rp_process_call` and `rp_process_reply_release` do.
+ * `*answer_len` receives the length copied. A response over `capacity` is not copied: the status
+ * is then `RP_BUFFER_TOO_SMALL` and `*answer_len` the length needed (the call ran, and its
+ * answer is lost). A message over `capacity` is cut to it.
+ *
+ * Returns `RP_INVALID_ARGUMENT` without calling when `answer_len` is NULL, or `buffer` is NULL
+ * with a capacity; else as `rp_process_call`.
+ *
+ * # Safety
+ * As `rp_process_call`; `buffer` is NULL or `capacity` writable bytes; `answer_len` is NULL or
+ * writable.
+ */
+rp_status rp_process_call_copy(const struct rp_process_client *client,
+                               uint32_t op,
+                               const uint8_t *request,
+                               size_t len,
+                               uint64_t timeout_ns,
+                               uint8_t *buffer,
+                               size_t capacity,
+                               size_t *answer_len);
 
 /**
  * Releases a reply of `rp_process_call`: its data is gone, its slot free. NULL, a zeroed reply

@@ -38,6 +38,8 @@ static rp_status pp_start(const rp_process_options *options, rp_process_client *
 #cgo nocallback rp_process_call
 #cgo noescape rp_process_reply_release
 #cgo nocallback rp_process_reply_release
+#cgo noescape rp_process_call_copy
+#cgo nocallback rp_process_call_copy
 */
 import "C"
 
@@ -70,7 +72,12 @@ const (
 	OpGetUser        = C.RP_PROCESS_OP_GET_USER
 	OpGetUserByClaim = C.RP_PROCESS_OP_GET_USER_BY_CLAIM
 	OpFindUsers      = C.RP_PROCESS_OP_FIND_USERS
-	OpHTTPServe      = C.RP_PROCESS_OP_HTTP_SERVE
+	// The user manager's answers by index alone (protocol 1.3): GetUser and GetUserByClaim answer
+	// the user's index, OpUser its record.
+	OpUser                = C.RP_PROCESS_OP_USER
+	OpGetUserIndex        = C.RP_PROCESS_OP_GET_USER_INDEX
+	OpGetUserByClaimIndex = C.RP_PROCESS_OP_GET_USER_BY_CLAIM_INDEX
+	OpHTTPServe           = C.RP_PROCESS_OP_HTTP_SERVE
 )
 
 // Options say how to start and supervise a server; zero fields take rp_process.h's defaults.
@@ -206,6 +213,36 @@ func (c *Client) Call(op uint32, request []byte, timeout time.Duration, read fun
 	}
 	C.rp_process_reply_release(&reply)
 	return err
+}
+
+// CallCopy is Call for an answer of a known small size (a user's index): the response, or the
+// message cut to len(buffer), is copied into buffer, and its length returned; one cgo call where
+// Call makes two. A response larger than buffer is an error (*CallError, RP_BUFFER_TOO_SMALL):
+// the call ran, and its answer is lost.
+func (c *Client) CallCopy(op uint32, request []byte, timeout time.Duration, buffer []byte) (int, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.client == nil {
+		return 0, ErrClosed
+	}
+	var data, out *C.uint8_t
+	if len(request) > 0 {
+		data = (*C.uint8_t)(unsafe.Pointer(&request[0]))
+	}
+	if len(buffer) > 0 {
+		out = (*C.uint8_t)(unsafe.Pointer(&buffer[0]))
+	}
+	var n C.size_t
+	code := C.rp_process_call_copy(c.client, C.uint32_t(op), data, C.size_t(len(request)), C.uint64_t(max(timeout, 0)),
+		out, C.size_t(len(buffer)), &n)
+	switch {
+	case code == C.RP_OK:
+		return int(n), nil
+	case code == C.RP_BUFFER_TOO_SMALL:
+		return 0, &CallError{Status: int(code), Message: fmt.Sprintf("an answer of %d bytes, over the %d expected", n, len(buffer))}
+	default:
+		return 0, &CallError{Status: int(code), Message: string(buffer[:min(int(n), len(buffer))])}
+	}
 }
 
 // Restarts counts the servers started after a crash or a kill.

@@ -121,12 +121,9 @@ func stringsRequest(buffer []byte, strings ...string) []byte {
 
 // user returns the shared user of an answer: index, then record (decoded the first time).
 func (m *Manager) user(answer []byte) (*usermanager.User, error) {
-	if len(answer) < 4 {
-		return nil, fmt.Errorf("%w: an answer of %d bytes", usermanager.ErrInvalidArgument, len(answer))
-	}
-	index := binary.LittleEndian.Uint32(answer)
-	if int(index) >= len(m.shared) {
-		return nil, fmt.Errorf("%w: the server answered user %d of %d", usermanager.ErrInvalidArgument, index, len(m.shared))
+	index, err := m.index(answer)
+	if err != nil {
+		return nil, err
 	}
 	slot := &m.shared[index]
 	if user := slot.Load(); user != nil {
@@ -142,24 +139,64 @@ func (m *Manager) user(answer []byte) (*usermanager.User, error) {
 	return user, nil
 }
 
+// index reads the user index an answer starts with, checked against the users.
+func (m *Manager) index(answer []byte) (int, error) {
+	if len(answer) < 4 {
+		return 0, fmt.Errorf("%w: an answer of %d bytes", usermanager.ErrInvalidArgument, len(answer))
+	}
+	index := binary.LittleEndian.Uint32(answer)
+	if int64(index) >= int64(len(m.shared)) {
+		return 0, fmt.Errorf("%w: the server answered user %d of %d", usermanager.ErrInvalidArgument, index, len(m.shared))
+	}
+	return int(index), nil
+}
+
+// lookup runs a lookup answered by the user's index (OpGetUserIndex, OpGetUserByClaimIndex): the
+// server moves 4 bytes, and the user's record only the first time this manager meets it.
 func (m *Manager) lookup(op uint32, a, b string) (*usermanager.User, error) {
-	var buffer [256]byte
+	var request, answer [256]byte
+	n, err := m.client.CallCopy(op, stringsRequest(request[:0], a, b), m.timeout, answer[:])
+	if err != nil {
+		return nil, mapError(err)
+	}
+	if n != 4 {
+		return nil, fmt.Errorf("%w: an index of %d bytes", usermanager.ErrInvalidArgument, n)
+	}
+	index, err := m.index(answer[:n])
+	if err != nil {
+		return nil, err
+	}
+	if user := m.shared[index].Load(); user != nil {
+		return user, nil
+	}
+	return m.fetch(index)
+}
+
+// fetch asks the server for user index's record, and keeps it as the user's shared values.
+func (m *Manager) fetch(index int) (*usermanager.User, error) {
 	var user *usermanager.User
-	err := m.client.Call(op, stringsRequest(buffer[:0], a, b), m.timeout, func(answer []byte) (err error) {
-		user, err = m.user(answer)
+	request := binary.LittleEndian.AppendUint32(nil, uint32(index))
+	err := m.client.Call(procplugin.OpUser, request, m.timeout, func(answer []byte) (err error) {
+		user, err = usermanager.DecodeRecord(answer)
 		return err
 	})
-	return user, mapError(err)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	if !m.shared[index].CompareAndSwap(nil, user) {
+		user = m.shared[index].Load()
+	}
+	return user, nil
 }
 
 // GetUser implements usermanager.Manager under the shared contract.
 func (m *Manager) GetUser(id usermanager.UserID) (*usermanager.User, error) {
-	return m.lookup(procplugin.OpGetUser, id.OpaqueID, id.Idp)
+	return m.lookup(procplugin.OpGetUserIndex, id.OpaqueID, id.Idp)
 }
 
 // GetUserByClaim implements usermanager.Manager under the shared contract.
 func (m *Manager) GetUserByClaim(claim, value string) (*usermanager.User, error) {
-	return m.lookup(procplugin.OpGetUserByClaim, claim, value)
+	return m.lookup(procplugin.OpGetUserByClaimIndex, claim, value)
 }
 
 // GetUserGroups implements usermanager.Manager under the shared contract: the groups of the

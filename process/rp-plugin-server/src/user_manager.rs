@@ -7,7 +7,8 @@ use rp_ffi_core::status::{Status, RP_INVALID_ARGUMENT, RP_OK};
 use rp_process::protocol::PluginInfo;
 use rp_process::{
     RP_PROCESS_OP_ADD, RP_PROCESS_OP_FIND_USERS, RP_PROCESS_OP_GET_USER,
-    RP_PROCESS_OP_GET_USER_BY_CLAIM, RP_PROCESS_OP_USER_COUNT,
+    RP_PROCESS_OP_GET_USER_BY_CLAIM, RP_PROCESS_OP_GET_USER_BY_CLAIM_INDEX,
+    RP_PROCESS_OP_GET_USER_INDEX, RP_PROCESS_OP_USER, RP_PROCESS_OP_USER_COUNT,
 };
 
 use crate::{bytes, open_with, sys, view, Service};
@@ -107,12 +108,14 @@ impl UserManager {
             .into_owned()
     }
 
-    /// Appends the answer `user`: its index, then its record.
-    fn answer(&self, user: *const sys::rp_user, out: &mut Vec<u8>) {
+    /// Appends the answer `user`: its index, then its record unless `index_alone`.
+    fn answer(&self, user: *const sys::rp_user, index_alone: bool, out: &mut Vec<u8>) {
         // SAFETY: `user` points into the manager's array (the plugin answers with its stored users).
         let index = unsafe { user.offset_from(self.users) } as u32;
         out.extend_from_slice(&index.to_le_bytes());
-        self.record(user, out);
+        if !index_alone {
+            self.record(user, out);
+        }
     }
 
     fn record(&self, user: *const sys::rp_user, out: &mut Vec<u8>) {
@@ -148,6 +151,7 @@ impl UserManager {
             ) -> Status,
         >,
         request: &[u8],
+        index_alone: bool,
         out: &mut Vec<u8>,
     ) -> Status {
         let Some([a, b]) = strings::<2>(request) else {
@@ -158,7 +162,7 @@ impl UserManager {
         let status =
             unsafe { (function.expect("checked"))(self.manager, view(a), view(b), &mut user) };
         if status == RP_OK {
-            self.answer(user, out);
+            self.answer(user, index_alone, out);
         } else {
             out.extend_from_slice(self.last_error().as_bytes());
         }
@@ -190,7 +194,7 @@ impl UserManager {
             let mut record = Vec::new();
             for &user in &found[..count] {
                 record.clear();
-                self.answer(user, &mut record);
+                self.answer(user, false, &mut record);
                 out.extend_from_slice(&((record.len() - 4) as u32).to_le_bytes());
                 out.extend_from_slice(&record);
             }
@@ -226,9 +230,36 @@ impl Service for UserManager {
                 out.extend_from_slice(&(self.count as u32).to_le_bytes());
                 RP_OK
             }
-            RP_PROCESS_OP_GET_USER => self.lookup(self.api.user_manager_get_user, request, out),
+            RP_PROCESS_OP_GET_USER => {
+                self.lookup(self.api.user_manager_get_user, request, false, out)
+            }
             RP_PROCESS_OP_GET_USER_BY_CLAIM => {
-                self.lookup(self.api.user_manager_get_user_by_claim, request, out)
+                self.lookup(self.api.user_manager_get_user_by_claim, request, false, out)
+            }
+            RP_PROCESS_OP_GET_USER_INDEX => {
+                self.lookup(self.api.user_manager_get_user, request, true, out)
+            }
+            RP_PROCESS_OP_GET_USER_BY_CLAIM_INDEX => {
+                self.lookup(self.api.user_manager_get_user_by_claim, request, true, out)
+            }
+            RP_PROCESS_OP_USER => {
+                let index = request
+                    .try_into()
+                    .map(|index| u32::from_le_bytes(index) as usize);
+                match index {
+                    Ok(index) if index < self.count => {
+                        // SAFETY: an index below the count: a user of the manager's array.
+                        self.record(unsafe { self.users.add(index) }, out);
+                        RP_OK
+                    }
+                    _ => {
+                        out.extend_from_slice(
+                            format!("want a little-endian u32 index below {}", self.count)
+                                .as_bytes(),
+                        );
+                        RP_INVALID_ARGUMENT
+                    }
+                }
             }
             RP_PROCESS_OP_FIND_USERS => self.find(request, out),
             other => {

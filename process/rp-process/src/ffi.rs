@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use rp_ffi_core::boundary::{guard, FfiError};
-use rp_ffi_core::status::{Status, RP_INVALID_ARGUMENT, RP_OK};
-use rp_ffi_core::string::{null, out_param, rp_str};
+use rp_ffi_core::status::{Status, RP_BUFFER_TOO_SMALL, RP_INVALID_ARGUMENT, RP_OK};
+use rp_ffi_core::string::{null, out_array, out_param, rp_str};
 
 use crate::client::{Client, Config, Error, Kind, Reply};
 use crate::{RP_PROCESS_KIND_HTTP, RP_PROCESS_KIND_USER_MANAGER};
@@ -180,6 +180,89 @@ pub unsafe extern "C" fn rp_process_call(
     timeout_ns: u64,
     reply: *mut rp_process_reply,
 ) -> Status {
+    // SAFETY: the caller's promise.
+    let (status, held) = unsafe { call(client, op, request, len, timeout_ns) };
+    let (data, len) = held.data();
+    // SAFETY: the caller's promise: NULL or writable.
+    match unsafe { reply.as_mut() } {
+        Some(reply) => {
+            *reply = rp_process_reply {
+                status,
+                data,
+                len,
+                internal: Box::into_raw(Box::new(held)).cast(),
+            }
+        }
+        None => drop(held),
+    }
+    status
+}
+
+/// As `rp_process_call`, for answers of a known small size (a user's index, a count): copies the
+/// response, or the message, into the caller's `buffer` and frees the call's slot before it
+/// returns, so one call does what `rp_process_call` and `rp_process_reply_release` do.
+/// `*answer_len` receives the length copied. A response over `capacity` is not copied: the status
+/// is then `RP_BUFFER_TOO_SMALL` and `*answer_len` the length needed (the call ran, and its
+/// answer is lost). A message over `capacity` is cut to it.
+///
+/// Returns `RP_INVALID_ARGUMENT` without calling when `answer_len` is NULL, or `buffer` is NULL
+/// with a capacity; else as `rp_process_call`.
+///
+/// # Safety
+/// As `rp_process_call`; `buffer` is NULL or `capacity` writable bytes; `answer_len` is NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn rp_process_call_copy(
+    client: *const rp_process_client,
+    op: u32,
+    request: *const u8,
+    len: usize,
+    timeout_ns: u64,
+    buffer: *mut u8,
+    capacity: usize,
+    answer_len: *mut usize,
+) -> Status {
+    let mut checked = None;
+    let status = guard(|| -> Result<(), Error> {
+        // SAFETY: the caller's promise.
+        let answer_len = unsafe { out_param(answer_len, "answer_len") }?;
+        // SAFETY: the caller's promise.
+        let buffer = unsafe { out_array(buffer, capacity, "buffer") }?;
+        checked = Some((answer_len, buffer));
+        Ok(())
+    });
+    let Some((answer_len, buffer)) = checked else {
+        return status;
+    };
+    // SAFETY: the caller's promise.
+    let (status, held) = unsafe { call(client, op, request, len, timeout_ns) };
+    let (data, len) = held.data();
+    // SAFETY: the held answer's bytes, alive until `held` drops below.
+    let data = unsafe { std::slice::from_raw_parts(data, len) };
+    if status == RP_OK && data.len() > buffer.len() {
+        answer_len.write(data.len());
+        return RP_BUFFER_TOO_SMALL;
+    }
+    let copied = data.len().min(buffer.len());
+    for (slot, byte) in buffer.iter_mut().zip(&data[..copied]) {
+        slot.write(*byte);
+    }
+    answer_len.write(copied);
+    status
+}
+
+/// Runs one call for `rp_process_call` and `rp_process_call_copy`: its status, and what holds
+/// its answer (the call's slot, or a message) until it drops.
+///
+/// # Safety
+/// As `rp_process_call`'s arguments.
+unsafe fn call(
+    client: *const rp_process_client,
+    op: u32,
+    request: *const u8,
+    len: usize,
+    timeout_ns: u64,
+) -> (Status, Held) {
     let mut held: Option<Held> = None;
     let status = guard(|| {
         // SAFETY: the caller's promise.
@@ -218,23 +301,17 @@ pub unsafe extern "C" fn rp_process_call(
             unsafe { std::ffi::CStr::from_ptr(rp_ffi_core::boundary::last_error_message()) };
         Held::Message(message.to_string_lossy().into())
     });
-    let (data, len) = match &held {
-        Held::Reply(answer) => (answer.data().as_ptr(), answer.data().len()),
-        Held::Message(message) => (message.as_ptr(), message.len()),
-    };
-    // SAFETY: the caller's promise: NULL or writable.
-    match unsafe { reply.as_mut() } {
-        Some(reply) => {
-            *reply = rp_process_reply {
-                status,
-                data,
-                len,
-                internal: Box::into_raw(Box::new(held)).cast(),
-            }
+    (status, held)
+}
+
+impl Held {
+    /// Where the answer's bytes are, and how many.
+    fn data(&self) -> (*const u8, usize) {
+        match self {
+            Held::Reply(answer) => (answer.data().as_ptr(), answer.data().len()),
+            Held::Message(message) => (message.as_ptr(), message.len()),
         }
-        None => drop(held),
     }
-    status
 }
 
 /// Releases a reply of `rp_process_call`: its data is gone, its slot free. NULL, a zeroed reply

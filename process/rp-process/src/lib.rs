@@ -41,6 +41,17 @@ pub const RP_PROCESS_OP_GET_USER_BY_CLAIM: u32 = 4;
 /// reva's FindUsers: request the string query; response a `u32` count, then for each match the
 /// `u32` length of its record, then its answer as GetUser's (index, record).
 pub const RP_PROCESS_OP_FIND_USERS: u32 = 5;
+/// The record of a user: request its little-endian `u32` index in file order; response its record
+/// as GetUser's. Since protocol 1.3.
+pub const RP_PROCESS_OP_USER: u32 = 6;
+/// reva's GetUser, answered by the index alone: request as GetUser's; response the user's
+/// little-endian `u32` index. A host that keeps what it decoded per user asks for a record
+/// (`RP_PROCESS_OP_USER`) once per user, and then moves 4 bytes a call, not the record. Since
+/// protocol 1.3.
+pub const RP_PROCESS_OP_GET_USER_INDEX: u32 = 7;
+/// reva's GetUserByClaim, answered by the index alone, as `RP_PROCESS_OP_GET_USER_INDEX`. Since
+/// protocol 1.3.
+pub const RP_PROCESS_OP_GET_USER_BY_CLAIM_INDEX: u32 = 8;
 /// An HTTP plugin serves a request: request and response as rp_http_plugin's Wasm module lays
 /// them out (`rust-plugin/rp-http-plugin/src/layout.rs`).
 pub const RP_PROCESS_OP_HTTP_SERVE: u32 = 16;

@@ -8,12 +8,13 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use rp_ffi_core::status::{
-    RP_ABI_MISMATCH, RP_DEADLINE, RP_IO, RP_NOT_FOUND, RP_OK, RP_PANIC, RP_PROCESS_DIED,
-    RP_UNAVAILABLE, RP_UNKNOWN_CLAIM,
+    RP_ABI_MISMATCH, RP_DEADLINE, RP_INVALID_ARGUMENT, RP_IO, RP_NOT_FOUND, RP_OK, RP_PANIC,
+    RP_PROCESS_DIED, RP_UNAVAILABLE, RP_UNKNOWN_CLAIM,
 };
 use rp_process::{
     strings, Client, Config, Error, Kind, RP_PROCESS_OP_ADD, RP_PROCESS_OP_FIND_USERS,
-    RP_PROCESS_OP_GET_USER, RP_PROCESS_OP_GET_USER_BY_CLAIM, RP_PROCESS_OP_HTTP_SERVE,
+    RP_PROCESS_OP_GET_USER, RP_PROCESS_OP_GET_USER_BY_CLAIM, RP_PROCESS_OP_GET_USER_BY_CLAIM_INDEX,
+    RP_PROCESS_OP_GET_USER_INDEX, RP_PROCESS_OP_HTTP_SERVE, RP_PROCESS_OP_USER,
     RP_PROCESS_OP_USER_COUNT,
 };
 
@@ -337,4 +338,52 @@ fn run_by_hand_it_explains_itself() {
 fn deadline_statuses_name_themselves() {
     assert_eq!(Error::Deadline.status(), RP_DEADLINE);
     assert_eq!(Error::Died(String::new()).status(), RP_PROCESS_DIED);
+}
+
+/// Protocol 1.3: GetUser and GetUserByClaim answered by the index alone, the record asked for
+/// by index; an index past the users is refused, never read.
+#[test]
+fn lookups_answer_indexes_and_records_come_by_index() {
+    let client = user_manager();
+    let index = |op, a: &[u8], b: &[u8]| {
+        let reply = client.call(op, &strings(&[a, b]), SECOND).unwrap();
+        (reply.status, reply.data().to_vec())
+    };
+    assert_eq!(
+        index(RP_PROCESS_OP_GET_USER_INDEX, b"marie", b""),
+        (RP_OK, 1u32.to_le_bytes().to_vec())
+    );
+    assert_eq!(
+        index(
+            RP_PROCESS_OP_GET_USER_BY_CLAIM_INDEX,
+            b"mail",
+            b"richard@example.org"
+        ),
+        (RP_OK, 2u32.to_le_bytes().to_vec())
+    );
+    let (status, message) = index(RP_PROCESS_OP_GET_USER_INDEX, b"nobody", b"");
+    assert_eq!(
+        status,
+        RP_NOT_FOUND,
+        "{}",
+        String::from_utf8_lossy(&message)
+    );
+
+    let full = client
+        .call(RP_PROCESS_OP_GET_USER, &strings(&[b"marie", b""]), SECOND)
+        .unwrap();
+    let record = client
+        .call(RP_PROCESS_OP_USER, &1u32.to_le_bytes(), SECOND)
+        .unwrap();
+    assert_eq!(
+        (record.status, record.data()),
+        (RP_OK, &full.data()[4..]),
+        "the record GetUser answers after the index"
+    );
+    drop((full, record));
+    for bad in [&4000u32.to_le_bytes()[..], &[1, 0, 0]] {
+        let reply = client.call(RP_PROCESS_OP_USER, bad, SECOND).unwrap();
+        assert_eq!(reply.status, RP_INVALID_ARGUMENT);
+        assert!(String::from_utf8_lossy(reply.data()).contains("u32 index below"));
+    }
 }

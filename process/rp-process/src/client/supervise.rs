@@ -388,7 +388,10 @@ fn start(config: &Config) -> Result<Server, Error> {
         pid,
         pidfd,
         info,
-        free: Mutex::new((0..slots).rev().collect()),
+        free: Mutex::new(FreeSlots {
+            slots: (0..slots).rev().collect(),
+            waiting: 0,
+        }),
         freed: Condvar::new(),
         abandoned: Mutex::new(Vec::new()),
         spin,
