@@ -98,9 +98,8 @@ impl UserManager {
         self.run(|live| {
             live.instance
                 .input(&[opaque_id.as_bytes(), idp.as_bytes()])?;
-            let f = live.get_user.clone();
             live.instance
-                .call(&f, (opaque_id.len() as i32, idp.len() as i32))
+                .call(&live.get_user, (opaque_id.len() as i32, idp.len() as i32))
         })
     }
 
@@ -108,9 +107,10 @@ impl UserManager {
     pub fn get_user_by_claim(&mut self, claim: &str, value: &str) -> Result<u32, Error> {
         self.run(|live| {
             live.instance.input(&[claim.as_bytes(), value.as_bytes()])?;
-            let f = live.get_user_by_claim.clone();
-            live.instance
-                .call(&f, (claim.len() as i32, value.len() as i32))
+            live.instance.call(
+                &live.get_user_by_claim,
+                (claim.len() as i32, value.len() as i32),
+            )
         })
     }
 
@@ -118,8 +118,7 @@ impl UserManager {
     pub fn find_users(&mut self, query: &str) -> Result<Vec<u32>, Error> {
         self.run(|live| {
             live.instance.input(&[query.as_bytes()])?;
-            let f = live.find_users.clone();
-            live.instance.call(&f, query.len() as i32)?;
+            live.instance.call(&live.find_users, query.len() as i32)?;
             Ok(live
                 .instance
                 .result()
@@ -132,18 +131,14 @@ impl UserManager {
     /// User `index`, copied out of the instance.
     pub fn user(&mut self, index: u32) -> Result<User, Error> {
         self.run(|live| {
-            let f = live.user.clone();
-            live.instance.call(&f, index as i32)?;
+            live.instance.call(&live.user, index as i32)?;
             decode_user(live.instance.result())
         })
     }
 
     /// The module's `Add`.
     pub fn add(&mut self, a: i64, b: i64) -> Result<i64, Error> {
-        self.run(|live| {
-            let f = live.add.clone();
-            live.instance.call_raw(&f, (a, b))
-        })
+        self.run(|live| live.instance.call_raw(&live.add, (a, b)))
     }
 }
 
@@ -275,8 +270,7 @@ impl HttpPlugin {
             || make_http(plugin, config),
             |live| {
                 live.instance.input(&args)?;
-                let f = live.handle.clone();
-                live.instance.call(&f, total as i32)?;
+                live.instance.call(&live.handle, total as i32)?;
                 decode_response(live.instance.result())
             },
         )

@@ -121,6 +121,43 @@ fn every_fault_is_contained_and_the_next_request_succeeds() {
 }
 
 /// A section: its id, its size (LEB128), its content.
+/// A guest that sleeps (the sleep import) sleeps only until its call's deadline, counted in the
+/// epoch's ticks since the call began, and its call then ends with the deadline fault; a sleep
+/// within the deadline is served.
+#[test]
+fn a_sleep_past_the_deadline_is_cut_at_it() {
+    let limits = Limits {
+        timeout: Duration::from_millis(300),
+        ..Limits::default()
+    };
+    let mut echo = HttpPlugin::load(&module("echo_plugin.wasm"), "", limits).unwrap();
+    let start = Instant::now();
+    let ok = echo
+        .handle("POST", "/", &[("X-Echo-Delay-Ms", "50")], b"slow")
+        .unwrap();
+    assert_eq!(ok.body, b"slow");
+    assert!(start.elapsed() >= Duration::from_millis(50));
+    let start = Instant::now();
+    let error = echo
+        .handle("POST", "/", &[("X-Echo-Delay-Ms", "5000")], b"")
+        .unwrap_err();
+    let elapsed = start.elapsed();
+    assert!(
+        matches!(
+            &error,
+            Error::Fault {
+                kind: FaultKind::Deadline,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(
+        elapsed >= Duration::from_millis(250) && elapsed < Duration::from_secs(2),
+        "a 5 s sleep under a 300 ms deadline ended after {elapsed:?}"
+    );
+}
+
 fn section(id: u8, content: &[u8]) -> Vec<u8> {
     let mut out = vec![id];
     let mut size = content.len();
