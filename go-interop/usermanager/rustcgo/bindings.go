@@ -69,23 +69,25 @@ static rp_status go_rp_user_manager_new_from_file(rp_str path, rp_user_manager *
 	return s == RP_OK ? s : go_fail(s, message);
 }
 
-static rp_status go_rp_user_manager_get_user(const rp_user_manager *h, rp_str opaque_id, rp_str idp, const rp_user **out, uintptr_t *message) {
-	rp_status s = rp_user_manager_get_user(h, opaque_id, idp, out);
+static const rp_user *go_rp_user_manager_get_user(uintptr_t h, rp_str opaque_id, rp_str idp, rp_status *status, uintptr_t *message) {
+	const rp_user *row = NULL;
+	*status = rp_user_manager_get_user((const rp_user_manager *)h, opaque_id, idp, &row);
+	return *status == RP_OK ? row : (go_fail(*status, message), NULL);
+}
+
+static const rp_user *go_rp_user_manager_get_user_by_claim(uintptr_t h, rp_str claim, rp_str value, rp_status *status, uintptr_t *message) {
+	const rp_user *row = NULL;
+	*status = rp_user_manager_get_user_by_claim((const rp_user_manager *)h, claim, value, &row);
+	return *status == RP_OK ? row : (go_fail(*status, message), NULL);
+}
+
+static rp_status go_rp_user_manager_get_user_groups(uintptr_t h, rp_str opaque_id, rp_str idp, rp_str_list *out, uintptr_t *message) {
+	rp_status s = rp_user_manager_get_user_groups((const rp_user_manager *)h, opaque_id, idp, out);
 	return s == RP_OK ? s : go_fail(s, message);
 }
 
-static rp_status go_rp_user_manager_get_user_by_claim(const rp_user_manager *h, rp_str claim, rp_str value, const rp_user **out, uintptr_t *message) {
-	rp_status s = rp_user_manager_get_user_by_claim(h, claim, value, out);
-	return s == RP_OK ? s : go_fail(s, message);
-}
-
-static rp_status go_rp_user_manager_get_user_groups(const rp_user_manager *h, rp_str opaque_id, rp_str idp, rp_str_list *out, uintptr_t *message) {
-	rp_status s = rp_user_manager_get_user_groups(h, opaque_id, idp, out);
-	return s == RP_OK ? s : go_fail(s, message);
-}
-
-static rp_status go_rp_user_manager_find_users(const rp_user_manager *h, rp_str query, const rp_user **rows, size_t row_capacity, size_t *count, uintptr_t *message) {
-	rp_status s = rp_user_manager_find_users(h, query, rows, row_capacity, count);
+static rp_status go_rp_user_manager_find_users(uintptr_t h, rp_str query, const rp_user **rows, size_t row_capacity, size_t *count, uintptr_t *message) {
+	rp_status s = rp_user_manager_find_users((const rp_user_manager *)h, query, rows, row_capacity, count);
 	return s == RP_OK ? s : go_fail(s, message);
 }
 
@@ -94,8 +96,8 @@ static rp_status go_rp_user_manager_new_from_file_limited(rp_str path, uint64_t 
 	return s == RP_OK ? s : go_fail(s, message);
 }
 
-static rp_status go_rp_user_manager_get_users(const rp_user_manager *h, rp_str_pack opaque_ids, rp_str idp, uintptr_t *rows, uintptr_t *message) {
-	rp_status s = rp_user_manager_get_users(h, opaque_ids, idp, (const rp_user **)rows);
+static rp_status go_rp_user_manager_get_users(uintptr_t h, rp_str_pack opaque_ids, rp_str idp, uintptr_t *rows, uintptr_t *message) {
+	rp_status s = rp_user_manager_get_users((const rp_user_manager *)h, opaque_ids, idp, (const rp_user **)rows);
 	return s == RP_OK ? s : go_fail(s, message);
 }
 */
@@ -265,6 +267,9 @@ func (m *UserManager) check() error {
 	return nil
 }
 
+// address is the handle as the C wrappers take it: an integer (C memory, which cgo need not check).
+func (m *UserManager) address() C.uintptr_t { return C.uintptr_t(uintptr(unsafe.Pointer(m.handle))) }
+
 // UserView is a row of a UserManager as Rust holds it: the bare call's answer, not copied. It keeps its
 // UserManager alive; after Close its methods return usermanager.ErrClosed.
 type UserView struct {
@@ -420,9 +425,9 @@ func (m *UserManager) GetUserView(opaqueID string, idp string) (UserView, error)
 	if err := m.check(); err != nil {
 		return UserView{}, err
 	}
-	var row *C.rp_user
+	var status C.rp_status
 	var msg message
-	status := C.go_rp_user_manager_get_user(m.handle, str(opaqueID), str(idp), &row, (*C.uintptr_t)(&msg))
+	row := C.go_rp_user_manager_get_user(m.address(), str(opaqueID), str(idp), &status, (*C.uintptr_t)(&msg))
 	runtime.KeepAlive(opaqueID)
 	runtime.KeepAlive(idp)
 	runtime.KeepAlive(m)
@@ -443,7 +448,11 @@ func (m *UserManager) GetUser(opaqueID string, idp string) (*usermanager.User, e
 	if err != nil {
 		return nil, err
 	}
-	return m.sharedUserView(uintptr(unsafe.Pointer(view.row)))
+	index, err := m.indexUserView(uintptr(unsafe.Pointer(view.row)))
+	if err != nil {
+		return nil, err
+	}
+	return m.sharedUserViewAt(index), nil
 }
 
 // GetUserByClaimView is GetUserByClaim without copying the answer: a view of the row.
@@ -451,9 +460,9 @@ func (m *UserManager) GetUserByClaimView(claim string, value string) (UserView, 
 	if err := m.check(); err != nil {
 		return UserView{}, err
 	}
-	var row *C.rp_user
+	var status C.rp_status
 	var msg message
-	status := C.go_rp_user_manager_get_user_by_claim(m.handle, str(claim), str(value), &row, (*C.uintptr_t)(&msg))
+	row := C.go_rp_user_manager_get_user_by_claim(m.address(), str(claim), str(value), &status, (*C.uintptr_t)(&msg))
 	runtime.KeepAlive(claim)
 	runtime.KeepAlive(value)
 	runtime.KeepAlive(m)
@@ -475,7 +484,11 @@ func (m *UserManager) GetUserByClaim(claim string, value string) (*usermanager.U
 	if err != nil {
 		return nil, err
 	}
-	return m.sharedUserView(uintptr(unsafe.Pointer(view.row)))
+	index, err := m.indexUserView(uintptr(unsafe.Pointer(view.row)))
+	if err != nil {
+		return nil, err
+	}
+	return m.sharedUserViewAt(index), nil
 }
 
 // GroupsView is a string list as Rust holds it. It keeps its UserManager alive; after Close its Copy
@@ -508,7 +521,7 @@ func (m *UserManager) GetUserGroupsView(opaqueID string, idp string) (GroupsView
 	}
 	var list C.rp_str_list
 	var msg message
-	status := C.go_rp_user_manager_get_user_groups(m.handle, str(opaqueID), str(idp), &list, (*C.uintptr_t)(&msg))
+	status := C.go_rp_user_manager_get_user_groups(m.address(), str(opaqueID), str(idp), &list, (*C.uintptr_t)(&msg))
 	runtime.KeepAlive(opaqueID)
 	runtime.KeepAlive(idp)
 	runtime.KeepAlive(m)
@@ -555,7 +568,7 @@ func (m *UserManager) findUsers(query string, rows []*C.rp_user) (int, error) {
 	if len(rows) > 0 {
 		first = &rows[0]
 	}
-	status := C.go_rp_user_manager_find_users(m.handle, str(query), first, C.size_t(len(rows)), &count, (*C.uintptr_t)(&msg))
+	status := C.go_rp_user_manager_find_users(m.address(), str(query), first, C.size_t(len(rows)), &count, (*C.uintptr_t)(&msg))
 	runtime.KeepAlive(query)
 	runtime.KeepAlive(m)
 	if status != C.RP_OK && status != C.RP_BUFFER_TOO_SMALL {
@@ -630,7 +643,7 @@ func (m *UserManager) GetUsers(opaqueIds []string, idp string, answers []*userma
 	defer pack.release()
 	packed := pack.fill(opaqueIds)
 	var msg message
-	status := C.go_rp_user_manager_get_users(m.handle, packed, str(idp), &pack.rows[0], (*C.uintptr_t)(&msg))
+	status := C.go_rp_user_manager_get_users(m.address(), packed, str(idp), &pack.rows[0], (*C.uintptr_t)(&msg))
 	runtime.KeepAlive(idp)
 	runtime.KeepAlive(m)
 	if status != C.RP_OK {

@@ -402,6 +402,9 @@ func (m *{go_type}) check() error {{
 	}}
 	return nil
 }}
+
+// address is the handle as the C wrappers take it: an integer (C memory, which cgo need not check).
+func (m *{go_type}) address() C.uintptr_t {{ return C.uintptr_t(uintptr(unsafe.Pointer(m.handle))) }}
 "#,
             docs = comment(&go_docs(&resource.docs, &go_type), "// "),
             closed = self.go.closed,
@@ -612,9 +615,11 @@ func copy{view}(u *C.{c_record}) *{value} {{
         let mut go_args: Vec<String> = Vec::new();
         let mut keep: Vec<String> = Vec::new();
         if member.shape != Shape::Constructor {
-            c_params.push(format!("const {handle} *h"));
-            c_args.push("h".into());
-            go_args.push("m.handle".into());
+            // The handle is C memory: it travels as an integer, which cgo does not check at run
+            // time (a pointer argument costs a cgoCheckPointer call on every call).
+            c_params.push("uintptr_t h".into());
+            c_args.push(format!("(const {handle} *)h"));
+            go_args.push("m.address()".into());
         }
         for param in &member.params {
             let local = go_local(&param.name);
@@ -697,12 +702,16 @@ func copy{view}(u *C.{c_record}) *{value} {{
                 let c_record = self.c_name(&d.records[record].name);
                 let view = format!("{}View", camel(&d.records[record].name));
                 let value = self.record_type(record);
-                let mut params = c_params.clone();
-                params.push(format!("const {c_record} **out"));
-                let mut args = c_args.clone();
-                args.push("out".into());
-                declare_wrapper(&params, &args);
-                go_args.push("&row".into());
+                // The row comes back as the result, the status through an integer: an out-param
+                // of pointer type would cost a cgoCheckPointer call on every call.
+                let _ = writeln!(directives, "#cgo noescape {w}\n#cgo nocallback {w}");
+                let _ = write!(
+                    wrappers,
+                    "\nstatic const {c_record} *{w}({}, {status} *status, uintptr_t *message) {{\n\tconst {c_record} *row = NULL;\n\t*status = {c}({}, &row);\n\treturn *status == RP_OK ? row : (go_fail(*status, message), NULL);\n}}\n",
+                    c_params.join(", "),
+                    c_args.join(", "),
+                );
+                go_args.push("&status".into());
                 let locals: Vec<String> = member.params.iter().map(|p| go_local(&p.name)).collect();
                 let _ = write!(
                     self.text,
@@ -711,9 +720,9 @@ func copy{view}(u *C.{c_record}) *{value} {{
 	if err := m.check(); err != nil {{
 		return {view}{{}}, err
 	}}
-	var row *C.{c_record}
+	var status C.rp_status
 	var msg message
-	status := C.{w}({args}, (*C.uintptr_t)(&msg))
+	row := C.{w}({args}, (*C.uintptr_t)(&msg))
 {keep_alive}	runtime.KeepAlive(m)
 	if status != C.RP_OK {{
 		return {view}{{}}, msg.error(status)
@@ -729,7 +738,11 @@ func (m *{go_type}) {name}({params}) (*{value}, error) {{
 	if err != nil {{
 		return nil, err
 	}}
-	return m.shared{view}(uintptr(unsafe.Pointer(view.row)))
+	index, err := m.index{view}(uintptr(unsafe.Pointer(view.row)))
+	if err != nil {{
+		return nil, err
+	}}
+	return m.shared{view}At(index), nil
 }}
 "#,
                     docs_view = comment(

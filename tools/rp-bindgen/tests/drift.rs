@@ -178,7 +178,10 @@ fn a_binding_of_another_prefix_declares_its_records() {
         "{go}"
     );
     assert!(
-        !go.contains("cat_status") && go.contains("static rp_status go_cat_catalog_get_book("),
+        !go.contains("cat_status")
+            && go.contains(
+                "static const cat_book *go_cat_catalog_get_book(uintptr_t h, rp_str key, rp_status *status,"
+            ),
         "{go}"
     );
 }
