@@ -33,8 +33,10 @@
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::ptr::NonNull;
-use std::sync::atomic::{fence, AtomicI32, AtomicU32, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
+
+mod wait;
+pub use wait::{futex_wait, futex_wake, hand_over, own_cpus, spin_for, wait_while, SPIN};
 
 /// Protocol major version: the server refuses a host of another major.
 pub const PROTOCOL_MAJOR: u32 = 1;
@@ -450,129 +452,6 @@ pub fn inherit_as_region_fd(fd: i32) -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
     Ok(())
-}
-
-/// How long a side spins on a state word before it sleeps, when host and server can run on
-/// different CPUs: a round trip between two spinning sides takes about a microsecond here, one
-/// with futex wake-ups several. When they share their only CPU, spinning only delays the other
-/// side, and they do not spin at all (see [`spin_for`]).
-pub const SPIN: Duration = Duration::from_micros(20);
-
-/// The CPUs the calling thread may run on (`sched_getaffinity`).
-pub fn own_cpus() -> io::Result<libc::cpu_set_t> {
-    // SAFETY: cpu_set_t is a plain bit array, valid when zeroed.
-    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    // SAFETY: a valid, writable set of the size given.
-    if unsafe { libc::sched_getaffinity(0, size_of::<libc::cpu_set_t>(), &mut set) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(set)
-}
-
-/// The spin of host and server on the CPUs given: [`SPIN`] when together they may run on two
-/// CPUs or more, else none.
-pub fn spin_for(host: &libc::cpu_set_t, server: &libc::cpu_set_t) -> Duration {
-    let cpus = (0..libc::CPU_SETSIZE as usize)
-        // SAFETY: cpu < CPU_SETSIZE: inside both sets.
-        .filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, host) || libc::CPU_ISSET(cpu, server) })
-        .count();
-    if cpus >= 2 {
-        SPIN
-    } else {
-        Duration::ZERO
-    }
-}
-
-/// Waits until `word` leaves `state`, spinning for `spin` first, then sleeping with `waiting`
-/// raised, until `deadline`. Returns the new state, or `None` at the deadline.
-pub fn wait_while(
-    word: &AtomicU32,
-    state: impl Fn(u32) -> bool,
-    waiting: &AtomicU32,
-    spin: Duration,
-    deadline: Option<Instant>,
-) -> Option<u32> {
-    if !spin.is_zero() {
-        // Instant::now is a vDSO call (about 25 ns here, a tenth of a call between two spinning
-        // sides): the clock is read every 64 turns only, first when the wait has lasted 64.
-        let mut spin_until = None;
-        let mut spins = 0u32;
-        loop {
-            let value = word.load(Ordering::Acquire);
-            if !state(value) {
-                return Some(value);
-            }
-            spins += 1;
-            if spins % 64 == 0 {
-                let now = Instant::now();
-                match spin_until {
-                    None => spin_until = Some(now + spin),
-                    Some(until) if now >= until => break,
-                    Some(_) => {}
-                }
-            }
-            std::hint::spin_loop();
-        }
-    }
-    loop {
-        waiting.store(1, Ordering::SeqCst);
-        // SeqCst pairs with the waker's: either it sees `waiting` up, or this load sees its store.
-        let value = word.load(Ordering::SeqCst);
-        if !state(value) {
-            waiting.store(0, Ordering::Relaxed);
-            return Some(value);
-        }
-        let timeout = match deadline {
-            Some(deadline) => {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    waiting.store(0, Ordering::Relaxed);
-                    return None;
-                }
-                Some(left)
-            }
-            None => None,
-        };
-        futex_wait(word, value, timeout);
-        waiting.store(0, Ordering::Relaxed);
-    }
-}
-
-/// Stores `state` into `word` and wakes its sleeper, if `waiting` says there is one.
-pub fn hand_over(word: &AtomicU32, state: u32, waiting: &AtomicU32) {
-    word.store(state, Ordering::SeqCst);
-    fence(Ordering::SeqCst);
-    if waiting.load(Ordering::SeqCst) != 0 {
-        futex_wake(word);
-    }
-}
-
-/// Sleeps while `word` holds `expected`, at most `timeout`: a shared (not process-private) futex.
-pub fn futex_wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) {
-    let timespec = timeout.map(|t| libc::timespec {
-        tv_sec: t.as_secs().min(i64::MAX as u64) as libc::time_t,
-        tv_nsec: t.subsec_nanos() as libc::c_long,
-    });
-    let timespec_ptr = timespec
-        .as_ref()
-        .map_or(std::ptr::null(), |t| t as *const libc::timespec);
-    // SAFETY: FUTEX_WAIT on a valid, aligned u32 of a shared mapping, with a valid or NULL
-    // relative timeout; it returns on a wake, a timeout, a signal or a changed value, all fine.
-    unsafe {
-        libc::syscall(
-            libc::SYS_futex,
-            word.as_ptr(),
-            libc::FUTEX_WAIT,
-            expected,
-            timespec_ptr,
-        )
-    };
-}
-
-/// Wakes every sleeper on `word`.
-pub fn futex_wake(word: &AtomicU32) {
-    // SAFETY: FUTEX_WAKE on a valid, aligned u32; waking nobody is fine.
-    unsafe { libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE, i32::MAX) };
 }
 
 #[cfg(test)]
