@@ -56,7 +56,8 @@ echo "go-interop: $rounds rounds: demo data -benchtime $benchtime, sweep ${sweep
     (cd ../../jsonrow && "${pin[@]}" "$json_row_binary" -test.run '^$' -test.bench . -test.benchmem -test.benchtime "$benchtime")
     for users in "${sweep[@]}"; do
       ((users >= large && round > large_rounds)) && continue
-      sweep_flags=(-test.run '^$' -test.bench '^Benchmark(GetUser|GetUserByClaim|FindUsers)$' -test.benchmem
+      # Every path of the three methods; of the batch, 256 keys a call.
+      sweep_flags=(-test.run '^$' -test.bench '^Benchmark(GetUser|GetUserByClaim|FindUsers|GetUsers)$/^((native|goplugin|cgo|wasm|process|hashicorp|reva)|batch-256$)' -test.benchmem
         -test.benchtime "$sweep_benchtime" -users "$users" -data-dir "$data")
       groups=("") # every base in one process
       ((users >= large)) && groups=(native,native-indexed goplugin cgo,wasm,process)

@@ -269,6 +269,15 @@ fn go_findings(results: &Results, say: &mut impl FnMut(bool, String)) {
             time_text(plugin), versus(batch, plugin), time_text(shared), versus(batch, shared)
         ));
     }
+    if let Some(batch) = swept_batches(results).last() {
+        let users = batch.users.unwrap_or(0);
+        if let Some(plugin) = go("GetUser", "goplugin-shared", users) {
+            say(false, format!(
+                "GetUser for many keys in one call at {users} users ({} keys a call): {} per answer, against the Go plugin's one call per key ({}) {}.",
+                batch_size(batch).unwrap_or(0), time_text(batch), time_text(plugin), versus(batch, plugin)
+            ));
+        }
+    }
     let cache = results
         .records
         .iter()
@@ -344,6 +353,14 @@ pub fn batches(results: &Results) -> Vec<&Record> {
 /// The keys per call of a batch row: its path is `batch-N`.
 pub fn batch_size(record: &Record) -> Option<u64> {
     record.path.strip_prefix("batch-")?.parse().ok()
+}
+
+/// The batch rows of the size sweep (256 keys a call), the largest data set last.
+fn swept_batches(results: &Results) -> Vec<&Record> {
+    batches(results)
+        .into_iter()
+        .filter(|r| r.users.is_some_and(|u| u > 4))
+        .collect()
 }
 
 /// The batch row with the most keys a call, on the demo data.

@@ -118,7 +118,7 @@ fn batch_sweep(results: &Results) -> String {
     if rows.is_empty() {
         return String::new();
     }
-    let mut md = String::from("\n## GetUser for many keys in one call {#batch}\n\nGo -> Rust `GetUsers` (`rp_user_manager_get_users`): the keys packed into one buffer, one cgo call for all of them, each answer the shared Go values `GetUser` returns. Time per answer, against one call per key: the Go plugin's (a scan of the demo users in Go) and Rust's through cgo (`cgo-shared`), measured in the same rounds.\n\n| keys per call | ns per answer [95%] | x Go plugin per call [95%] | x cgo per call [95%] | allocs per answer |\n|---:|---:|---:|---:|---:|\n");
+    let mut md = String::from("\n## GetUser for many keys in one call {#batch}\n\nGo -> Rust `GetUsers` (`rp_user_manager_get_users`): the keys packed into one buffer, one cgo call for all of them, each answer the shared Go values `GetUser` returns. Time per answer, against one call per key: the Go plugin's (reva's scan, in Go) and Rust's through cgo (`cgo-shared`), measured in the same rounds: every size of batch on the demo users, 256 keys a call over the size sweep.\n\n| users | keys per call | ns per answer [95%] | x Go plugin per call [95%] | x cgo per call [95%] | allocs per answer |\n|---:|---:|---:|---:|---:|---:|\n");
     let go = |op: &str, path: &str, users: Option<u64>| {
         results
             .records
@@ -136,7 +136,8 @@ fn batch_sweep(results: &Results) -> String {
         };
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
+            batch.users.unwrap_or(0),
             findings::batch_size(batch).unwrap_or(0),
             findings::time_text(batch),
             versus(go("GetUser", "goplugin-shared", batch.users)),

@@ -249,13 +249,20 @@ fn the_report_leads_with_findings_and_says_what_is_not_measurable() {
         .find("## GetUser for many keys in one call")
         .unwrap()..];
     assert!(
-        batch.contains("| 16 | 30.00 ns [") && batch.contains("| 1024 | 18.00 ns ["),
+        batch.contains("| 4 | 16 | 30.00 ns [") && batch.contains("| 4 | 1024 | 18.00 ns ["),
         "{batch}"
     );
     assert!(
         !markdown[matrix..].contains(">PingPong<"),
         "the floor stays out of the matrix"
     );
+    assert!(
+        markdown.contains(
+            "GetUser for many keys in one call at 1000 users (256 keys a call): 40.00 ns ["
+        ) && markdown.contains("against the Go plugin's one call per key (1.05 us ["),
+        "{markdown}"
+    );
+    assert!(batch.contains("| 1000 | 256 | 40.00 ns ["), "{batch}");
     assert!(
         !markdown[matrix..].contains(">batch-16<"),
         "the batch rows stay out of the matrix"
