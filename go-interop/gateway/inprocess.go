@@ -8,9 +8,9 @@ package gateway
 // The C host's loader library; `make loader` (or `make c-host`) builds it.
 #cgo LDFLAGS: ${SRCDIR}/../../c-host/build/librp_loader.a
 #cgo LDFLAGS: -ldl
-// gw_serve neither keeps Go pointers nor calls back into Go: its out-params stay on the stack.
-#cgo noescape gw_serve
-#cgo nocallback gw_serve
+// gw_serve_ints neither keeps Go pointers nor calls back into Go: its out-params stay on the stack.
+#cgo noescape gw_serve_ints
+#cgo nocallback gw_serve_ints
 #include <stdlib.h>
 #include "rp_loader.h"
 
@@ -20,6 +20,19 @@ rp_status gw_handle(const rp_http_plugin_handle *plugin, uintptr_t call, char **
 rp_status gw_serve(const rp_http_plugin_handle *plugin, const char *text, const size_t *lengths,
                    size_t header_count, const char *body, size_t body_len, char *out,
                    size_t capacity, size_t *size, char **spill, char **error);
+
+// gw_serve with the handle and the out-params of pointer type as integers: cgo checks every
+// argument of pointer type on every call (three a request here), an integer not.
+static inline rp_status gw_serve_ints(uintptr_t plugin, const char *text, const size_t *lengths,
+                                      size_t header_count, const char *body, size_t body_len,
+                                      char *out, size_t capacity, size_t *size, uintptr_t *spill,
+                                      uintptr_t *error) {
+	return gw_serve((const rp_http_plugin_handle *)plugin, text, lengths, header_count, body, body_len,
+	                out, capacity, size, (char **)spill, (char **)error);
+}
+
+// gw_chars is C memory whose address crossed as an integer, as a pointer again.
+static inline char *gw_chars(uintptr_t address) { return (char *)address; }
 */
 import "C"
 
@@ -44,6 +57,8 @@ const errorCapacity = 1024
 // inProcess serves a plugin loaded into the gateway's own process.
 type inProcess struct {
 	plugin *C.rp_http_plugin_handle // C memory
+	// address is plugin as gw_serve_ints takes it.
+	address C.uintptr_t
 	// serves: the plugin has ABI 1.1's serve (one call per request); else handle and callbacks.
 	serves bool
 }
@@ -64,7 +79,8 @@ func loadInProcess(gen *generation, config string) (backend, error) {
 	}
 	gen.name = C.GoString(plugin.api.plugin_name)
 	gen.version = C.GoString(plugin.api.plugin_version)
-	return &inProcess{plugin: plugin, serves: C.rp_http_plugin_serves(plugin.api) != 0}, nil
+	return &inProcess{plugin: plugin, address: C.uintptr_t(uintptr(unsafe.Pointer(plugin))),
+		serves: C.rp_http_plugin_serves(plugin.api) != 0}, nil
 }
 
 // serve hands the request to the plugin: ABI 1.1's serve, or 1.0's handle and its callbacks.
@@ -114,19 +130,20 @@ func (s *inProcess) serveWhole(gen *generation, w http.ResponseWriter, request g
 		body = (*C.char)(unsafe.Pointer(&request.body[0]))
 	}
 	var size C.size_t
-	var spill, message *C.char
-	status := C.gw_serve(s.plugin, (*C.char)(unsafe.Pointer(unsafe.SliceData(x.text))), &x.lengths[0],
+	var spill, message C.uintptr_t
+	status := C.gw_serve_ints(s.address, (*C.char)(unsafe.Pointer(unsafe.SliceData(x.text))), &x.lengths[0],
 		C.size_t(headerCount), body, C.size_t(len(request.body)),
 		(*C.char)(unsafe.Pointer(&x.out[0])), C.size_t(len(x.out)), &size, &spill, &message)
 	runtime.KeepAlive(request.body)
 	if status != C.RP_OK {
-		fail(gen, w, status, message)
+		fail(gen, w, status, C.gw_chars(message))
 		return
 	}
 	var out []byte
-	if spill != nil {
-		defer C.free(unsafe.Pointer(spill))
-		out = unsafe.Slice((*byte)(unsafe.Pointer(spill)), int(size))
+	if spill != 0 {
+		spilled := C.gw_chars(spill)
+		defer C.free(unsafe.Pointer(spilled))
+		out = unsafe.Slice((*byte)(unsafe.Pointer(spilled)), int(size))
 	} else {
 		out = x.out[:size]
 	}
