@@ -115,10 +115,11 @@ func (m *Module) Get(ctx context.Context) (*Instance, error) {
 
 // Put gives in back after a call that returned err: an instance that faulted is discarded.
 func (m *Module) Put(in *Instance, err error) {
-	if errors.Is(err, ErrFault) {
+	faulted := err != nil && errors.Is(err, ErrFault) // errors.Is walks the chain: not for a success
+	if faulted {
 		m.Faults.Add(1)
 	}
-	if errors.Is(err, ErrFault) || m.closed.Load() {
+	if faulted || m.closed.Load() {
 		m.discard(in)
 		return
 	}
