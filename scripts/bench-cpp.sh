@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # cpp-bench runner: generates the user files, runs every flavour pinned to one CPU, has callgrind
-# count each loop's instructions, and checks the LTO loop with objdump. Raw output only (google
+# count each loop's instructions, and has bench-report check the LTO loop's machine code. Raw output only (google
 # benchmark JSON with every repetition, callgrind files): bench-report computes the statistics.
 #
 #   scripts/bench-cpp.sh           5 rounds (about 2-3 minutes), results in results/cpp/
@@ -70,30 +70,13 @@ else
   echo "cpp-bench: valgrind is not installed: no instruction counts (make deps installs it)"
 fi
 
-# The timed Add loops as machine code (google benchmark's Run for AddOp<RustAdd>): static calls
-# Add, dynamic calls Add@plt, dlopen calls through a register, and LTO must have no call left
-# between StartKeepRunning and FinishKeepRunning.
-timed_add_loop() { # FLAVOUR
-  objdump -d --no-show-raw-insn -C "$build/bench_$1" |
-    awk '/^[0-9a-f]+ <benchmark::internal::LambdaBenchmark<.*AddOp<\(anonymous namespace\)::RustAdd> .*::Run\(benchmark::State&\)>:$/,/^$/' |
-    sed -E 's/<benchmark::internal::LambdaBenchmark<.*>::Run\(benchmark::State&\)/<Run/'
-}
+# The timed Add loops as machine code: static calls Add, dynamic Add@plt, dlopen through a
+# register, and LTO must have no call left in the timed part (bench-report machine-code checks).
+loops=()
 for flavour in "${flavours[@]}"; do
-  [[ $flavour == carchive || $flavour == json_row ]] && continue
-  echo "== bench_$flavour: the timed loop of Add/cpp/$flavour"
-  timed_add_loop "$flavour"
-done >"$out/add-loops.txt"
-if [[ " ${flavours[*]} " == *" lto "* ]]; then
-  between_start_and_finish=$(timed_add_loop lto | sed -n '/StartKeepRunning/,/FinishKeepRunning/p' | sed '1d;$d')
-  if [[ -z $between_start_and_finish ]] || grep -q 'call' <<<"$between_start_and_finish"; then
-    echo "cpp-bench: the LTO Add loop is missing or still calls a function:" >&2
-    timed_add_loop lto >&2
-    exit 1
-  fi
-  static_loop=$(timed_add_loop static) # (a variable, not a pipe: grep -q would cut objdump short)
-  grep -q 'call.*<Add>' <<<"$static_loop" || { echo "cpp-bench: the static Add loop does not call Add" >&2; exit 1; }
-  echo "cpp-bench: LTO inlined Add: no call in its timed loop (machine code in $out/add-loops.txt)"
-fi
+  [[ $flavour == carchive || $flavour == json_row ]] || loops+=("$flavour")
+done
+"${RUST_LIB:-target/release}/bench-report" machine-code "$build" "$out/add-loops.txt" "${loops[@]}"
 
 if [[ $mode == check ]]; then
   # The whole pipeline over this output: bench-report must read every file it was given.

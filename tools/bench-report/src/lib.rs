@@ -19,6 +19,7 @@ pub mod compare;
 pub mod findings;
 pub mod flamegraph;
 pub mod gate;
+pub mod machine_code;
 pub mod model;
 pub mod parse;
 pub mod report;

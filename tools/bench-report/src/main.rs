@@ -19,7 +19,10 @@ usage: bench-report report [RESULTS_DIR]
        bench-report instructions BASELINE.json CALLGRIND_DIR
            the instruction-count gate: hold cpp-bench's callgrind counts against the baseline;
            exit 1 when one grew past its threshold (each row printed with its old and new count).
-           With UPDATE_INSTRUCTIONS=1, write the counts as the new baseline instead";
+           With UPDATE_INSTRUCTIONS=1, write the counts as the new baseline instead
+       bench-report machine-code BUILD_DIR OUT.txt FLAVOUR...
+           write the timed Add loop of each cpp-bench binary BUILD_DIR/bench_FLAVOUR (objdump)
+           to OUT.txt; exit 1 unless the static one calls Add and the LTO one calls nothing";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -56,6 +59,18 @@ fn main() -> ExitCode {
             }
         }
         ["instructions", baseline, dir] => instructions(Path::new(baseline), Path::new(dir)),
+        ["machine-code", build, out, flavours @ ..] if !flavours.is_empty() => {
+            match bench_report::machine_code::check(Path::new(build), flavours, Path::new(out)) {
+                Ok(said) => {
+                    println!("cpp-bench: {said}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("cpp-bench: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         ["-h"] | ["--help"] | ["help"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS
