@@ -89,13 +89,14 @@ test: deps
 # target and docs page listed where the docs list them, every relative link resolving. First, as
 # they need no build.
 test-tree:
-	$(CARGO) test -q --release -p tidy
+	$(CARGO) test -q --release -p tidy --lib --test tree --test docs
 
 test-rust: build-rust
 	scripts/test-rust.sh
 
 test-header: build-rust
 	scripts/check-header.sh
+	$(CARGO) test -q --release -p tidy --test exports
 
 test-c: c-host
 	scripts/test-c.sh
