@@ -27,7 +27,7 @@ if command -v go >/dev/null; then
   (cd go-interop/gateway && go test -c -o "$gateway_test_binary" .)
 fi
 rust_bench_binary=$(cargo bench -q --profile release --workspace --bench paths --no-run --message-format=json 2>/dev/null |
-  sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1)
+  "${RUST_LIB:-target/release}/bench-report" executable)
 
 # name | title | command
 flamegraphs=(

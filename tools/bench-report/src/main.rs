@@ -20,6 +20,8 @@ usage: bench-report report [RESULTS_DIR]
            the instruction-count gate: hold cpp-bench's callgrind counts against the baseline;
            exit 1 when one grew past its threshold (each row printed with its old and new count).
            With UPDATE_INSTRUCTIONS=1, write the counts as the new baseline instead
+       bench-report executable < CARGO_JSON
+           the last executable cargo built, from its --message-format=json output on stdin
        bench-report machine-code BUILD_DIR OUT.txt FLAVOUR...
            write the timed Add loop of each cpp-bench binary BUILD_DIR/bench_FLAVOUR (objdump)
            to OUT.txt; exit 1 unless the static one calls Add and the LTO one calls nothing";
@@ -59,6 +61,19 @@ fn main() -> ExitCode {
             }
         }
         ["instructions", baseline, dir] => instructions(Path::new(baseline), Path::new(dir)),
+        ["executable"] => {
+            let stdin = std::io::read_to_string(std::io::stdin()).unwrap_or_default();
+            match bench_report::run::last_executable(&stdin) {
+                Some(path) => {
+                    println!("{path}");
+                    ExitCode::SUCCESS
+                }
+                None => {
+                    eprintln!("bench-report: no executable in cargo's messages on stdin");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         ["machine-code", build, out, flavours @ ..] if !flavours.is_empty() => {
             match bench_report::machine_code::check(Path::new(build), flavours, Path::new(out)) {
                 Ok(said) => {

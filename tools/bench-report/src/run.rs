@@ -242,9 +242,32 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// The last executable in cargo's `--message-format=json` messages (one JSON object a line): the
+/// benchmark binary `cargo bench --no-run` built.
+pub fn last_executable(messages: &str) -> Option<String> {
+    messages
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter_map(|message| message.get("executable")?.as_str().map(str::to_owned))
+        .last()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_last_executable_of_cargos_messages() {
+        let messages = r#"{"reason":"compiler-artifact","executable":null}
+not json
+{"reason":"compiler-artifact","executable":"/t/release/deps/paths-1"}
+{"reason":"build-finished","success":true}"#;
+        assert_eq!(
+            last_executable(messages).as_deref(),
+            Some("/t/release/deps/paths-1")
+        );
+        assert_eq!(last_executable(""), None);
+    }
 
     #[test]
     fn civil_dates() {
