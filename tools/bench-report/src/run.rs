@@ -247,9 +247,9 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 pub fn last_executable(messages: &str) -> Option<String> {
     messages
         .lines()
+        .rev()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter_map(|message| message.get("executable")?.as_str().map(str::to_owned))
-        .last()
+        .find_map(|message| message.get("executable")?.as_str().map(str::to_owned))
 }
 
 #[cfg(test)]
