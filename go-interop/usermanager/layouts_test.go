@@ -1,48 +1,16 @@
 package usermanager
 
 import (
-	"encoding/hex"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"reflect"
-	"runtime"
 	"testing"
-)
 
-// layoutVectors reads the byte-layout vectors the Rust code is held to as well
-// (rust-plugin/rp-ffi-core/tests/layouts.json) into v.
-func layoutVectors(t *testing.T, v any) {
-	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	path := filepath.Join(filepath.Dir(file), "../../rust-plugin/rp-ffi-core/tests/layouts.json")
-	text, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(text, v); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-}
+	"rustplugin/go-interop/internal/layouts"
+)
 
 // TestRecordsAreReadByteForByte: DecodeRecord reads the records rp_ffi_core::record writes.
 func TestRecordsAreReadByteForByte(t *testing.T) {
-	var vectors struct {
-		Records []struct {
-			Strings []string
-			Hex     string
-		}
-	}
-	layoutVectors(t, &vectors)
-	if len(vectors.Records) == 0 {
-		t.Fatal("no record vectors")
-	}
-	for _, record := range vectors.Records {
-		bytes, err := hex.DecodeString(record.Hex)
-		if err != nil {
-			t.Fatal(err)
-		}
-		user, err := DecodeRecord(bytes)
+	for _, record := range layouts.Vectors(t, "records") {
+		user, err := DecodeRecord(record.Bytes(t))
 		if err != nil {
 			t.Fatalf("%v: %v", record.Strings, err)
 		}

@@ -4,13 +4,15 @@ use serde_json::Value;
 
 /// The vectors of `tests/layouts.json`.
 pub fn vectors() -> Value {
-    // From this crate or another one beside it (rp-http-plugin includes this file).
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../rp-ffi-core/tests/layouts.json"
-    );
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+    // Found from the including crate, wherever it is in the workspace: up to the root.
+    const VECTORS: &str = "rust-plugin/rp-ffi-core/tests/layouts.json";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|dir| dir.join(VECTORS))
+        .find(|path| path.exists())
+        .unwrap_or_else(|| panic!("{VECTORS} is not above {}", env!("CARGO_MANIFEST_DIR")));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
 }
 
 /// The bytes a vector's `hex` spells.
