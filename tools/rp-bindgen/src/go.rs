@@ -923,12 +923,7 @@ func (m *{go_type}) {name}({params}) ([]*{value}, error) {{
                 let c_record = self.c_name(&d.records[record].name);
                 let view = format!("{}View", camel(&d.records[record].name));
                 let value = self.record_type(record);
-                let keys = member
-                    .params
-                    .iter()
-                    .find(|p| p.ty == ParamType::StrPack)
-                    .map(|p| go_local(&p.name))
-                    .expect("checked: a batch has its keys");
+                let keys = go_local(&member.keys().expect("checked: a batch has its keys").name);
                 let mut params = c_params.clone();
                 params.push("uintptr_t *rows".into());
                 let mut args = c_args.clone();

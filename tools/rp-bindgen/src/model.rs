@@ -948,6 +948,11 @@ impl TextFunction {
 }
 
 impl Member {
+    /// A batch's keys: its `list<string>` parameter (the model allows one, only in a batch).
+    pub fn keys(&self) -> Option<&Param> {
+        self.params.iter().find(|p| p.ty == ParamType::StrPack)
+    }
+
     /// The signature of the C function `<prefix><resource>_<member>`.
     pub fn signature(&self) -> Signature {
         let mut params = match self.shape {

@@ -829,12 +829,7 @@ pub unsafe extern "C" fn {name}({this}: *const {handle}) -> *const {record} {{
             Shape::Answers(r) => {
                 let rows = format!("{}s", snake(&self.d.records[r].name));
                 let record = self.c_name(&self.d.records[r].name);
-                let keys = member
-                    .params
-                    .iter()
-                    .find(|p| p.ty == ParamType::StrPack)
-                    .map(|p| snake(&p.name))
-                    .expect("checked: a batch has its keys");
+                let keys = snake(&member.keys().expect("checked: a batch has its keys").name);
                 c_params.push(format!("{rows}: *mut *const {record}"));
                 docs.push(format!(
                     "- `{rows}`: a caller-owned array of `{keys}.len` pointers; entry `i` receives the answer for key\n  \

@@ -382,12 +382,7 @@ impl<'plugin> {ty}<'plugin> {{
             Shape::Answers(r) => {
                 let rec = record(r);
                 let c_rec = c_name(&d.records[r].name);
-                let keys = member
-                    .params
-                    .iter()
-                    .find(|p| p.ty == ParamType::StrPack)
-                    .map(|p| snake(&p.name))
-                    .expect("checked: a batch has its keys");
+                let keys = snake(&member.keys().expect("checked: a batch has its keys").name);
                 let call_args: Vec<String> = member.params.iter().map(|p| snake(&p.name)).collect();
                 let _ = write!(
                     out,
