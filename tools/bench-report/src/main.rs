@@ -166,10 +166,14 @@ fn instructions(baseline_path: &Path, dir: &Path) -> ExitCode {
         .map_err(|e| e.to_string())
         .and_then(|text| serde_json::from_str::<gate::Baseline>(&text).map_err(|e| e.to_string()));
     if std::env::var_os("UPDATE_INSTRUCTIONS").is_some() {
-        let threshold_percent = read.as_ref().map_or(1.0, |b| b.threshold_percent);
+        // A new baseline keeps the old one's thresholds.
+        let (threshold_percent, max_growth_instructions) = read.as_ref().map_or((1.0, 8.0), |b| {
+            (b.threshold_percent, b.max_growth_instructions)
+        });
         let baseline = gate::Baseline {
             toolchain,
             threshold_percent,
+            max_growth_instructions,
             counts: now,
         };
         let text = serde_json::to_string_pretty(&baseline).expect("a baseline serializes") + "\n";
@@ -205,14 +209,15 @@ fn instructions(baseline_path: &Path, dir: &Path) -> ExitCode {
     print!("{}", verdict.text);
     if verdict.passed {
         println!(
-            "instruction gate: {} rows within +{}% of {}",
+            "instruction gate: {} rows within +{}% and +{} instructions of {}",
             baseline.counts.len(),
             baseline.threshold_percent,
+            baseline.max_growth_instructions,
             baseline_path.display()
         );
         ExitCode::SUCCESS
     } else {
-        eprintln!("instruction gate: FAILED: a row above grew past +{}% of {} (a deliberate change: make instructions takes a new baseline)", baseline.threshold_percent, baseline_path.display());
+        eprintln!("instruction gate: FAILED: a row above grew past +{}% or +{} instructions of {} (a deliberate change: make instructions takes a new baseline)", baseline.threshold_percent, baseline.max_growth_instructions, baseline_path.display());
         ExitCode::FAILURE
     }
 }
