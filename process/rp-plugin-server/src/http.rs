@@ -111,10 +111,7 @@ impl Http {
     }
 
     fn last_error(&self) -> String {
-        // SAFETY: the plugin's per-thread NUL-terminated message, read on the failing thread.
-        unsafe { CStr::from_ptr((self.api.last_error_message.expect("checked"))()) }
-            .to_string_lossy()
-            .into_owned()
+        crate::last_error(self.api.last_error_message)
     }
 
     fn serve_request(&self, request: &[u8], out: &mut Vec<u8>) -> Status {

@@ -326,6 +326,17 @@ pub(crate) fn message(error: &[std::ffi::c_char]) -> String {
         .into_owned()
 }
 
+/// The thread's last error message of a plugin, through its descriptor's `last_error_message`
+/// (checked non-NULL when the plugin was loaded).
+pub(crate) fn last_error(
+    last_error_message: Option<unsafe extern "C" fn() -> *const std::ffi::c_char>,
+) -> String {
+    // SAFETY: the plugin's per-thread NUL-terminated message, read on the failing thread.
+    unsafe { std::ffi::CStr::from_ptr((last_error_message.expect("checked"))()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// Opens a plugin with one of the C loader's functions: `open` gets a zeroed handle (the loader's
 /// "nothing loaded") and an error buffer of `ERROR_CAPACITY`; a status other than `RP_OK` comes
 /// back with the loader's message.

@@ -102,10 +102,7 @@ impl UserManager {
     }
 
     fn last_error(&self) -> String {
-        // SAFETY: the plugin's per-thread NUL-terminated message, read on the failing thread.
-        unsafe { CStr::from_ptr((self.api.last_error_message.expect("checked"))()) }
-            .to_string_lossy()
-            .into_owned()
+        crate::last_error(self.api.last_error_message)
     }
 
     /// Appends the answer `user`: its index, then its record unless `index_alone`.

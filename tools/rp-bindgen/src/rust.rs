@@ -652,6 +652,13 @@ pub unsafe extern "C" fn {name}({params}) -> Status {{
             String::new()
         };
         let threads = "Thread-safety: any number of threads may call it at once.";
+        // The implementation's arguments, as its trait method takes them.
+        let args = member
+            .params
+            .iter()
+            .map(|p| snake(&p.name))
+            .collect::<Vec<_>>()
+            .join(", ");
         let body: String;
         let signature: String;
         match member.shape {
@@ -662,12 +669,6 @@ pub unsafe extern "C" fn {name}({params}) -> Status {{
                     "- `out`: receives the new {}, owned by the caller, who frees it with `{handle}_free`.\n  Must not be NULL.",
                     resource.name.replace('-', " ")
                 ));
-                let args = member
-                    .params
-                    .iter()
-                    .map(|p| snake(&p.name))
-                    .collect::<Vec<_>>()
-                    .join(", ");
                 body = format!(
                     "out.write(Box::into_raw(Box::new({handle}(<{implementation} as {trait_name}>::{method}({args})?))));"
                 );
@@ -769,12 +770,6 @@ pub unsafe extern "C" fn {name}({this}: *const {handle}) -> *const {record} {{
                 docs.push(format!(
                     "- `{out}`: receives {what} owned by `{this}` (valid until it is freed). Must not be NULL."
                 ));
-                let args = member
-                    .params
-                    .iter()
-                    .map(|p| snake(&p.name))
-                    .collect::<Vec<_>>()
-                    .join(", ");
                 body = format!("{out}.write({call}?.view());", call = call(&args));
                 signature = "-> Status".into();
                 text += &format!(
@@ -800,12 +795,6 @@ pub unsafe extern "C" fn {name}({this}: *const {handle}) -> *const {record} {{
                      `{count_fn}({this})` is always enough.\n\
                      - `count`: receives the number of matches. Must not be NULL."
                 ));
-                let args = member
-                    .params
-                    .iter()
-                    .map(|p| snake(&p.name))
-                    .collect::<Vec<_>>()
-                    .join(", ");
                 let sink = "|row| {\n            if let Some(slot) = ROWS.get_mut(found) {\n                slot.write(row.view());\n            }\n            found += 1;\n        }"
                     .replace("ROWS", &rows);
                 let args = if args.is_empty() {
@@ -836,12 +825,6 @@ pub unsafe extern "C" fn {name}({this}: *const {handle}) -> *const {record} {{
                      `i`, a view owned by `{this}` (valid until it is freed), or NULL when there is none. NULL\n  \
                      allowed when `{keys}.len` is 0."
                 ));
-                let args = member
-                    .params
-                    .iter()
-                    .map(|p| snake(&p.name))
-                    .collect::<Vec<_>>()
-                    .join(", ");
                 body = format!(
                     "// SAFETY: the documented contract of `{rows}`; an `Option<&{rec}>` is a nullable pointer to\n        \
                      // the record's C view, which the record is laid out as.\n        \
