@@ -57,8 +57,6 @@ const errorCapacity = 1024
 // inProcess serves a plugin loaded into the gateway's own process.
 type inProcess struct {
 	plugin *C.rp_http_plugin_handle // C memory
-	// address is plugin as gw_serve_ints takes it.
-	address C.uintptr_t
 	// serves: the plugin has ABI 1.1's serve (one call per request); else handle and callbacks.
 	serves bool
 }
@@ -79,8 +77,7 @@ func loadInProcess(gen *generation, config string) (backend, error) {
 	}
 	gen.name = C.GoString(plugin.api.plugin_name)
 	gen.version = C.GoString(plugin.api.plugin_version)
-	return &inProcess{plugin: plugin, address: C.uintptr_t(uintptr(unsafe.Pointer(plugin))),
-		serves: C.rp_http_plugin_serves(plugin.api) != 0}, nil
+	return &inProcess{plugin: plugin, serves: C.rp_http_plugin_serves(plugin.api) != 0}, nil
 }
 
 // serve hands the request to the plugin: ABI 1.1's serve, or 1.0's handle and its callbacks.
@@ -131,7 +128,7 @@ func (s *inProcess) serveWhole(gen *generation, w http.ResponseWriter, request g
 	}
 	var size C.size_t
 	var spill, message C.uintptr_t
-	status := C.gw_serve_ints(s.address, (*C.char)(unsafe.Pointer(unsafe.SliceData(x.text))), &x.lengths[0],
+	status := C.gw_serve_ints(C.uintptr_t(uintptr(unsafe.Pointer(s.plugin))), (*C.char)(unsafe.Pointer(unsafe.SliceData(x.text))), &x.lengths[0],
 		C.size_t(headerCount), body, C.size_t(len(request.body)),
 		(*C.char)(unsafe.Pointer(&x.out[0])), C.size_t(len(x.out)), &size, &spill, &message)
 	runtime.KeepAlive(request.body)

@@ -50,7 +50,8 @@ fn versus(a: &Record, b: &Record) -> String {
     ratio_text(a.ns_per_op / b.ns_per_op, ratio_between(a, b))
 }
 
-fn find<'a>(
+/// The record of `op` by `caller` through `path` on `users` users, if measured.
+pub fn find<'a>(
     results: &'a Results,
     op: &str,
     caller: &str,

@@ -119,12 +119,7 @@ fn batch_sweep(results: &Results) -> String {
         return String::new();
     }
     let mut md = String::from("\n## GetUser for many keys in one call {#batch}\n\nGo -> Rust `GetUsers` (`rp_user_manager_get_users`): the keys packed into one buffer, one cgo call for all of them, each answer the shared Go values `GetUser` returns. Time per answer, against one call per key: the Go plugin's (reva's scan, in Go) and Rust's through cgo (`cgo-shared`), measured in the same rounds: every size of batch on the demo users, 256 keys a call over the size sweep.\n\n| users | keys per call | ns per answer [95%] | x Go plugin per call [95%] | x cgo per call [95%] | allocs per answer |\n|---:|---:|---:|---:|---:|---:|\n");
-    let go = |op: &str, path: &str, users: Option<u64>| {
-        results
-            .records
-            .iter()
-            .find(|r| r.caller == "go" && r.op == op && r.path == path && r.users == users)
-    };
+    let go = |op: &str, path: &str, users| findings::find(results, op, "go", path, users);
     for batch in rows {
         let versus = |other: Option<&Record>| {
             other.map_or(String::new(), |o| {
