@@ -14,6 +14,7 @@ pub mod config;
 pub mod go;
 pub mod model;
 pub mod names;
+mod read;
 pub mod rust;
 pub mod rust_host;
 
