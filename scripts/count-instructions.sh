@@ -3,7 +3,8 @@
 # loop (count_loop); bench-report takes (Ir(2N) - Ir(N)) / N, which cancels the set-up. The loops:
 # cpp-bench's binaries (--count_instructions: C++ into Rust through each linkage, and the native
 # baselines) and rust-bench's rust_count example (Rust into Rust: natively, the static C ABI, the
-# shared library). Calls into Go switch stacks, which hides the loop from callgrind's toggle: those
+# shared library, and into the Wasm guest under wasmtime: its compiled code is counted as any other,
+# and the count is as exact, run to run). Calls into Go switch stacks, which hides the loop from callgrind's toggle: those
 # count the whole program (within ~1%, Go's runtime threads).
 #   scripts/count-instructions.sh OUT DATA_DIR          every loop, callgrind files into OUT
 #   scripts/count-instructions.sh OUT DATA_DIR --gate   the loops make test's gate holds (no Go:
@@ -43,8 +44,9 @@ for flavour in "${flavours[@]}"; do
 done
 
 cargo build -q --release --workspace --example rust_count
+scripts/build-wasm.sh # rustplugin.wasm, which the Wasm loops run
 for name in Add/rust/native Add/rust/static Add/rust/dlopen GetUser/rust/native/4 GetUser/rust/static/4 \
   GetUser/rust/dlopen/4 GetUserByClaim/rust/native/4 GetUserByClaim/rust/static/4 GetUserGroups/rust/static/4 \
-  FindUsers/rust/static/4 FindUsers/rust/dlopen/4 GetUsers/rust/dlopen/4; do
+  FindUsers/rust/static/4 FindUsers/rust/dlopen/4 GetUsers/rust/dlopen/4 Add/rust/wasm GetUser/rust/wasm/4; do
   count target/release/examples/rust_count "$name"
 done

@@ -5,7 +5,8 @@
 //!     rust_count --count_instructions=GetUser/rust/static/4 --iterations=N
 //!
 //! Names as the criterion benchmarks': Add and the four methods natively (the plugin's Rust code
-//! called directly), through the static C ABI, and through the shared library (rp-host), on the
+//! called directly), through the static C ABI, through the shared library (rp-host), and Add and
+//! GetUser into the Wasm guest under wasmtime (rp-wasm-host), on the
 //! demo users and the key schedule every harness asks for.
 
 use std::hint::black_box;
@@ -21,6 +22,18 @@ fn count_loop<R>(iterations: usize, mut call: impl FnMut() -> R) {
     for _ in 0..iterations {
         black_box(call());
     }
+}
+
+/// The user manager built for Wasm (scripts/build-wasm.sh) under wasmtime, on the demo users.
+fn wasm_users() -> Result<rp_wasm_host::UserManager, String> {
+    let module = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/wasm32-unknown-unknown/release/rustplugin.wasm");
+    rp_wasm_host::UserManager::demo(&module, rp_wasm_host::Limits::default()).map_err(|e| {
+        format!(
+            "{}: {e} (scripts/build-wasm.sh builds it)",
+            module.display()
+        )
+    })
 }
 
 fn main() -> ExitCode {
@@ -92,6 +105,24 @@ fn main() -> ExitCode {
                 .find_users_into(black_box(&next().query), &mut views)
                 .unwrap_or(0)
         }),
+        "Add/rust/wasm" | "GetUser/rust/wasm/4" => {
+            let mut wasm = match wasm_users() {
+                Ok(wasm) => wasm,
+                Err(e) => {
+                    eprintln!("rust_count: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            if name.starts_with("Add") {
+                count_loop(iterations, || wasm.add(black_box(1), black_box(2)))
+            } else {
+                count_loop(iterations, || {
+                    let k = next();
+                    wasm.get_user(black_box(&k.opaque_id), black_box(&k.idp))
+                        .is_ok()
+                })
+            }
+        }
         "GetUsers/rust/dlopen/4" => {
             let batches = batches(&keys);
             let mut next = cycle_batches(&batches);
