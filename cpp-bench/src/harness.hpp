@@ -1,0 +1,118 @@
+// cpp-bench's harness, the same in every flavour: its own flags, and the registration that gives each
+// benchmark both a google benchmark loop and a count_loop for callgrind (--count_instructions).
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace {
+
+struct Options {
+  std::string data_dir = "results/data";
+  int64_t sweep_max = 1000000;
+  std::string plugin;
+  std::string count_instructions;
+  size_t iterations = 0;
+};
+Options options;
+
+// Takes our own --name=value flags out of argv, leaving google benchmark's.
+void ParseOwnFlags(int* argc, char** argv) {
+  int kept = 1;
+  for (int i = 1; i < *argc; i++) {
+    std::string_view arg = argv[i];
+    auto value = [&](std::string_view flag) -> std::optional<std::string> {
+      if (arg.substr(0, flag.size()) == flag) return std::string(arg.substr(flag.size()));
+      return std::nullopt;
+    };
+    if (auto v = value("--data_dir=")) {
+      options.data_dir = *v;
+    } else if (auto v = value("--sweep_max=")) {
+      options.sweep_max = std::strtoll(v->c_str(), nullptr, 10);
+    } else if (auto v = value("--plugin=")) {
+      options.plugin = *v;
+    } else if (auto v = value("--count_instructions=")) {
+      options.count_instructions = *v;
+    } else if (auto v = value("--iterations=")) {
+      options.iterations = std::strtoull(v->c_str(), nullptr, 10);
+    } else {
+      argv[kept++] = argv[i];
+    }
+  }
+  *argc = kept;
+}
+
+// Benchmarks that could not run (data that would not load, a wrong answer): main exits non-zero.
+int failures = 0;
+
+// The loop every benchmark times, and count_loop repeats for callgrind: the op is copied into a
+// local so its fields (function pointers, inputs) live in registers, not behind the capture.
+template <class Op>
+void RunBenchmark(benchmark::State& state, const Op& prototype) {
+  std::string why;
+  if (!prototype.Check(&why)) {
+    state.SkipWithError(("wrong answer: " + why).c_str());
+    failures++;
+    return;
+  }
+  Op op = prototype;
+  for (auto _ : state) {
+    auto result = op();
+    benchmark::DoNotOptimize(result);
+  }
+}
+
+template <class Op>
+__attribute__((noinline)) void count_loop(Op op, size_t iterations) {
+  for (size_t i = 0; i < iterations; i++) {
+    auto result = op();
+    benchmark::DoNotOptimize(result);
+  }
+}
+
+// Runs one registered benchmark's body `iterations` times; false (with a message) when it cannot.
+std::map<std::string, std::function<bool(size_t)>>& CountLoops() {
+  static std::map<std::string, std::function<bool(size_t)>> loops;
+  return loops;
+}
+
+// make(&error) builds the op, loading its data on first use (so --benchmark_filter skips the data
+// sets nobody asked for), or returns nullopt with *error set.
+template <class Make>
+void Register(const std::string& name, Make make) {
+  benchmark::RegisterBenchmark(name.c_str(), [make](benchmark::State& state) {
+    std::string error;
+    if (auto op = make(&error)) {
+      RunBenchmark(state, *op);
+    } else {
+      state.SkipWithError(error.c_str());
+      failures++;
+    }
+  });
+  CountLoops()[name] = [make, name](size_t iterations) {
+    std::string error;
+    auto op = make(&error);
+    if (!op) {
+      std::fprintf(stderr, "cpp-bench: %s: %s\n", name.c_str(), error.c_str());
+      return false;
+    }
+    count_loop(*op, iterations);
+    return true;
+  };
+}
+
+// An op that needs no data.
+template <class Op>
+auto Always(Op op) {
+  return [op](std::string*) { return std::optional<Op>(op); };
+}
+
+}  // namespace
