@@ -16,10 +16,6 @@
 
 use std::borrow::Cow;
 #[cfg(unix)]
-use std::io::Read as _;
-#[cfg(unix)]
-use std::os::unix::fs::{FileTypeExt as _, OpenOptionsExt as _};
-#[cfg(unix)]
 use std::path::Path;
 
 use memchr::memmem;
@@ -29,6 +25,8 @@ use rp_ffi_core::string::utf8;
 
 use crate::error::{quoted, Error};
 
+#[cfg(unix)]
+mod file;
 mod index;
 mod json;
 
@@ -129,50 +127,7 @@ impl UserStore {
     /// `max_bytes + 1` bytes are ever read.
     #[cfg(unix)]
     pub fn from_file_limited(path: &Path, max_bytes: u64) -> Result<UserStore, Error> {
-        let io = |e: std::io::Error| Error::Io {
-            path: quoted(&path.to_string_lossy()),
-            message: e.to_string(),
-        };
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
-            .open(path)
-            .map_err(io)?;
-        let metadata = file.metadata().map_err(io)?;
-        let file_type = metadata.file_type();
-        if !file_type.is_file() {
-            let kind = if file_type.is_dir() {
-                "a directory"
-            } else if file_type.is_fifo() {
-                "a FIFO"
-            } else if file_type.is_char_device() || file_type.is_block_device() {
-                "a device"
-            } else if file_type.is_socket() {
-                "a socket"
-            } else {
-                "not a file"
-            };
-            return Err(Error::NotAFile {
-                path: quoted(&path.to_string_lossy()),
-                kind,
-            });
-        }
-        let too_large = |size| Error::TooLarge {
-            path: quoted(&path.to_string_lossy()),
-            size,
-            limit: max_bytes,
-        };
-        if metadata.len() > max_bytes {
-            return Err(too_large(metadata.len()));
-        }
-        let mut bytes = Vec::with_capacity(metadata.len() as usize); // <= max_bytes
-        file.take(max_bytes.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(io)?;
-        if bytes.len() as u64 > max_bytes {
-            return Err(too_large(bytes.len() as u64));
-        }
-        UserStore::from_json(&bytes)
+        UserStore::from_json(&file::read_limited(path, max_bytes)?)
     }
 
     /// Parses and indexes a JSON array of reva users. Missing fields default to empty, as in
