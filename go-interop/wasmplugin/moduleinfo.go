@@ -4,10 +4,12 @@ package wasmplugin
 // and its shape (no more memories, tables and table entries than an instance may hold).
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"rustplugin/go-interop/internal/wasmbin"
 )
 
 // Info is what a module's rp_wasm_abi section says.
@@ -24,7 +26,7 @@ func ReadInfo(module []byte) (Info, error) {
 		if id != 0 {
 			return nil
 		}
-		nameLen, m := uleb(body)
+		nameLen, m := wasmbin.U32(body)
 		if m == 0 || nameLen > uint64(len(body)-m) {
 			return fmt.Errorf("%w: a custom section's name is past its end", ErrRefused)
 		}
@@ -59,21 +61,11 @@ func ReadInfo(module []byte) (Info, error) {
 
 // sections calls visit with each section of module (its id and contents), after the header.
 func sections(module []byte, visit func(id byte, body []byte) error) error {
-	if !bytes.HasPrefix(module, []byte("\x00asm\x01\x00\x00\x00")) {
-		return fmt.Errorf("%w: not a Wasm module (no \\0asm version 1 header)", ErrRefused)
+	err := wasmbin.Sections(module, visit)
+	if errors.Is(err, wasmbin.ErrNoHeader) || errors.Is(err, wasmbin.ErrSectionPastEnd) {
+		return fmt.Errorf("%w: %w", ErrRefused, err)
 	}
-	for rest := module[8:]; len(rest) > 0; {
-		id := rest[0]
-		size, n := uleb(rest[1:])
-		if n == 0 || size > uint64(len(rest)-1-n) {
-			return fmt.Errorf("%w: a section's size is past the end of the file", ErrRefused)
-		}
-		if err := visit(id, rest[1+n:1+n+int(size)]); err != nil {
-			return err
-		}
-		rest = rest[1+n+int(size):]
-	}
-	return nil
+	return err
 }
 
 // Section ids checkShape looks at.
@@ -93,19 +85,19 @@ func checkShape(module []byte, maxTableEntries uint64) error {
 		case startSection:
 			return fmt.Errorf("%w: a start function: code that would run before rp_wasm_start, outside the guest ABI", ErrRefused)
 		case memorySection:
-			if count, _ := uleb(body); count > 1 {
+			if count, _ := wasmbin.U32(body); count > 1 {
 				return fmt.Errorf("%w: %d memories: the guest ABI has one", ErrRefused, count)
 			}
 		case tableSection:
-			count, n := uleb(body)
+			count, n := wasmbin.U32(body)
 			rest, entries := body[n:], uint64(0)
 			for range count {
 				// A reference type, then limits: 0x00 min, or 0x01 min max.
 				if len(rest) < 2 || rest[1] != 0x01 {
 					return fmt.Errorf("%w: a table without a maximum size: its growth would escape the memory limit", ErrRefused)
 				}
-				_, a := uleb(rest[2:])
-				max, b := uleb(rest[2+a:])
+				_, a := wasmbin.U32(rest[2:])
+				max, b := wasmbin.U32(rest[2+a:])
 				if a == 0 || b == 0 {
 					return fmt.Errorf("%w: a malformed table", ErrRefused)
 				}
@@ -118,15 +110,4 @@ func checkShape(module []byte, maxTableEntries uint64) error {
 		}
 		return nil
 	})
-}
-
-// uleb decodes an unsigned LEB128 of at most 5 bytes; n is 0 when it is malformed.
-func uleb(b []byte) (value uint64, n int) {
-	for i := 0; i < len(b) && i < 5; i++ {
-		value |= uint64(b[i]&0x7f) << (7 * i)
-		if b[i] < 0x80 {
-			return value, i + 1
-		}
-	}
-	return 0, 0
 }

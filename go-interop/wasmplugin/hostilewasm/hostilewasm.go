@@ -3,13 +3,10 @@
 // what ships.
 package hostilewasm
 
-import (
-	"bytes"
-	"errors"
-)
+import "rustplugin/go-interop/internal/wasmbin"
 
 // Header is the first 8 bytes of every module.
-const Header = "\x00asm\x01\x00\x00\x00"
+const Header = wasmbin.Header
 
 // Section ids.
 const (
@@ -81,32 +78,17 @@ type Replacement struct {
 // Rewrite rebuilds module with each section passed through edit, which returns the sections to
 // put in its place (none drops it).
 func Rewrite(module []byte, edit func(id byte, content []byte) []Replacement) ([]byte, error) {
-	if !bytes.HasPrefix(module, []byte(Header)) {
-		return nil, errors.New("not a Wasm module")
-	}
 	out := []byte(Header)
-	for rest := module[8:]; len(rest) > 0; {
-		id := rest[0]
-		size, n := uleb(rest[1:])
-		if n == 0 || size > uint64(len(rest)-1-n) {
-			return nil, errors.New("a section past the end")
-		}
-		for _, r := range edit(id, rest[1+n:1+n+int(size)]) {
+	err := wasmbin.Sections(module, func(id byte, content []byte) error {
+		for _, r := range edit(id, content) {
 			out = Section(out, r.ID, r.Content)
 		}
-		rest = rest[1+n+int(size):]
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
-}
-
-func uleb(b []byte) (value uint64, n int) {
-	for i := 0; i < len(b) && i < 10; i++ {
-		value |= uint64(b[i]&0x7f) << (7 * i)
-		if b[i] < 0x80 {
-			return value, i + 1
-		}
-	}
-	return 0, 0
 }
 
 // Keep is the edit that keeps a section as it is.
