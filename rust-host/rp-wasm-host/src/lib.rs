@@ -335,7 +335,7 @@ impl Plugin {
                     .build(),
                 fault: None,
                 armed_at: 0,
-                timeout: Duration::ZERO,
+                timeout: self.limits.timeout,
             },
         );
         store.limiter(|state| &mut state.limits);
@@ -346,7 +346,12 @@ impl Plugin {
             .and_then(|l| l.func_wrap("rp_host", "sleep_ms", host_sleep_ms))
             .expect("the host functions are defined once");
         let mut instance = Instance {
-            timeout: self.limits.timeout,
+            deadline_ticks: self
+                .limits
+                .timeout
+                .as_millis()
+                .div_ceil(TICK.as_millis())
+                .max(1) as u64,
             memory: None,
             input: None,
             input_address: 0,
@@ -438,7 +443,8 @@ pub struct Instance {
     input_address: u32,
     input_capacity: u32,
     result_area: u32,
-    timeout: Duration,
+    /// The time limit of a call, in epoch ticks.
+    deadline_ticks: u64,
 }
 
 impl Instance {
@@ -463,11 +469,8 @@ impl Instance {
 
     /// Starts a call's deadline.
     fn arm(&mut self) {
-        let ticks = self.timeout.as_millis().div_ceil(TICK.as_millis()).max(1) as u64;
-        self.store.set_epoch_deadline(ticks);
-        let state = self.store.data_mut();
-        state.armed_at = EPOCH.load(Ordering::Relaxed);
-        state.timeout = self.timeout;
+        self.store.set_epoch_deadline(self.deadline_ticks);
+        self.store.data_mut().armed_at = EPOCH.load(Ordering::Relaxed);
     }
 
     /// The fault a failed call is.
