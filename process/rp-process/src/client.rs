@@ -30,7 +30,7 @@ use rp_ffi_core::status::{
     RP_TOO_LARGE, RP_UNAVAILABLE,
 };
 
-use crate::protocol::{self, server_state, slot_state, PluginInfo, Region};
+use crate::protocol::{self, server_state, slot_state, Deadline, PluginInfo, Region};
 
 mod supervise;
 pub use supervise::PLUGIN_CPUS_ENV;
@@ -210,7 +210,7 @@ pub(crate) struct FreeSlots {
 unsafe impl Sync for Server {}
 
 impl Server {
-    fn acquire(&self, deadline: Instant) -> Result<u32, Error> {
+    fn acquire(&self, deadline: &Deadline) -> Result<u32, Error> {
         let mut free = lock(&self.free);
         loop {
             if self.dead.load(Ordering::Acquire) {
@@ -219,7 +219,7 @@ impl Server {
             if let Some(index) = free.slots.pop() {
                 return Ok(index);
             }
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left = deadline.left();
             if left.is_zero() {
                 return Err(Error::Deadline);
             }
@@ -454,9 +454,9 @@ impl Client {
 
     /// Calls `op` with `request`, within `timeout`.
     pub fn call(&self, op: u32, request: &[u8], timeout: Duration) -> Result<Reply, Error> {
-        let deadline = Instant::now() + timeout;
-        let server = self.server(deadline)?;
-        let index = server.acquire(deadline)?;
+        let deadline = Deadline::after(timeout);
+        let server = self.server(&deadline)?;
+        let index = server.acquire(&deadline)?;
         let slot = server.region.slot(index);
         if request.len() > slot.capacity() {
             server.release(index);
@@ -484,7 +484,7 @@ impl Client {
             |s| s == slot_state::REQUEST,
             &control.host_waiting,
             server.spin,
-            Some(deadline),
+            Some(&deadline),
         );
         match state {
             Some(slot_state::RESPONSE) => {
@@ -536,7 +536,7 @@ impl Client {
     }
 
     /// The current server, waiting for one until `deadline`.
-    fn server(&self, deadline: Instant) -> Result<Arc<Server>, Error> {
+    fn server(&self, deadline: &Deadline) -> Result<Arc<Server>, Error> {
         let mut state = lock(&self.shared.state);
         loop {
             if state.closing {
@@ -545,7 +545,7 @@ impl Client {
             if let Some(server) = &state.server {
                 return Ok(Arc::clone(server));
             }
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left = deadline.left();
             if left.is_zero() {
                 return Err(Error::Unavailable(state.last_failure.clone()));
             }

@@ -36,7 +36,7 @@ use std::ptr::NonNull;
 use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 
 mod wait;
-pub use wait::{futex_wait, futex_wake, hand_over, own_cpus, spin_for, wait_while, SPIN};
+pub use wait::{futex_wait, futex_wake, hand_over, own_cpus, spin_for, wait_while, Deadline, SPIN};
 
 /// Protocol major version: the server refuses a host of another major.
 pub const PROTOCOL_MAJOR: u32 = 1;
