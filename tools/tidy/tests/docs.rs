@@ -1,5 +1,5 @@
-//! Docs that cannot drift: every header, script, status code, make target and docs page is listed
-//! where the docs say they are listed, and every relative link leads somewhere.
+//! Docs that cannot drift: every header, script, status code, make target, docs page and Go package
+//! is listed where the docs say they are listed, and every relative link leads somewhere.
 
 use std::collections::BTreeSet;
 use tidy::{assert_none_missing, assert_quoted_in, files, read, root, tracked};
@@ -177,4 +177,20 @@ fn anchors(text: &str) -> BTreeSet<String> {
         );
     }
     out
+}
+
+/// `go-interop/README.md` has a row for every Go package of the module (and reva's), by folder.
+#[test]
+fn every_go_package_is_in_the_go_readme() {
+    let folders: BTreeSet<String> = tracked()
+        .iter()
+        .filter_map(|path| path.strip_prefix("go-interop/"))
+        .filter(|path| path.ends_with(".go"))
+        .filter_map(|path| Some(format!("{}/", path.rsplit_once('/')?.0)))
+        .collect();
+    assert_quoted_in(
+        "these Go packages (by folder)",
+        "go-interop/README.md",
+        folders,
+    );
 }
