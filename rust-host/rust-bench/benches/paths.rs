@@ -131,7 +131,8 @@ fn user_manager(c: &mut Criterion) {
     let mut found = [std::ptr::null(); 16];
     let mut found_views = [None; 16];
     check("native FindUsers", &keys, |k| {
-        let found = store.find_users(&k.query);
+        let mut found = Vec::new();
+        store.find_users(&k.query, |user| found.push(user));
         assert_eq!(found.len(), 1);
         opaque_id(found[0])
     });
@@ -302,7 +303,7 @@ fn bench_find_users(
         let mut next = cycle(keys);
         let mut count = 0;
         b.iter(|| {
-            store.find_user_indices(black_box(&next().query), |_| count += 1);
+            store.find_users(black_box(&next().query), |_| count += 1);
             black_box(&mut count);
         })
     });

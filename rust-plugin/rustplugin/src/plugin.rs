@@ -53,17 +53,17 @@ impl UserManager for UserStore {
     // is not UTF-8 cannot equal a stored string), so a hit costs no validation.
     #[inline(always)]
     fn get_user(&self, opaque_id: &[u8], idp: &[u8]) -> Result<&User, Error> {
-        Ok(&self.users()[self.lookup_user(opaque_id, idp)?])
+        self.lookup_user(opaque_id, idp)
     }
 
     #[inline(always)]
     fn get_user_by_claim(&self, claim: &[u8], value: &[u8]) -> Result<&User, Error> {
-        Ok(&self.users()[self.lookup_user_by_claim(claim, value)?])
+        self.lookup_user_by_claim(claim, value)
     }
 
     #[inline(always)]
     fn get_user_groups(&self, opaque_id: &[u8], idp: &[u8]) -> Result<&TextList, Error> {
-        Ok(&self.users()[self.lookup_user(opaque_id, idp)?].groups)
+        Ok(&self.lookup_user(opaque_id, idp)?.groups)
     }
 
     #[inline(always)]
@@ -73,10 +73,9 @@ impl UserManager for UserStore {
         idp: &[u8],
         answers: &mut [Option<&'a User>],
     ) -> Result<(), Error> {
-        let users = self.users();
         for (answer, opaque_id) in answers.iter_mut().zip(opaque_ids.iter()) {
-            *answer = match self.get_user_index(opaque_id, idp) {
-                Some(index) => Some(&users[index]),
+            *answer = match UserStore::get_user(self, opaque_id, idp) {
+                Some(user) => Some(user),
                 // A key that matched nothing is none, unless it is not UTF-8.
                 None => {
                     text(opaque_id, "opaque_ids")?;
@@ -89,14 +88,8 @@ impl UserManager for UserStore {
     }
 
     #[inline(always)]
-    fn find_users<'a>(
-        &'a self,
-        query: &[u8],
-        mut found: impl FnMut(&'a User),
-    ) -> Result<(), Error> {
-        let query = text(query, "query")?;
-        let users = self.users();
-        self.find_user_indices(query, |index| found(&users[index]));
+    fn find_users<'a>(&'a self, query: &[u8], found: impl FnMut(&'a User)) -> Result<(), Error> {
+        UserStore::find_users(self, text(query, "query")?, found);
         Ok(())
     }
 }

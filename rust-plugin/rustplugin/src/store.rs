@@ -194,48 +194,56 @@ impl UserStore {
         &self.users
     }
 
-    /// The index (file position) of the user `get_user` answers, if any.
-    pub fn get_user_index(&self, opaque_id: &[u8], idp: &[u8]) -> Option<usize> {
-        self.by_id_or_username
-            .users_with(&self.users, opaque_id)
-            .find(|&i| idp.is_empty() || same_bytes(self.users[i].idp.as_bytes(), idp))
+    /// The position of `user`, one of this store's users, in file order (what the Wasm guest and
+    /// the process server answer in place of the user).
+    ///
+    /// # Panics
+    /// When `user` is not one of [`users`](Self::users).
+    pub fn index_of(&self, user: &User) -> usize {
+        let offset = (user as *const User as usize).wrapping_sub(self.users.as_ptr() as usize);
+        let index = offset / std::mem::size_of::<User>();
+        assert!(
+            offset % std::mem::size_of::<User>() == 0 && index < self.users.len(),
+            "a user of another store"
+        );
+        index
     }
 
-    /// [`get_user_index`](Self::get_user_index), or the error to report: not found, or an argument
-    /// that is not UTF-8. UTF-8 is checked only when nothing matched: a match means the arguments
-    /// equal stored strings, which are UTF-8.
-    pub fn lookup_user(&self, opaque_id: &[u8], idp: &[u8]) -> Result<usize, Error> {
-        self.get_user_index(opaque_id, idp)
+    /// reva's `GetUser`. Keys are bytes: one that is not UTF-8 equals no stored string, so a
+    /// caller that reports why a lookup failed checks UTF-8 then, never on a hit.
+    pub fn get_user(&self, opaque_id: &[u8], idp: &[u8]) -> Option<&User> {
+        self.by_id_or_username
+            .users_with(&self.users, opaque_id)
+            .map(|i| &self.users[i])
+            .find(|user| idp.is_empty() || same_bytes(user.idp.as_bytes(), idp))
+    }
+
+    /// [`get_user`](Self::get_user), or the error a caller reports: not found, or an argument
+    /// that is not UTF-8 (checked only then: a match means the arguments equal stored strings).
+    pub fn lookup_user(&self, opaque_id: &[u8], idp: &[u8]) -> Result<&User, Error> {
+        self.get_user(opaque_id, idp)
             .ok_or_else(|| user_not_found(opaque_id, idp))
     }
 
-    /// [`get_user_by_claim_index`](Self::get_user_by_claim_index) for the claim named `claim`, or
-    /// the error to report: an unknown claim, not found, or an argument that is not UTF-8.
-    pub fn lookup_user_by_claim(&self, claim: &[u8], value: &[u8]) -> Result<usize, Error> {
-        let parsed = Claim::from_bytes(claim).ok_or_else(|| unknown_claim(claim))?;
-        self.get_user_by_claim_index(parsed, value)
-            .ok_or_else(|| claim_not_found(parsed, value))
-    }
-
-    /// reva's `GetUser`.
-    pub fn get_user(&self, opaque_id: &[u8], idp: &[u8]) -> Option<&User> {
-        self.get_user_index(opaque_id, idp).map(|i| &self.users[i])
-    }
-
-    /// The index of the user `get_user_by_claim` answers, if any.
-    pub fn get_user_by_claim_index(&self, claim: Claim, value: &[u8]) -> Option<usize> {
+    /// reva's `GetUserByClaim`.
+    pub fn get_user_by_claim(&self, claim: Claim, value: &[u8]) -> Option<&User> {
         let index = match claim {
             Claim::Mail => &self.by_mail,
             Claim::Username => &self.by_username,
             Claim::Uid => &self.by_uid,
         };
-        index.users_with(&self.users, value).next()
+        index
+            .users_with(&self.users, value)
+            .next()
+            .map(|i| &self.users[i])
     }
 
-    /// reva's `GetUserByClaim`.
-    pub fn get_user_by_claim(&self, claim: Claim, value: &[u8]) -> Option<&User> {
-        self.get_user_by_claim_index(claim, value)
-            .map(|i| &self.users[i])
+    /// [`get_user_by_claim`](Self::get_user_by_claim) for the claim named `claim`, or the error a
+    /// caller reports: an unknown claim, not found, or an argument that is not UTF-8.
+    pub fn lookup_user_by_claim(&self, claim: &[u8], value: &[u8]) -> Result<&User, Error> {
+        let parsed = Claim::from_bytes(claim).ok_or_else(|| unknown_claim(claim))?;
+        self.get_user_by_claim(parsed, value)
+            .ok_or_else(|| claim_not_found(parsed, value))
     }
 
     /// reva's `GetUserGroups`.
@@ -243,18 +251,18 @@ impl UserStore {
         self.get_user(opaque_id, idp).map(|u| &u.groups)
     }
 
-    /// reva's `FindUsers`: calls `found` with the index of every matching user, in file order.
-    /// An empty query matches every user (as Go's `strings.Contains(s, "")` does).
-    pub fn find_user_indices(&self, query: &str, mut found: impl FnMut(usize)) {
+    /// reva's `FindUsers`: calls `found` with every matching user, in file order. An empty query
+    /// matches every user (as Go's `strings.Contains(s, "")` does).
+    pub fn find_users<'a>(&'a self, query: &str, mut found: impl FnMut(&'a User)) {
         let query = go_to_lower(query);
         let needle = query.as_bytes();
         if needle.is_empty() {
-            (0..self.users.len()).for_each(found);
+            self.users.iter().for_each(found);
         } else if needle.contains(&0) {
             // A NUL in the query could match across the field separators: compare field by field.
-            for (i, user) in self.users.iter().enumerate() {
+            for user in &self.users {
                 if search_fields(user).any(|f| go_to_lower(f).contains(query.as_ref())) {
-                    found(i);
+                    found(user);
                 }
             }
         } else {
@@ -265,18 +273,11 @@ impl UserStore {
             while let Some(offset) = finder.find(&self.search.text[start..]) {
                 // The first user whose text ends after the match holds it.
                 user += ends[user..].partition_point(|&end| end <= start + offset);
-                found(user);
+                found(&self.users[user]);
                 start = ends[user];
                 user += 1;
             }
         }
-    }
-
-    /// reva's `FindUsers`, collected.
-    pub fn find_users(&self, query: &str) -> Vec<&User> {
-        let mut users = Vec::new();
-        self.find_user_indices(query, |i| users.push(&self.users[i]));
-        users
     }
 }
 
@@ -370,9 +371,22 @@ mod tests {
             assert!(index.longest_run() < 64, "a run of {}", index.longest_run());
         }
         // First match in file order, and the chains keep the later holders.
-        assert_eq!(store.get_user_by_claim_index(Claim::Mail, b""), Some(0));
-        assert_eq!(store.get_user_by_claim_index(Claim::Uid, b"1000"), Some(0));
-        assert_eq!(store.get_user_index(b"id-7", b""), Some(14));
+        assert_eq!(
+            store
+                .get_user_by_claim(Claim::Mail, b"")
+                .map(|u| store.index_of(u)),
+            Some(0)
+        );
+        assert_eq!(
+            store
+                .get_user_by_claim(Claim::Uid, b"1000")
+                .map(|u| store.index_of(u)),
+            Some(0)
+        );
+        assert_eq!(
+            store.get_user(b"id-7", b"").map(|u| store.index_of(u)),
+            Some(14)
+        );
         assert_eq!(store.by_mail.users_with(&store.users, b"").count(), 100_000);
         assert_eq!(
             store
@@ -381,8 +395,16 @@ mod tests {
                 .count(),
             2
         );
-        assert_eq!(store.get_user_by_claim_index(Claim::Mail, b"a@b"), None);
-        assert_eq!(store.get_user_index(b"id-50000", b""), None);
+        assert_eq!(
+            store
+                .get_user_by_claim(Claim::Mail, b"a@b")
+                .map(|u| store.index_of(u)),
+            None
+        );
+        assert_eq!(
+            store.get_user(b"id-50000", b"").map(|u| store.index_of(u)),
+            None
+        );
     }
 
     /// A user whose username is another user's id: GetUser finds whichever comes first in the
@@ -401,10 +423,22 @@ mod tests {
             user("a", "a", "idp3"),
         ])
         .unwrap();
-        assert_eq!(store.get_user_index(b"a", b""), Some(0));
-        assert_eq!(store.get_user_index(b"a", b"idp2"), Some(1));
-        assert_eq!(store.get_user_index(b"a", b"idp3"), Some(2));
-        assert_eq!(store.get_user_index(b"y", b"idp1"), None);
+        assert_eq!(
+            store.get_user(b"a", b"").map(|u| store.index_of(u)),
+            Some(0)
+        );
+        assert_eq!(
+            store.get_user(b"a", b"idp2").map(|u| store.index_of(u)),
+            Some(1)
+        );
+        assert_eq!(
+            store.get_user(b"a", b"idp3").map(|u| store.index_of(u)),
+            Some(2)
+        );
+        assert_eq!(
+            store.get_user(b"y", b"idp1").map(|u| store.index_of(u)),
+            None
+        );
     }
 
     #[test]
@@ -448,11 +482,9 @@ mod tests {
     fn demo_find_users() {
         let store = UserStore::demo();
         let names = |q: &str| -> Vec<String> {
-            store
-                .find_users(q)
-                .into_iter()
-                .map(|u| u.username.to_string())
-                .collect()
+            let mut names = Vec::new();
+            store.find_users(q, |u| names.push(u.username.to_string()));
+            names
         };
         assert_eq!(names("einstein"), ["einstein"]);
         assert_eq!(names("EINSTEIN"), ["einstein"]);
@@ -482,10 +514,22 @@ mod tests {
             user("c", "a", "two"),
         ])
         .unwrap();
-        assert_eq!(store.get_user_index(b"b", b""), Some(0));
-        assert_eq!(store.get_user_index(b"b", b"two"), Some(1));
-        assert_eq!(store.get_user_index(b"a", b"two"), Some(2));
-        assert_eq!(store.get_user_index(b"a", b"three"), None);
+        assert_eq!(
+            store.get_user(b"b", b"").map(|u| store.index_of(u)),
+            Some(0)
+        );
+        assert_eq!(
+            store.get_user(b"b", b"two").map(|u| store.index_of(u)),
+            Some(1)
+        );
+        assert_eq!(
+            store.get_user(b"a", b"two").map(|u| store.index_of(u)),
+            Some(2)
+        );
+        assert_eq!(
+            store.get_user(b"a", b"three").map(|u| store.index_of(u)),
+            None
+        );
     }
 
     #[test]

@@ -71,8 +71,8 @@ pub extern "C" fn rp_um_user_count() -> i32 {
 #[no_mangle]
 pub extern "C" fn rp_um_get_user(id_len: u32, idp_len: u32) -> i32 {
     with_store(|store| {
-        with_input([id_len, idp_len], |[id, idp]| store.lookup_user(id, idp))?
-            .map(|index| index as u32)
+        let user = with_input([id_len, idp_len], |[id, idp]| store.lookup_user(id, idp))??;
+        Ok(store.index_of(user) as u32)
     })
 }
 
@@ -80,10 +80,10 @@ pub extern "C" fn rp_um_get_user(id_len: u32, idp_len: u32) -> i32 {
 #[no_mangle]
 pub extern "C" fn rp_um_get_user_by_claim(claim_len: u32, value_len: u32) -> i32 {
     with_store(|store| {
-        with_input([claim_len, value_len], |[claim, value]| {
+        let user = with_input([claim_len, value_len], |[claim, value]| {
             store.lookup_user_by_claim(claim, value)
-        })?
-        .map(|index| index as u32)
+        })??;
+        Ok(store.index_of(user) as u32)
     })
 }
 
@@ -95,8 +95,8 @@ pub extern "C" fn rp_um_find_users(query_len: u32) -> i32 {
             let query = rp_ffi_core::string::utf8(query, "query")?;
             let mut count = 0;
             set_result(|bytes| {
-                store.find_user_indices(query, |index| {
-                    bytes.extend_from_slice(&(index as u32).to_le_bytes());
+                store.find_users(query, |user| {
+                    bytes.extend_from_slice(&(store.index_of(user) as u32).to_le_bytes());
                     count += 1;
                 });
             });

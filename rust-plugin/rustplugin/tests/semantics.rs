@@ -79,7 +79,8 @@ fn indexed_answers_equal_reva_scans() {
         "a",
         "n\0a",
     ] {
-        let found: Vec<&User> = store.find_users(query);
+        let mut found: Vec<&User> = Vec::new();
+        store.find_users(query, |user| found.push(user));
         assert_eq!(
             found,
             reva_find_users(&users, query),
