@@ -344,6 +344,32 @@ mod tests {
 
     const EINSTEIN: &[u8] = b"4c510ada-c86b-4815-8820-42cdf82c3d51";
 
+    /// The position of the user `get_user` answers.
+    fn position(store: &UserStore, opaque_id: &[u8], idp: &[u8]) -> Option<usize> {
+        store.get_user(opaque_id, idp).map(|u| store.index_of(u))
+    }
+
+    #[test]
+    fn index_of_is_the_position_and_refuses_a_stranger() {
+        let store = UserStore::demo();
+        for (i, user) in store.users().iter().enumerate() {
+            assert_eq!(store.index_of(user), i);
+        }
+        let other = UserStore::demo();
+        let stranger = std::panic::catch_unwind(|| store.index_of(&other.users()[0]));
+        assert!(
+            stranger.is_err(),
+            "a user of another store has no position here"
+        );
+    }
+
+    /// The position of the user `get_user_by_claim` answers.
+    fn claim_position(store: &UserStore, claim: Claim, value: &[u8]) -> Option<usize> {
+        store
+            .get_user_by_claim(claim, value)
+            .map(|u| store.index_of(u))
+    }
+
     /// 10^5 users without a mail, all with uid 1000, ids repeated in pairs: each distinct key takes
     /// one slot, so no lookup (found or missing) probes a long run, and loading stays linear (the
     /// old index put equal keys in one probe run: 10^5 slots long here, and quadratic to build).
@@ -371,22 +397,9 @@ mod tests {
             assert!(index.longest_run() < 64, "a run of {}", index.longest_run());
         }
         // First match in file order, and the chains keep the later holders.
-        assert_eq!(
-            store
-                .get_user_by_claim(Claim::Mail, b"")
-                .map(|u| store.index_of(u)),
-            Some(0)
-        );
-        assert_eq!(
-            store
-                .get_user_by_claim(Claim::Uid, b"1000")
-                .map(|u| store.index_of(u)),
-            Some(0)
-        );
-        assert_eq!(
-            store.get_user(b"id-7", b"").map(|u| store.index_of(u)),
-            Some(14)
-        );
+        assert_eq!(claim_position(&store, Claim::Mail, b""), Some(0));
+        assert_eq!(claim_position(&store, Claim::Uid, b"1000"), Some(0));
+        assert_eq!(position(&store, b"id-7", b""), Some(14));
         assert_eq!(store.by_mail.users_with(&store.users, b"").count(), 100_000);
         assert_eq!(
             store
@@ -395,16 +408,8 @@ mod tests {
                 .count(),
             2
         );
-        assert_eq!(
-            store
-                .get_user_by_claim(Claim::Mail, b"a@b")
-                .map(|u| store.index_of(u)),
-            None
-        );
-        assert_eq!(
-            store.get_user(b"id-50000", b"").map(|u| store.index_of(u)),
-            None
-        );
+        assert_eq!(claim_position(&store, Claim::Mail, b"a@b"), None);
+        assert_eq!(position(&store, b"id-50000", b""), None);
     }
 
     /// A user whose username is another user's id: GetUser finds whichever comes first in the
@@ -423,22 +428,10 @@ mod tests {
             user("a", "a", "idp3"),
         ])
         .unwrap();
-        assert_eq!(
-            store.get_user(b"a", b"").map(|u| store.index_of(u)),
-            Some(0)
-        );
-        assert_eq!(
-            store.get_user(b"a", b"idp2").map(|u| store.index_of(u)),
-            Some(1)
-        );
-        assert_eq!(
-            store.get_user(b"a", b"idp3").map(|u| store.index_of(u)),
-            Some(2)
-        );
-        assert_eq!(
-            store.get_user(b"y", b"idp1").map(|u| store.index_of(u)),
-            None
-        );
+        assert_eq!(position(&store, b"a", b""), Some(0));
+        assert_eq!(position(&store, b"a", b"idp2"), Some(1));
+        assert_eq!(position(&store, b"a", b"idp3"), Some(2));
+        assert_eq!(position(&store, b"y", b"idp1"), None);
     }
 
     #[test]
@@ -514,22 +507,10 @@ mod tests {
             user("c", "a", "two"),
         ])
         .unwrap();
-        assert_eq!(
-            store.get_user(b"b", b"").map(|u| store.index_of(u)),
-            Some(0)
-        );
-        assert_eq!(
-            store.get_user(b"b", b"two").map(|u| store.index_of(u)),
-            Some(1)
-        );
-        assert_eq!(
-            store.get_user(b"a", b"two").map(|u| store.index_of(u)),
-            Some(2)
-        );
-        assert_eq!(
-            store.get_user(b"a", b"three").map(|u| store.index_of(u)),
-            None
-        );
+        assert_eq!(position(&store, b"b", b""), Some(0));
+        assert_eq!(position(&store, b"b", b"two"), Some(1));
+        assert_eq!(position(&store, b"a", b"two"), Some(2));
+        assert_eq!(position(&store, b"a", b"three"), None);
     }
 
     #[test]
