@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use crate::config::{Config, Go};
 use crate::model::{
-    comment, Definition, FieldType, Member, ParamType, Resource, Shape, TextFunction,
+    comment, Definition, FieldType, Member, Param, ParamType, Resource, Shape, TextFunction,
 };
 use crate::names::{camel, go_exported, go_local, last_word, snake};
 use crate::Generated;
@@ -40,6 +40,81 @@ struct Writer<'a> {
 /// The C wrapper of a function: the prefix `go` plus its C name.
 fn wrapper(c_name: &str) -> String {
     format!("go_{c_name}")
+}
+
+/// Tells cgo that the C function `w` keeps no Go pointer and never calls back into Go.
+fn no_escape(directives: &mut String, w: &str) {
+    let _ = writeln!(directives, "#cgo noescape {w}\n#cgo nocallback {w}");
+}
+
+/// Declares the C wrapper `w` of `c`, which returns `c`'s status and, when it fails, copies the
+/// thread's message out within the same C call (`go_fail`).
+fn status_wrapper(
+    directives: &mut String,
+    wrappers: &mut String,
+    (w, c): (&str, &str),
+    c_params: &[String],
+    c_args: &[String],
+) {
+    no_escape(directives, w);
+    let _ = write!(
+        wrappers,
+        "\nstatic rp_status {w}({}, uintptr_t *message) {{\n\trp_status s = {c}({});\n\treturn s == RP_OK ? s : go_fail(s, message);\n}}\n",
+        c_params.join(", "),
+        c_args.join(", "),
+    );
+}
+
+/// A function's parameters as the generated code passes them: the C wrapper's parameters and the
+/// arguments of its call, the Go parameters and the arguments of the cgo call, and the Go values
+/// the call keeps alive (strings and bytes cross as views of them).
+#[derive(Default)]
+struct Lowered {
+    c_params: Vec<String>,
+    c_args: Vec<String>,
+    go_params: Vec<String>,
+    go_args: Vec<String>,
+    keep: Vec<String>,
+}
+
+impl Lowered {
+    fn param(&mut self, param: &Param) {
+        let local = go_local(&param.name);
+        let c_param = snake(&param.name);
+        match param.ty {
+            ParamType::Str => {
+                self.c_params.push(format!("rp_str {c_param}"));
+                self.go_params.push(format!("{local} string"));
+                self.go_args.push(format!("str({local})"));
+                self.keep.push(local);
+            }
+            ParamType::Bytes => {
+                self.c_params.push(format!("rp_str {c_param}"));
+                self.go_params.push(format!("{local} []byte"));
+                self.go_args.push(format!("bytesView({local})"));
+                self.keep.push(local);
+            }
+            ParamType::StrPack => {
+                self.c_params.push(format!("rp_str_pack {c_param}"));
+                self.go_params.push(format!("{local} []string"));
+                self.go_args.push("packed".into()); // the batch packs its keys first
+            }
+            ParamType::Int(int) => {
+                self.c_params.push(format!("{} {c_param}", int.c()));
+                self.go_params.push(format!("{local} {}", int.go()));
+                self.go_args.push(format!("C.{}({local})", int.c()));
+            }
+        }
+        self.c_args.push(c_param);
+    }
+
+    /// The calls that keep the Go values alive past the cgo call, a line each.
+    fn keep_alive(&self) -> String {
+        self.keep
+            .iter()
+            .map(|k| format!("\truntime.KeepAlive({k})\n"))
+            .collect()
+    }
 }
 
 impl Writer<'_> {
@@ -190,7 +265,7 @@ func str(s string) C.rp_str {{
         for function in &d.functions {
             let c = self.c_name(&function.name);
             let w = wrapper(&c);
-            let _ = writeln!(directives, "#cgo noescape {w}\n#cgo nocallback {w}");
+            no_escape(&mut directives, &w);
             let params: Vec<String> = function
                 .params
                 .iter()
@@ -246,55 +321,30 @@ func str(s string) C.rp_str {{
         let c = self.c_name(&function.name);
         let w = wrapper(&c);
         let name = go_exported(&function.name);
-        let mut c_params = Vec::new();
-        let mut c_args = Vec::new();
-        let mut go_params = Vec::new();
-        let mut go_args = Vec::new();
-        let mut strings = Vec::new();
-        let mut keep = String::new();
+        let mut lowered = Lowered::default();
         for param in &function.params {
-            let local = go_local(&param.name);
-            let c_param = snake(&param.name);
-            match param.ty {
-                ParamType::Str => {
-                    c_params.push(format!("rp_str {c_param}"));
-                    go_params.push(format!("{local} string"));
-                    go_args.push(format!("str({local})"));
-                    let _ = writeln!(keep, "\truntime.KeepAlive({local})");
-                    strings.push(local);
-                }
-                ParamType::Bytes => {
-                    c_params.push(format!("rp_str {c_param}"));
-                    go_params.push(format!("{local} []byte"));
-                    go_args.push(format!("bytesView({local})"));
-                    let _ = writeln!(keep, "\truntime.KeepAlive({local})");
-                }
-                ParamType::StrPack => unreachable!("the model takes keys only in a batch"),
-                ParamType::Int(int) => {
-                    c_params.push(format!("{} {c_param}", int.c()));
-                    go_params.push(format!("{local} {}", int.go()));
-                    go_args.push(format!("C.{}({local})", int.c()));
-                }
-            }
-            c_args.push(c_param);
+            lowered.param(param);
         }
+        // The string arguments an answer may be a part of.
+        let strings: Vec<String> = function
+            .params
+            .iter()
+            .filter(|param| param.ty == ParamType::Str)
+            .map(|param| go_local(&param.name))
+            .collect();
+        let mut c_params = lowered.c_params.clone();
         c_params.extend([
             "char *buffer".to_owned(),
             "size_t buffer_capacity".into(),
             "rp_str *answer".into(),
         ]);
+        let mut c_args = lowered.c_args.clone();
         c_args.extend([
             "buffer".to_owned(),
             "buffer_capacity".into(),
             "answer".into(),
         ]);
-        let _ = writeln!(directives, "#cgo noescape {w}\n#cgo nocallback {w}");
-        let _ = write!(
-            wrappers,
-            "\nstatic rp_status {w}({}, uintptr_t *message) {{\n\trp_status s = {c}({});\n\treturn s == RP_OK ? s : go_fail(s, message);\n}}\n",
-            c_params.join(", "),
-            c_args.join(", "),
-        );
+        status_wrapper(directives, wrappers, (&w, &c), &c_params, &c_args);
         let _ = write!(
             self.text,
             r#"
@@ -318,8 +368,9 @@ func {name}({params}) (string, error) {{
 }}
 "#,
             docs = comment(&go_docs(&function.docs, &name), "// "),
-            params = go_params.join(", "),
-            args = go_args.join(", "),
+            params = lowered.go_params.join(", "),
+            args = lowered.go_args.join(", "),
+            keep = lowered.keep_alive(),
             strings = strings.join(", "),
         );
     }
@@ -347,7 +398,7 @@ func {name}({params}) (string, error) {{
                     resource.name, d.records[record].name
                 ));
                 for c in [&rows, &count] {
-                    let _ = writeln!(directives, "#cgo noescape {c}\n#cgo nocallback {c}");
+                    no_escape(directives, c);
                 }
                 (
                     format!(
@@ -409,10 +460,7 @@ func (m *{go_type}) address() C.uintptr_t {{ return C.uintptr_t(uintptr(unsafe.P
             docs = comment(&go_docs(&resource.docs, &go_type), "// "),
             closed = self.go.closed,
         );
-        let _ = writeln!(
-            directives,
-            "#cgo noescape {handle}_free\n#cgo nocallback {handle}_free"
-        );
+        no_escape(directives, &format!("{handle}_free"));
         if let Some(record) = table {
             self.views(resource, record);
         }
@@ -608,61 +656,28 @@ func copy{view}(u *C.{c_record}) *{value} {{
         let w = wrapper(&c);
         let name = go_exported(&member.name);
         let status = "rp_status"; // rp_common.h's, whatever the prefix
-                                  // C wrapper parameters and call arguments; Go parameters, call arguments and KeepAlives.
-        let mut c_params: Vec<String> = Vec::new();
-        let mut c_args: Vec<String> = Vec::new();
-        let mut go_params: Vec<String> = Vec::new();
-        let mut go_args: Vec<String> = Vec::new();
-        let mut keep: Vec<String> = Vec::new();
+        let mut lowered = Lowered::default();
         if member.shape != Shape::Constructor {
             // The handle is C memory: it travels as an integer, which cgo does not check at run
             // time (a pointer argument costs a cgoCheckPointer call on every call).
-            c_params.push("uintptr_t h".into());
-            c_args.push(format!("(const {handle} *)h"));
-            go_args.push("m.address()".into());
+            lowered.c_params.push("uintptr_t h".into());
+            lowered.c_args.push(format!("(const {handle} *)h"));
+            lowered.go_args.push("m.address()".into());
         }
         for param in &member.params {
-            let local = go_local(&param.name);
-            let c_param = snake(&param.name);
-            match param.ty {
-                ParamType::Str => {
-                    c_params.push(format!("rp_str {c_param}"));
-                    go_params.push(format!("{local} string"));
-                    go_args.push(format!("str({local})"));
-                    keep.push(local);
-                }
-                ParamType::Bytes => {
-                    c_params.push(format!("rp_str {c_param}"));
-                    go_params.push(format!("{local} []byte"));
-                    go_args.push(format!("bytesView({local})"));
-                    keep.push(local);
-                }
-                ParamType::StrPack => {
-                    c_params.push(format!("rp_str_pack {c_param}"));
-                    go_params.push(format!("{local} []string"));
-                    go_args.push("packed".into()); // the batch packs its keys first
-                }
-                ParamType::Int(int) => {
-                    c_params.push(format!("{} {c_param}", int.c()));
-                    go_params.push(format!("{local} {}", int.go()));
-                    go_args.push(format!("C.{}({local})", int.c()));
-                }
-            }
-            c_args.push(c_param);
+            lowered.param(param);
         }
-        let keep_alive: String = keep
-            .iter()
-            .map(|k| format!("\truntime.KeepAlive({k})\n"))
-            .collect();
+        let keep_alive = lowered.keep_alive();
+        let Lowered {
+            c_params,
+            c_args,
+            go_params,
+            mut go_args,
+            ..
+        } = lowered;
         let docs = go_docs(&member.docs, &name);
         let mut declare_wrapper = |c_params: &[String], c_args: &[String]| {
-            let _ = writeln!(directives, "#cgo noescape {w}\n#cgo nocallback {w}");
-            let _ = write!(
-                wrappers,
-                "\nstatic {status} {w}({}, uintptr_t *message) {{\n\t{status} s = {c}({});\n\treturn s == RP_OK ? s : go_fail(s, message);\n}}\n",
-                c_params.join(", "),
-                c_args.join(", "),
-            );
+            status_wrapper(directives, wrappers, (&w, &c), c_params, c_args);
         };
         match member.shape {
             Shape::Free | Shape::Table(_) => {}
@@ -704,7 +719,7 @@ func copy{view}(u *C.{c_record}) *{value} {{
                 let value = self.record_type(record);
                 // The row comes back as the result, the status through an integer: an out-param
                 // of pointer type would cost a cgoCheckPointer call on every call.
-                let _ = writeln!(directives, "#cgo noescape {w}\n#cgo nocallback {w}");
+                no_escape(directives, &w);
                 let _ = write!(
                     wrappers,
                     "\nstatic const {c_record} *{w}({}, {status} *status, uintptr_t *message) {{\n\tconst {c_record} *row = NULL;\n\t*status = {c}({}, &row);\n\treturn *status == RP_OK ? row : (go_fail(*status, message), NULL);\n}}\n",
