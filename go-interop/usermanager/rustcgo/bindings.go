@@ -42,9 +42,12 @@ package rustcgo
 // a buffer of the caller's would be zeroed by Go on every call (about 10 ns for 512 bytes), and
 // an out-param of pointer type would make cgo check it on every call; the address travels as an
 // integer instead.
-static rp_status go_fail(rp_status status, uintptr_t *message) {
+//
+// The wrappers return nothing: the status comes back through a pointer to a Go variable, which
+// cgo neither checks (it holds no pointers) nor moves to the heap (noescape). A C function that
+// returns a value costs two _cgo_topofstack calls more per call, about 2.5 ns here.
+static void go_fail(uintptr_t *message) {
 	*message = (uintptr_t)strdup(rp_last_error_message());
-	return status;
 }
 
 // The text of a message go_fail copied, and its release.
@@ -54,51 +57,42 @@ static void go_message_free(uintptr_t message) { free((void *)message); }
 // Add under another name, so that cgo's nocallback/noescape apply to the call.
 static inline int64_t go_Add(int64_t a, int64_t b) { return Add(a, b); }
 
-static rp_status go_rp_user_manager_new_demo(rp_user_manager **out, uintptr_t *message) {
-	rp_status s = rp_user_manager_new_demo(out);
-	return s == RP_OK ? s : go_fail(s, message);
+static void go_rp_user_manager_new_demo(rp_user_manager **out, rp_status *status, uintptr_t *message) {
+	if ((*status = rp_user_manager_new_demo(out)) != RP_OK) go_fail(message);
 }
 
-static rp_status go_rp_user_manager_new_from_json(rp_str json, rp_user_manager **out, uintptr_t *message) {
-	rp_status s = rp_user_manager_new_from_json(json, out);
-	return s == RP_OK ? s : go_fail(s, message);
+static void go_rp_user_manager_new_from_json(rp_str json, rp_user_manager **out, rp_status *status, uintptr_t *message) {
+	if ((*status = rp_user_manager_new_from_json(json, out)) != RP_OK) go_fail(message);
 }
 
-static rp_status go_rp_user_manager_new_from_file(rp_str path, rp_user_manager **out, uintptr_t *message) {
-	rp_status s = rp_user_manager_new_from_file(path, out);
-	return s == RP_OK ? s : go_fail(s, message);
+static void go_rp_user_manager_new_from_file(rp_str path, rp_user_manager **out, rp_status *status, uintptr_t *message) {
+	if ((*status = rp_user_manager_new_from_file(path, out)) != RP_OK) go_fail(message);
 }
 
-static const rp_user *go_rp_user_manager_get_user(uintptr_t h, rp_str opaque_id, rp_str idp, rp_status *status, uintptr_t *message) {
-	const rp_user *row = NULL;
-	*status = rp_user_manager_get_user((const rp_user_manager *)h, opaque_id, idp, &row);
-	return *status == RP_OK ? row : (go_fail(*status, message), NULL);
+static void go_rp_user_manager_get_user(uintptr_t h, rp_str opaque_id, rp_str idp, uintptr_t *row, rp_status *status, uintptr_t *message) {
+	const rp_user *answer = NULL;
+	if ((*status = rp_user_manager_get_user((const rp_user_manager *)h, opaque_id, idp, &answer)) == RP_OK) *row = (uintptr_t)answer; else go_fail(message);
 }
 
-static const rp_user *go_rp_user_manager_get_user_by_claim(uintptr_t h, rp_str claim, rp_str value, rp_status *status, uintptr_t *message) {
-	const rp_user *row = NULL;
-	*status = rp_user_manager_get_user_by_claim((const rp_user_manager *)h, claim, value, &row);
-	return *status == RP_OK ? row : (go_fail(*status, message), NULL);
+static void go_rp_user_manager_get_user_by_claim(uintptr_t h, rp_str claim, rp_str value, uintptr_t *row, rp_status *status, uintptr_t *message) {
+	const rp_user *answer = NULL;
+	if ((*status = rp_user_manager_get_user_by_claim((const rp_user_manager *)h, claim, value, &answer)) == RP_OK) *row = (uintptr_t)answer; else go_fail(message);
 }
 
-static rp_status go_rp_user_manager_get_user_groups(uintptr_t h, rp_str opaque_id, rp_str idp, rp_str_list *out, uintptr_t *message) {
-	rp_status s = rp_user_manager_get_user_groups((const rp_user_manager *)h, opaque_id, idp, out);
-	return s == RP_OK ? s : go_fail(s, message);
+static void go_rp_user_manager_get_user_groups(uintptr_t h, rp_str opaque_id, rp_str idp, rp_str_list *out, rp_status *status, uintptr_t *message) {
+	if ((*status = rp_user_manager_get_user_groups((const rp_user_manager *)h, opaque_id, idp, out)) != RP_OK) go_fail(message);
 }
 
-static rp_status go_rp_user_manager_find_users(uintptr_t h, rp_str query, const rp_user **rows, size_t row_capacity, size_t *count, uintptr_t *message) {
-	rp_status s = rp_user_manager_find_users((const rp_user_manager *)h, query, rows, row_capacity, count);
-	return s == RP_OK ? s : go_fail(s, message);
+static void go_rp_user_manager_find_users(uintptr_t h, rp_str query, const rp_user **rows, size_t row_capacity, size_t *count, rp_status *status, uintptr_t *message) {
+	if ((*status = rp_user_manager_find_users((const rp_user_manager *)h, query, rows, row_capacity, count)) != RP_OK) go_fail(message);
 }
 
-static rp_status go_rp_user_manager_new_from_file_limited(rp_str path, uint64_t max_bytes, rp_user_manager **out, uintptr_t *message) {
-	rp_status s = rp_user_manager_new_from_file_limited(path, max_bytes, out);
-	return s == RP_OK ? s : go_fail(s, message);
+static void go_rp_user_manager_new_from_file_limited(rp_str path, uint64_t max_bytes, rp_user_manager **out, rp_status *status, uintptr_t *message) {
+	if ((*status = rp_user_manager_new_from_file_limited(path, max_bytes, out)) != RP_OK) go_fail(message);
 }
 
-static rp_status go_rp_user_manager_get_users(uintptr_t h, rp_str_pack opaque_ids, rp_str idp, uintptr_t *rows, uintptr_t *message) {
-	rp_status s = rp_user_manager_get_users((const rp_user_manager *)h, opaque_ids, idp, (const rp_user **)rows);
-	return s == RP_OK ? s : go_fail(s, message);
+static void go_rp_user_manager_get_users(uintptr_t h, rp_str_pack opaque_ids, rp_str idp, uintptr_t *rows, rp_status *status, uintptr_t *message) {
+	if ((*status = rp_user_manager_get_users((const rp_user_manager *)h, opaque_ids, idp, (const rp_user **)rows)) != RP_OK) go_fail(message);
 }
 */
 import "C"
@@ -381,8 +375,9 @@ func copyUserView(u *C.rp_user) *usermanager.User {
 // marie, richard, test).
 func NewDemo() (*UserManager, error) {
 	var h *C.rp_user_manager
+	var status C.rp_status
 	var msg message
-	status := C.go_rp_user_manager_new_demo(&h, (*C.uintptr_t)(&msg))
+	C.go_rp_user_manager_new_demo(&h, &status, (*C.uintptr_t)(&msg))
 	if status != C.RP_OK {
 		return nil, msg.error(status)
 	}
@@ -393,8 +388,9 @@ func NewDemo() (*UserManager, error) {
 // `json` is not UTF-8 JSON of the reva user shape (the message says where).
 func NewFromJSON(json []byte) (*UserManager, error) {
 	var h *C.rp_user_manager
+	var status C.rp_status
 	var msg message
-	status := C.go_rp_user_manager_new_from_json(bytesView(json), &h, (*C.uintptr_t)(&msg))
+	C.go_rp_user_manager_new_from_json(bytesView(json), &h, &status, (*C.uintptr_t)(&msg))
 	runtime.KeepAlive(json)
 	if status != C.RP_OK {
 		return nil, msg.error(status)
@@ -408,8 +404,9 @@ func NewFromJSON(json []byte) (*UserManager, error) {
 // or `parse`; the message names the file and the cause.
 func NewFromFile(path []byte) (*UserManager, error) {
 	var h *C.rp_user_manager
+	var status C.rp_status
 	var msg message
-	status := C.go_rp_user_manager_new_from_file(bytesView(path), &h, (*C.uintptr_t)(&msg))
+	C.go_rp_user_manager_new_from_file(bytesView(path), &h, &status, (*C.uintptr_t)(&msg))
 	runtime.KeepAlive(path)
 	if status != C.RP_OK {
 		return nil, msg.error(status)
@@ -420,21 +417,32 @@ func NewFromFile(path []byte) (*UserManager, error) {
 // UserCount: the number of users.
 func (m *UserManager) UserCount() int { return len(m.shared) }
 
-// GetUserView is GetUser without copying the answer: a view of the row.
-func (m *UserManager) GetUserView(opaqueID string, idp string) (UserView, error) {
+// getUser calls rp_user_manager_get_user. It returns the position of the row that call
+// answers, checked against the table.
+func (m *UserManager) getUser(opaqueID string, idp string) (int, error) {
 	if err := m.check(); err != nil {
-		return UserView{}, err
+		return 0, err
 	}
+	var row C.uintptr_t
 	var status C.rp_status
 	var msg message
-	row := C.go_rp_user_manager_get_user(m.address(), str(opaqueID), str(idp), &status, (*C.uintptr_t)(&msg))
+	C.go_rp_user_manager_get_user(m.address(), str(opaqueID), str(idp), &row, &status, (*C.uintptr_t)(&msg))
 	runtime.KeepAlive(opaqueID)
 	runtime.KeepAlive(idp)
 	runtime.KeepAlive(m)
 	if status != C.RP_OK {
-		return UserView{}, msg.error(status)
+		return 0, msg.error(status)
 	}
-	return UserView{row, m}, nil
+	return m.indexUserView(uintptr(row))
+}
+
+// GetUserView is GetUser without copying the answer: a view of the row.
+func (m *UserManager) GetUserView(opaqueID string, idp string) (UserView, error) {
+	index, err := m.getUser(opaqueID, idp)
+	if err != nil {
+		return UserView{}, err
+	}
+	return UserView{&m.table[index], m}, nil
 }
 
 // GetUser: reva's GetUser: the first user, in file order, whose opaque id *or username* equals
@@ -444,32 +452,39 @@ func (m *UserManager) GetUserView(opaqueID string, idp string) (UserView, error)
 // The answer is shared: built once per row, then returned with no allocation. The caller must
 // not modify it.
 func (m *UserManager) GetUser(opaqueID string, idp string) (*usermanager.User, error) {
-	view, err := m.GetUserView(opaqueID, idp)
-	if err != nil {
-		return nil, err
-	}
-	index, err := m.indexUserView(uintptr(unsafe.Pointer(view.row)))
+	index, err := m.getUser(opaqueID, idp)
 	if err != nil {
 		return nil, err
 	}
 	return m.sharedUserViewAt(index), nil
 }
 
-// GetUserByClaimView is GetUserByClaim without copying the answer: a view of the row.
-func (m *UserManager) GetUserByClaimView(claim string, value string) (UserView, error) {
+// getUserByClaim calls rp_user_manager_get_user_by_claim. It returns the position of the row that call
+// answers, checked against the table.
+func (m *UserManager) getUserByClaim(claim string, value string) (int, error) {
 	if err := m.check(); err != nil {
-		return UserView{}, err
+		return 0, err
 	}
+	var row C.uintptr_t
 	var status C.rp_status
 	var msg message
-	row := C.go_rp_user_manager_get_user_by_claim(m.address(), str(claim), str(value), &status, (*C.uintptr_t)(&msg))
+	C.go_rp_user_manager_get_user_by_claim(m.address(), str(claim), str(value), &row, &status, (*C.uintptr_t)(&msg))
 	runtime.KeepAlive(claim)
 	runtime.KeepAlive(value)
 	runtime.KeepAlive(m)
 	if status != C.RP_OK {
-		return UserView{}, msg.error(status)
+		return 0, msg.error(status)
 	}
-	return UserView{row, m}, nil
+	return m.indexUserView(uintptr(row))
+}
+
+// GetUserByClaimView is GetUserByClaim without copying the answer: a view of the row.
+func (m *UserManager) GetUserByClaimView(claim string, value string) (UserView, error) {
+	index, err := m.getUserByClaim(claim, value)
+	if err != nil {
+		return UserView{}, err
+	}
+	return UserView{&m.table[index], m}, nil
 }
 
 // GetUserByClaim: reva's GetUserByClaim: the first user, in file order, whose claim equals `value`
@@ -480,11 +495,7 @@ func (m *UserManager) GetUserByClaimView(claim string, value string) (UserView, 
 // The answer is shared: built once per row, then returned with no allocation. The caller must
 // not modify it.
 func (m *UserManager) GetUserByClaim(claim string, value string) (*usermanager.User, error) {
-	view, err := m.GetUserByClaimView(claim, value)
-	if err != nil {
-		return nil, err
-	}
-	index, err := m.indexUserView(uintptr(unsafe.Pointer(view.row)))
+	index, err := m.getUserByClaim(claim, value)
 	if err != nil {
 		return nil, err
 	}
@@ -520,8 +531,9 @@ func (m *UserManager) GetUserGroupsView(opaqueID string, idp string) (GroupsView
 		return GroupsView{}, err
 	}
 	var list C.rp_str_list
+	var status C.rp_status
 	var msg message
-	status := C.go_rp_user_manager_get_user_groups(m.address(), str(opaqueID), str(idp), &list, (*C.uintptr_t)(&msg))
+	C.go_rp_user_manager_get_user_groups(m.address(), str(opaqueID), str(idp), &list, &status, (*C.uintptr_t)(&msg))
 	runtime.KeepAlive(opaqueID)
 	runtime.KeepAlive(idp)
 	runtime.KeepAlive(m)
@@ -563,12 +575,13 @@ func (m *UserManager) findUsers(query string, rows []*C.rp_user) (int, error) {
 		return 0, err
 	}
 	var count C.size_t
+	var status C.rp_status
 	var msg message
 	var first **C.rp_user
 	if len(rows) > 0 {
 		first = &rows[0]
 	}
-	status := C.go_rp_user_manager_find_users(m.address(), str(query), first, C.size_t(len(rows)), &count, (*C.uintptr_t)(&msg))
+	C.go_rp_user_manager_find_users(m.address(), str(query), first, C.size_t(len(rows)), &count, &status, (*C.uintptr_t)(&msg))
 	runtime.KeepAlive(query)
 	runtime.KeepAlive(m)
 	if status != C.RP_OK && status != C.RP_BUFFER_TOO_SMALL {
@@ -612,8 +625,9 @@ func (m *UserManager) FindUsers(query string) ([]*usermanager.User, error) {
 // `too-large` before it is read.
 func NewFromFileLimited(path []byte, maxBytes uint64) (*UserManager, error) {
 	var h *C.rp_user_manager
+	var status C.rp_status
 	var msg message
-	status := C.go_rp_user_manager_new_from_file_limited(bytesView(path), C.uint64_t(maxBytes), &h, (*C.uintptr_t)(&msg))
+	C.go_rp_user_manager_new_from_file_limited(bytesView(path), C.uint64_t(maxBytes), &h, &status, (*C.uintptr_t)(&msg))
 	runtime.KeepAlive(path)
 	if status != C.RP_OK {
 		return nil, msg.error(status)
@@ -642,8 +656,9 @@ func (m *UserManager) GetUsers(opaqueIds []string, idp string, answers []*userma
 	pack := keyPacks.Get().(*keyPack)
 	defer pack.release()
 	packed := pack.fill(opaqueIds)
+	var status C.rp_status
 	var msg message
-	status := C.go_rp_user_manager_get_users(m.address(), packed, str(idp), &pack.rows[0], (*C.uintptr_t)(&msg))
+	C.go_rp_user_manager_get_users(m.address(), packed, str(idp), &pack.rows[0], &status, (*C.uintptr_t)(&msg))
 	runtime.KeepAlive(idp)
 	runtime.KeepAlive(m)
 	if status != C.RP_OK {

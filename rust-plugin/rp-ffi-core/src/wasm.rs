@@ -8,6 +8,8 @@
 //!   file before it compiles anything: a module without it, of another major, of an older minor
 //!   than the host needs, or of another kind is refused and never runs.
 //! - Linear memory is the guest's own; the host never writes anywhere but the input buffer.
+//! - Instructions: WebAssembly 2.0, SIMD included (this project's modules use it for substring
+//!   search); both hosts (wasmtime, wazero) enable it by default.
 //! - Imports, all from the module `rp_host` (a module importing anything else is refused):
 //!   - `panic(ptr: i32, len: i32)`: the panic message, UTF-8, just before the guest traps;
 //!   - `out_of_memory(size: i32)`: an allocation of `size` bytes failed (the host's memory limit),

@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use rp_ffi_core::wasm::guest::{outcome, set_result, with_input};
 
 use crate::error::Error;
-use crate::store::{User, UserStore};
+use crate::store::{Claim, User, UserStore};
 
 rp_ffi_core::wasm_abi_section!("user-manager");
 
@@ -70,19 +70,49 @@ pub extern "C" fn rp_um_user_count() -> i32 {
 /// reva's GetUser: the index of the user; arguments: opaque id, idp.
 #[no_mangle]
 pub extern "C" fn rp_um_get_user(id_len: u32, idp_len: u32) -> i32 {
-    with_store(|store| {
-        let user = with_input([id_len, idp_len], |[id, idp]| store.lookup_user(id, idp))??;
-        Ok(store.index_of(user) as u32)
-    })
+    find_user(
+        [id_len, idp_len],
+        UserStore::get_user,
+        UserStore::lookup_user,
+    )
 }
 
 /// reva's GetUserByClaim: the index of the user; arguments: claim, value.
 #[no_mangle]
 pub extern "C" fn rp_um_get_user_by_claim(claim_len: u32, value_len: u32) -> i32 {
+    find_user(
+        [claim_len, value_len],
+        |store, claim, value| store.get_user_by_claim(Claim::from_bytes(claim)?, value),
+        UserStore::lookup_user_by_claim,
+    )
+}
+
+/// The index of the user `find` finds by the two arguments; when there is none, the error
+/// `lookup` reports for them (the same query, out of line: a miss is rare, and its message needs
+/// the arguments checked). The hit's path carries no `Error`: under a JIT each of its moves
+/// through the guest's stack is an instruction or two.
+#[inline(always)]
+fn find_user(
+    lengths: [u32; 2],
+    find: impl for<'s> Fn(&'s UserStore, &[u8], &[u8]) -> Option<&'s User>,
+    lookup: impl for<'s> Fn(&'s UserStore, &[u8], &[u8]) -> Result<&'s User, Error>,
+) -> i32 {
+    let found = STORE.with_borrow(|store| {
+        let store = store.as_ref()?;
+        let user = with_input(lengths, |[a, b]| find(store, a, b)).ok()??;
+        Some(store.index_of(user) as i32)
+    });
+    found.unwrap_or_else(|| why_not_found(lengths, lookup))
+}
+
+#[cold]
+#[inline(never)]
+fn why_not_found(
+    lengths: [u32; 2],
+    lookup: impl for<'s> Fn(&'s UserStore, &[u8], &[u8]) -> Result<&'s User, Error>,
+) -> i32 {
     with_store(|store| {
-        let user = with_input([claim_len, value_len], |[claim, value]| {
-            store.lookup_user_by_claim(claim, value)
-        })??;
+        let user = with_input(lengths, |[a, b]| lookup(store, a, b))??;
         Ok(store.index_of(user) as u32)
     })
 }

@@ -180,7 +180,7 @@ fn a_binding_of_another_prefix_declares_its_records() {
     assert!(
         !go.contains("cat_status")
             && go.contains(
-                "static const cat_book *go_cat_catalog_get_book(uintptr_t h, rp_str key, rp_status *status,"
+                "static void go_cat_catalog_get_book(uintptr_t h, rp_str key, uintptr_t *row, rp_status *status,"
             ),
         "{go}"
     );
