@@ -64,6 +64,12 @@ type Options struct {
 	// LoadTimeout bounds the making of each instance, the data's load included, when CallTimeout
 	// is set (DefaultLoadTimeout): a module that loops there is stopped.
 	LoadTimeout time.Duration
+	// ReserveMemory reserves each instance's memory at MemoryLimitBytes up front (wasmplugin's
+	// option): for large data. Growing the memory otherwise reallocates it in the Go heap as the
+	// store is built, and each collection that this starts waits for the load's one long call to
+	// leave the guest (wazero's compiled code cannot be preempted): 10^6 users loaded in 12.2 s
+	// without, 6.6 s with (one CPU). The reservation counts in the Go heap, used or not.
+	ReserveMemory bool
 }
 
 // DefaultLoadTimeout bounds the first instance's load: 10^6 users load in a few seconds here.
@@ -138,6 +144,7 @@ func open(modulePath string, data []byte, options Options) (*Manager, error) {
 		MaxInstances:     options.MaxInstances,
 		CallTimeout:      options.CallTimeout,
 		InitTimeout:      loadTimeout,
+		ReserveMemory:    options.ReserveMemory,
 		Init:             init,
 	})
 	if err != nil {

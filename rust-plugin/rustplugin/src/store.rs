@@ -31,7 +31,6 @@ mod index;
 mod json;
 
 use index::{same_bytes, HashIndex};
-use json::JsonUser;
 
 /// One user, decoded from the JSON file: the record of the plugin's definition (`wit/plugin.wit`),
 /// laid out as the C view `rp_user`, so the C layer answers with references into the store. A uid
@@ -133,14 +132,7 @@ impl UserStore {
     /// Parses and indexes a JSON array of reva users. Missing fields default to empty, as in
     /// protobuf's JSON mapping; unknown fields are ignored.
     pub fn from_json(json: &[u8]) -> Result<UserStore, Error> {
-        let parsed: Vec<JsonUser> =
-            serde_json::from_slice(json).map_err(|e| Error::Parse(e.to_string()))?;
-        let users = parsed
-            .into_iter()
-            .enumerate()
-            .map(|(index, user)| user.decode(index))
-            .collect::<Result<Vec<_>, _>>()?;
-        UserStore::from_users(users)
+        UserStore::from_users(json::parse_users(json)?)
     }
 
     /// Indexes users given in file order.
