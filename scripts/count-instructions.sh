@@ -18,13 +18,22 @@ rm -rf "$out"
 mkdir -p "$out"
 
 count() { # BINARY NAME [TOGGLE]: callgrind files of NAME at N and 2N iterations
-  local binary=$1 name=$2 toggle=(--toggle-collect='*count_loop*') n=20000
-  [[ ${3:-} == whole-program ]] && toggle=()
+  local binary=$1 name=$2 toggle=(--toggle-collect='*count_loop*') n=20000 go=()
+  # Go's runtime preempts with signals (SIGURG), and callgrind now and then fails an assertion on
+  # one (threads.c: vgCallgrind_post_signal), which took a whole `make bench` down: the Go loops
+  # run without asynchronous preemption, and one that still trips valgrind is left out, said.
+  [[ ${3:-} == whole-program ]] && toggle=() go=(env GODEBUG=asyncpreemptoff=1)
   [[ $name == GetUsers/* ]] && n=2000 # a batch of 16 keys a call
   for iterations in $n $((2 * n)); do
-    valgrind -q --tool=callgrind "${toggle[@]}" \
-      --callgrind-out-file="$out/$(basename "$binary").${name//\//_}.$iterations.out" \
-      "$binary" --data_dir="$data" --count_instructions="$name" --iterations=$iterations
+    local file=$out/$(basename "$binary").${name//\//_}.$iterations.out
+    if ! "${go[@]}" valgrind -q --tool=callgrind "${toggle[@]}" --callgrind-out-file="$file" \
+      "$binary" --data_dir="$data" --count_instructions="$name" --iterations=$iterations \
+      >"$out/valgrind.log" 2>&1; then
+      ((${#go[@]})) || { cat "$out/valgrind.log" >&2; return 1; }
+      echo "count-instructions: valgrind failed on $name (Go): no count for it this run" >&2
+      rm -f "$out/$(basename "$binary").${name//\//_}".*.out
+      return 0
+    fi
   done
 }
 
