@@ -11,9 +11,15 @@
 # native build does not rebuild after this one. SIMD (Wasm 2.0, in wasmtime and wazero by
 # default) gives memchr its vector substring search: FindUsers over 10^4 users 1.40 -> 0.28 ms
 # under wazero.
+#   scripts/build-wasm.sh                      build the modules
+#   scripts/build-wasm.sh clippy -- -D warnings   another cargo command on the same crates and flags
+#                                              (make test's lints: with other flags, cargo would
+#                                              build the host's proc-macros again, both times)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+command=${1:-build}
+(($#)) && shift
 CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C strip=debuginfo -C target-feature=+simd128" \
-  ${CARGO:-cargo} build --release --target wasm32-unknown-unknown \
-  -p rustplugin -p echo-plugin -p legacy-base64-plugin -p faulty-plugin
+  ${CARGO:-cargo} "$command" --release --target wasm32-unknown-unknown \
+  -p rustplugin -p echo-plugin -p legacy-base64-plugin -p faulty-plugin "$@"

@@ -8,9 +8,8 @@ cd "$(dirname "$0")/.."
 
 cargo fmt --all --check || { echo "rust: run 'cargo fmt --all' to fix the formatting above" >&2; exit 1; }
 cargo clippy --workspace --all-targets --release -- -D warnings
-# The same crates as Wasm guests (scripts/build-wasm.sh), whose code differs by cfg.
-cargo clippy --release --target wasm32-unknown-unknown \
-  -p rustplugin -p echo-plugin -p legacy-base64-plugin -p faulty-plugin -- -D warnings
+# The same crates as Wasm guests, whose code differs by cfg, with the modules' flags.
+scripts/build-wasm.sh clippy -- -D warnings
 # `--all-targets` runs what `make build-rust` built (criterion's benchmarks once each, in test
 # mode, which checks every path's answer); doc tests are built here, as rustdoc builds them.
 cargo test --workspace --release --all-targets
