@@ -29,7 +29,7 @@ case $mode in
          bench_args=(--benchmark_repetitions=2 --benchmark_min_time=0.05 "${interleaved[@]}") ;;
   quick) out=results/cpp; data=results/data; sweep_max=10000; rounds=3
          bench_args=(--benchmark_repetitions=1 --benchmark_min_time=0.01) ;;
-  check) scratch=$(mktemp -d); out=$scratch/cpp; data=$scratch/data; sweep_max=10000; rounds=1; gate_only=1
+  check) scratch=$(mktemp -d); out=$scratch/cpp; data=$scratch/data; sweep_max=10000; rounds=1
          bench_args=(--benchmark_min_time=0.0001)
          trap 'rm -rf "$scratch"' EXIT ;;
 esac
@@ -65,7 +65,10 @@ done
 # holds.
 if command -v valgrind >/dev/null; then
   echo "cpp-bench: counting instructions per call with callgrind"
-  scripts/count-instructions.sh "$out/callgrind" "$data" ${gate_only:+--gate}
+  count_mode=()
+  [[ $mode == check ]] && count_mode=(--gate)
+  [[ $mode == quick ]] && count_mode=(--quick)
+  scripts/count-instructions.sh "$out/callgrind" "$data" "${count_mode[@]}"
 else
   echo "cpp-bench: valgrind is not installed: no instruction counts (make deps installs it)"
 fi

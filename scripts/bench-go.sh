@@ -6,7 +6,7 @@
 # Rust drop-in for it) on the demo data, then three methods over the size sweep (hashicorp up to
 # 10^4 users), every path asking for the same keys (package workload). Raw output in results/go/bench.txt.
 #   scripts/bench-go.sh          5 rounds; demo data -benchtime 100ms, sweep 32 .. 10^4 (-benchtime 50ms), 10^6 users in 3
-#   QUICK=1 scripts/bench-go.sh  3 short rounds, sweep 32 .. 10^4 users
+#   QUICK=1 scripts/bench-go.sh  2 short rounds, sweep 32 and 1000 users
 # The test binary is built once and run in rounds: each round runs every benchmark once (demo data,
 # then each sweep size in a process of its own), so the i-th sample of every benchmark comes from
 # the same round and ratios can pair them (bench-report). The testing package collects garbage
@@ -26,7 +26,7 @@ mkdir -p "$out" "$data"
 # The sizes skip 10^5: each size costs a process loading it into every implementation, and make
 # bench must stay under 20 minutes (10^6 alone takes about 105 s a round).
 rounds=5 benchtime=100ms sweep_benchtime=50ms sweep=(32 100 1000 10000 1000000) large=1000000 large_rounds=3
-[[ ${QUICK:-0} == 1 ]] && rounds=3 benchtime=20ms sweep_benchtime=10ms sweep=(32 100 1000 10000)
+[[ ${QUICK:-0} == 1 ]] && rounds=2 benchtime=20ms sweep_benchtime=10ms sweep=(32 1000)
 # Pinned where `bench-report run` says (RP_BENCH_CPU); plugin processes (rp-plugin-server,
 # hashicorp go-plugin) on the other CPUs: on the host's CPU, host and plugin would take turns, and
 # every call would wait for a time slice.

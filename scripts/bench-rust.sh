@@ -4,12 +4,12 @@
 # The bench binary runs once per round (a process each, like the other harnesses' rounds), and each
 # round's criterion folder is kept in results/rust/criterion/round-N/, which bench-report reads.
 #   scripts/bench-rust.sh          5 rounds of 20 samples in 0.25 s per benchmark
-#   QUICK=1 scripts/bench-rust.sh  3 rounds of 10 samples in 0.3 s, sweep to 10^4
+#   QUICK=1 scripts/bench-rust.sh  2 rounds of 10 samples in 0.15 s, sweep to 10^4
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rounds=5 sweep_max=1000000 args=(--noplot --warm-up-time 0.1 --measurement-time 0.25 --sample-size 20)
-[[ ${QUICK:-0} == 1 ]] && rounds=3 sweep_max=10000 args=(--noplot --warm-up-time 0.1 --measurement-time 0.3 --sample-size 10)
+[[ ${QUICK:-0} == 1 ]] && rounds=2 sweep_max=10000 args=(--noplot --warm-up-time 0.05 --measurement-time 0.15 --sample-size 10)
 # The size sweep's data and every size's key schedule: the files gen-users makes.
 data=$PWD/results/data
 sizes=()

@@ -9,9 +9,12 @@
 #   scripts/count-instructions.sh OUT DATA_DIR          every loop, callgrind files into OUT
 #   scripts/count-instructions.sh OUT DATA_DIR --gate   the loops make test's gate holds (no Go:
 #                                                       under callgrind it now and then trips valgrind)
+#   scripts/count-instructions.sh OUT DATA_DIR --quick  every loop but the Wasm ones (make bench
+#                                                       QUICK=1: wasmtime compiles the module under
+#                                                       valgrind for 8.6 s a run; the gate counts them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=$1 data=$2 gate=${3:-}
+out=$1 data=$2 mode=${3:-}
 build=cpp-bench/build
 read -r -a flavours <<<"$(make --no-print-directory -s -C cpp-bench flavours)"
 rm -rf "$out"
@@ -39,7 +42,7 @@ count() { # BINARY NAME [TOGGLE]: callgrind files of NAME at N and 2N iterations
 
 for flavour in "${flavours[@]}"; do
   [[ $flavour == json_row ]] && continue # GetJsonRow's binary counts nothing (yet)
-  [[ $flavour == carchive && -n $gate ]] && continue
+  [[ $flavour == carchive && $mode == --gate ]] && continue
   names=("Add/cpp/native" "Add/cpp/native_noinline" "Add/cpp/$flavour")
   [[ $flavour != carchive ]] && names+=("GetUser/cpp/native/4" "GetUser/cpp/$flavour/4")
   # Every method through the archive.
@@ -54,8 +57,10 @@ done
 
 cargo build -q --release --workspace --example rust_count
 scripts/build-wasm.sh # rustplugin.wasm, which the Wasm loops run
-for name in Add/rust/native Add/rust/static Add/rust/dlopen GetUser/rust/native/4 GetUser/rust/static/4 \
-  GetUser/rust/dlopen/4 GetUserByClaim/rust/native/4 GetUserByClaim/rust/static/4 GetUserGroups/rust/static/4 \
-  FindUsers/rust/static/4 FindUsers/rust/dlopen/4 GetUsers/rust/dlopen/4 Add/rust/wasm GetUser/rust/wasm/4; do
+names=(Add/rust/native Add/rust/static Add/rust/dlopen GetUser/rust/native/4 GetUser/rust/static/4
+  GetUser/rust/dlopen/4 GetUserByClaim/rust/native/4 GetUserByClaim/rust/static/4 GetUserGroups/rust/static/4
+  FindUsers/rust/static/4 FindUsers/rust/dlopen/4 GetUsers/rust/dlopen/4)
+[[ $mode == --quick ]] || names+=(Add/rust/wasm GetUser/rust/wasm/4)
+for name in "${names[@]}"; do
   count target/release/examples/rust_count "$name"
 done
