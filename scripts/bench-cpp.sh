@@ -4,7 +4,7 @@
 # benchmark JSON with every repetition, callgrind files): bench-report computes the statistics.
 #
 #   scripts/bench-cpp.sh           5 rounds (about 2-3 minutes), results in results/cpp/
-#   QUICK=1 scripts/bench-cpp.sh   3 short rounds, sweeps up to 10^4 users
+#   QUICK=1 scripts/bench-cpp.sh   3 short rounds, sweeps up to 10^4 users, no Wasm instruction counts
 #   scripts/bench-cpp.sh --check   what `make test` runs: every benchmark once (a binary exits 1 on a
 #                                  wrong answer or data it cannot load), the LTO inlining verified,
 #                                  bench-report run over the output, and the instruction gate
@@ -61,8 +61,8 @@ for ((round = 1; round <= rounds; round++)); do
   done
 done
 
-# Instructions per call (callgrind, exact): every loop, or in check mode the loops make test's gate
-# holds.
+# Instructions per call (callgrind, exact): every loop; in quick mode all but the Wasm ones; in
+# check mode the loops make test's gate holds.
 if command -v valgrind >/dev/null; then
   echo "cpp-bench: counting instructions per call with callgrind"
   count_mode=()

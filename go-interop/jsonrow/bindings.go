@@ -19,9 +19,11 @@ package jsonrow
 // an out-param of pointer type would make cgo check it on every call; the address travels as an
 // integer instead.
 //
-// The wrappers return nothing: the status comes back through a pointer to a Go variable, which
-// cgo neither checks (it holds no pointers) nor moves to the heap (noescape). A C function that
-// returns a value costs two _cgo_topofstack calls more per call, about 2.5 ns here.
+// The wrappers of fallible functions return nothing: the status comes back through a pointer
+// to a Go variable, which cgo neither checks (it holds no pointers) nor moves to the heap
+// (noescape). A C function that returns a value costs two _cgo_topofstack calls more per call,
+// about 2.5 ns here. RP_BUFFER_TOO_SMALL is an answer the Go side acts on (a larger buffer, a
+// count), not an error it reports: no message is copied for it, which nothing would free.
 static void go_fail(uintptr_t *message) {
 	*message = (uintptr_t)strdup(rpj_last_error_message());
 }
@@ -31,7 +33,7 @@ static const char *go_message_text(uintptr_t message) { return (const char *)mes
 static void go_message_free(uintptr_t message) { free((void *)message); }
 
 static void go_rpj_get_json_row(rp_str input, rp_str path, char *buffer, size_t buffer_capacity, rp_str *answer, rp_status *status, uintptr_t *message) {
-	if ((*status = rpj_get_json_row(input, path, buffer, buffer_capacity, answer)) != RP_OK) go_fail(message);
+	if ((*status = rpj_get_json_row(input, path, buffer, buffer_capacity, answer)) != RP_OK && *status != RP_BUFFER_TOO_SMALL) go_fail(message);
 }
 */
 import "C"

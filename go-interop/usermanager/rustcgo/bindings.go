@@ -43,9 +43,11 @@ package rustcgo
 // an out-param of pointer type would make cgo check it on every call; the address travels as an
 // integer instead.
 //
-// The wrappers return nothing: the status comes back through a pointer to a Go variable, which
-// cgo neither checks (it holds no pointers) nor moves to the heap (noescape). A C function that
-// returns a value costs two _cgo_topofstack calls more per call, about 2.5 ns here.
+// The wrappers of fallible functions return nothing: the status comes back through a pointer
+// to a Go variable, which cgo neither checks (it holds no pointers) nor moves to the heap
+// (noescape). A C function that returns a value costs two _cgo_topofstack calls more per call,
+// about 2.5 ns here. RP_BUFFER_TOO_SMALL is an answer the Go side acts on (a larger buffer, a
+// count), not an error it reports: no message is copied for it, which nothing would free.
 static void go_fail(uintptr_t *message) {
 	*message = (uintptr_t)strdup(rp_last_error_message());
 }
@@ -58,15 +60,15 @@ static void go_message_free(uintptr_t message) { free((void *)message); }
 static inline int64_t go_Add(int64_t a, int64_t b) { return Add(a, b); }
 
 static void go_rp_user_manager_new_demo(rp_user_manager **out, rp_status *status, uintptr_t *message) {
-	if ((*status = rp_user_manager_new_demo(out)) != RP_OK) go_fail(message);
+	if ((*status = rp_user_manager_new_demo(out)) != RP_OK && *status != RP_BUFFER_TOO_SMALL) go_fail(message);
 }
 
 static void go_rp_user_manager_new_from_json(rp_str json, rp_user_manager **out, rp_status *status, uintptr_t *message) {
-	if ((*status = rp_user_manager_new_from_json(json, out)) != RP_OK) go_fail(message);
+	if ((*status = rp_user_manager_new_from_json(json, out)) != RP_OK && *status != RP_BUFFER_TOO_SMALL) go_fail(message);
 }
 
 static void go_rp_user_manager_new_from_file(rp_str path, rp_user_manager **out, rp_status *status, uintptr_t *message) {
-	if ((*status = rp_user_manager_new_from_file(path, out)) != RP_OK) go_fail(message);
+	if ((*status = rp_user_manager_new_from_file(path, out)) != RP_OK && *status != RP_BUFFER_TOO_SMALL) go_fail(message);
 }
 
 static void go_rp_user_manager_get_user(uintptr_t h, rp_str opaque_id, rp_str idp, uintptr_t *row, rp_status *status, uintptr_t *message) {
@@ -80,19 +82,19 @@ static void go_rp_user_manager_get_user_by_claim(uintptr_t h, rp_str claim, rp_s
 }
 
 static void go_rp_user_manager_get_user_groups(uintptr_t h, rp_str opaque_id, rp_str idp, rp_str_list *out, rp_status *status, uintptr_t *message) {
-	if ((*status = rp_user_manager_get_user_groups((const rp_user_manager *)h, opaque_id, idp, out)) != RP_OK) go_fail(message);
+	if ((*status = rp_user_manager_get_user_groups((const rp_user_manager *)h, opaque_id, idp, out)) != RP_OK && *status != RP_BUFFER_TOO_SMALL) go_fail(message);
 }
 
 static void go_rp_user_manager_find_users(uintptr_t h, rp_str query, const rp_user **rows, size_t row_capacity, size_t *count, rp_status *status, uintptr_t *message) {
-	if ((*status = rp_user_manager_find_users((const rp_user_manager *)h, query, rows, row_capacity, count)) != RP_OK) go_fail(message);
+	if ((*status = rp_user_manager_find_users((const rp_user_manager *)h, query, rows, row_capacity, count)) != RP_OK && *status != RP_BUFFER_TOO_SMALL) go_fail(message);
 }
 
 static void go_rp_user_manager_new_from_file_limited(rp_str path, uint64_t max_bytes, rp_user_manager **out, rp_status *status, uintptr_t *message) {
-	if ((*status = rp_user_manager_new_from_file_limited(path, max_bytes, out)) != RP_OK) go_fail(message);
+	if ((*status = rp_user_manager_new_from_file_limited(path, max_bytes, out)) != RP_OK && *status != RP_BUFFER_TOO_SMALL) go_fail(message);
 }
 
 static void go_rp_user_manager_get_users(uintptr_t h, rp_str_pack opaque_ids, rp_str idp, uintptr_t *rows, rp_status *status, uintptr_t *message) {
-	if ((*status = rp_user_manager_get_users((const rp_user_manager *)h, opaque_ids, idp, (const rp_user **)rows)) != RP_OK) go_fail(message);
+	if ((*status = rp_user_manager_get_users((const rp_user_manager *)h, opaque_ids, idp, (const rp_user **)rows)) != RP_OK && *status != RP_BUFFER_TOO_SMALL) go_fail(message);
 }
 */
 import "C"
@@ -564,7 +566,12 @@ func (m *UserManager) FindUsersView(query string, views []UserView) (int, error)
 	}
 	count, err := m.findUsers(query, rows[:len(views)])
 	for i := range min(count, len(views)) {
-		views[i] = UserView{rows[i], m}
+		// The plugin's answer: checked against the table, and the view made from the table.
+		index, bad := m.indexUserView(uintptr(unsafe.Pointer(rows[i])))
+		if bad != nil {
+			return 0, bad
+		}
+		views[i] = UserView{&m.table[index], m}
 	}
 	return count, err
 }

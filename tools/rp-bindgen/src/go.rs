@@ -47,8 +47,9 @@ fn no_escape(directives: &mut String, w: &str) {
     let _ = writeln!(directives, "#cgo noescape {w}\n#cgo nocallback {w}");
 }
 
-/// Declares the C wrapper `w` of `c`, which writes `c`'s status to `*status` and, when it fails,
-/// copies the thread's message out within the same C call (`go_fail`).
+/// Declares the C wrapper `w` of `c`, which writes `c`'s status to `*status` and, when it fails
+/// (`RP_BUFFER_TOO_SMALL` is not a failure here), copies the thread's message out within the same
+/// C call (`go_fail`).
 fn status_wrapper(
     directives: &mut String,
     wrappers: &mut String,
@@ -59,7 +60,7 @@ fn status_wrapper(
     no_escape(directives, w);
     let _ = write!(
         wrappers,
-        "\nstatic void {w}({}, rp_status *status, uintptr_t *message) {{\n\tif ((*status = {c}({})) != RP_OK) go_fail(message);\n}}\n",
+        "\nstatic void {w}({}, rp_status *status, uintptr_t *message) {{\n\tif ((*status = {c}({})) != RP_OK && *status != RP_BUFFER_TOO_SMALL) go_fail(message);\n}}\n",
         c_params.join(", "),
         c_args.join(", "),
     );
@@ -181,9 +182,11 @@ impl Writer<'_> {
 // an out-param of pointer type would make cgo check it on every call; the address travels as an
 // integer instead.
 //
-// The wrappers return nothing: the status comes back through a pointer to a Go variable, which
-// cgo neither checks (it holds no pointers) nor moves to the heap (noescape). A C function that
-// returns a value costs two _cgo_topofstack calls more per call, about 2.5 ns here.
+// The wrappers of fallible functions return nothing: the status comes back through a pointer
+// to a Go variable, which cgo neither checks (it holds no pointers) nor moves to the heap
+// (noescape). A C function that returns a value costs two _cgo_topofstack calls more per call,
+// about 2.5 ns here. RP_BUFFER_TOO_SMALL is an answer the Go side acts on (a larger buffer, a
+// count), not an error it reports: no message is copied for it, which nothing would free.
 static void go_fail(uintptr_t *message) {{
 	*message = (uintptr_t)strdup({p}last_error_message());
 }}
@@ -890,7 +893,12 @@ func (m *{go_type}) {name}View({params_comma}views []{view}) (int, error) {{
 	}}
 	count, err := m.{lower}({locals_comma}rows[:len(views)])
 	for i := range min(count, len(views)) {{
-		views[i] = {view}{{rows[i], m}}
+		// The plugin's answer: checked against the table, and the view made from the table.
+		index, bad := m.index{view}(uintptr(unsafe.Pointer(rows[i])))
+		if bad != nil {{
+			return 0, bad
+		}}
+		views[i] = {view}{{&m.table[index], m}}
 	}}
 	return count, err
 }}
