@@ -74,15 +74,12 @@ impl UserManager for UserStore {
         answers: &mut [Option<&'a User>],
     ) -> Result<(), Error> {
         for (answer, opaque_id) in answers.iter_mut().zip(opaque_ids.iter()) {
-            *answer = match UserStore::get_user(self, opaque_id, idp) {
-                Some(user) => Some(user),
+            *answer = UserStore::get_user(self, opaque_id, idp);
+            if answer.is_none() {
                 // A key that matched nothing is none, unless it is not UTF-8.
-                None => {
-                    text(opaque_id, "opaque_ids")?;
-                    text(idp, "idp")?;
-                    None
-                }
-            };
+                text(opaque_id, "opaque_ids")?;
+                text(idp, "idp")?;
+            }
         }
         Ok(())
     }

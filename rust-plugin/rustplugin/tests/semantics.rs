@@ -6,7 +6,7 @@ use rustplugin::store::{Claim, User, UserStore};
 
 #[path = "support/reva.rs"]
 mod reva;
-use reva::{reva_find_users, reva_get_user, reva_get_user_by_claim};
+use reva::{found_users, reva_find_users, reva_get_user, reva_get_user_by_claim};
 
 /// Generated users plus deliberate duplicates: a username equal to another user's opaque id,
 /// repeated mails and uids, and a non-ASCII display name.
@@ -79,10 +79,8 @@ fn indexed_answers_equal_reva_scans() {
         "a",
         "n\0a",
     ] {
-        let mut found: Vec<&User> = Vec::new();
-        store.find_users(query, |user| found.push(user));
         assert_eq!(
-            found,
+            found_users(&store, query),
             reva_find_users(&users, query),
             "FindUsers({query:?})"
         );

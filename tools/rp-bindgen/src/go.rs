@@ -662,7 +662,6 @@ func copy{view}(u *C.{c_record}) *{value} {{
         let c = self.c_name(&format!("{}-{}", resource.name, member.name));
         let w = wrapper(&c);
         let name = go_exported(&member.name);
-        let status = "rp_status"; // rp_common.h's, whatever the prefix
         let mut lowered = Lowered::default();
         if member.shape != Shape::Constructor {
             // The handle is C memory: it travels as an integer, which cgo does not check at run
@@ -731,7 +730,7 @@ func copy{view}(u *C.{c_record}) *{value} {{
                 no_escape(directives, &w);
                 let _ = write!(
                     wrappers,
-                    "\nstatic void {w}({}, uintptr_t *row, {status} *status, uintptr_t *message) {{\n\tconst {c_record} *answer = NULL;\n\tif ((*status = {c}({}, &answer)) == RP_OK) *row = (uintptr_t)answer; else go_fail(message);\n}}\n",
+                    "\nstatic void {w}({}, uintptr_t *row, rp_status *status, uintptr_t *message) {{\n\tconst {c_record} *answer = NULL;\n\tif ((*status = {c}({}, &answer)) == RP_OK) *row = (uintptr_t)answer; else go_fail(message);\n}}\n",
                     c_params.join(", "),
                     c_args.join(", "),
                 );

@@ -40,6 +40,13 @@ pub fn reva_find_users<'a>(users: &'a [User], query: &str) -> Vec<&'a User> {
         .collect()
 }
 
+/// The store's FindUsers answer, collected (the store calls back with each user).
+pub fn found_users<'a>(store: &'a UserStore, query: &str) -> Vec<&'a User> {
+    let mut found = Vec::new();
+    store.find_users(query, |user| found.push(user));
+    found
+}
+
 /// Loads `input` (JSON, then optionally a line `--` and one query per line) and checks every answer
 /// of the store against reva's loops: for each query line and for the fields of the first users,
 /// as opaque id, username, mail, uid and FindUsers query, with and without each idp. Input that is
@@ -89,8 +96,10 @@ pub fn check_store(input: &[u8]) {
                 "GetUserByClaim({name}, {text:?})"
             );
         }
-        let mut found = Vec::new();
-        store.find_users(text, |user| found.push(user));
-        assert_eq!(found, reva_find_users(users, text), "FindUsers({text:?})");
+        assert_eq!(
+            found_users(&store, text),
+            reva_find_users(users, text),
+            "FindUsers({text:?})"
+        );
     }
 }
