@@ -13,8 +13,9 @@
 // the built-in demo data, else the size of a generated file users-N.json in --data_dir.
 //
 // Own flags (before google benchmark's): --data_dir=DIR, --sweep_max=N (largest sweep size),
-// --plugin=PATH (dlopen flavour), and --count_instructions=NAME --iterations=N, which runs one
-// benchmark's body N times in count_loop<> for valgrind --tool=callgrind, instead of benchmarking.
+// --plugin=PATH (dlopen flavour), and --count_instructions=NAME[,NAME...] --iterations=N[,N...],
+// which, instead of benchmarking, runs each named benchmark's body in count_loop<> once per length,
+// in order, for valgrind --tool=callgrind (scripts/count-instructions.sh).
 
 #include <benchmark/benchmark.h>
 
@@ -153,12 +154,17 @@ int main(int argc, char** argv) {
 #endif
   RegisterAll();
   if (!options.count_instructions.empty()) {
-    auto loop = CountLoops().find(options.count_instructions);
-    if (loop == CountLoops().end() || options.iterations == 0) {
-      std::fprintf(stderr, "cpp-bench: --count_instructions needs a benchmark of this binary and --iterations=N\n");
-      return 2;
+    for (const auto& name : options.count_instructions) {
+      auto loop = CountLoops().find(name);
+      if (loop == CountLoops().end() || options.iterations.empty()) {
+        std::fprintf(stderr, "cpp-bench: --count_instructions needs benchmarks of this binary (not %s) and --iterations=N[,N...]\n", name.c_str());
+        return 2;
+      }
     }
-    return loop->second(options.iterations) ? 0 : 1;
+    for (const auto& name : options.count_instructions) {
+      if (!CountLoops()[name](options.iterations)) return 1;
+    }
+    return 0;
   }
   benchmark::AddCustomContext("path", PATH_NAME);
   benchmark::AddCustomContext("cxx", __VERSION__);

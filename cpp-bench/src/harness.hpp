@@ -4,6 +4,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace {
 
@@ -19,9 +21,20 @@ struct Options {
   std::string data_dir = "results/data";
   int64_t sweep_max = 1000000;
   std::string plugin;
-  std::string count_instructions;
-  size_t iterations = 0;
+  std::vector<std::string> count_instructions;
+  std::vector<size_t> iterations;
 };
+
+// "a,b,c" -> {"a", "b", "c"}.
+std::vector<std::string> SplitCommas(std::string_view list) {
+  std::vector<std::string> items;
+  for (size_t start = 0; start <= list.size();) {
+    size_t end = std::min(list.find(',', start), list.size());
+    items.emplace_back(list.substr(start, end - start));
+    start = end + 1;
+  }
+  return items;
+}
 Options options;
 
 // Takes our own --name=value flags out of argv, leaving google benchmark's.
@@ -40,9 +53,9 @@ void ParseOwnFlags(int* argc, char** argv) {
     } else if (auto v = value("--plugin=")) {
       options.plugin = *v;
     } else if (auto v = value("--count_instructions=")) {
-      options.count_instructions = *v;
+      options.count_instructions = SplitCommas(*v);
     } else if (auto v = value("--iterations=")) {
-      options.iterations = std::strtoull(v->c_str(), nullptr, 10);
+      for (const auto& n : SplitCommas(*v)) options.iterations.push_back(std::strtoull(n.c_str(), nullptr, 10));
     } else {
       argv[kept++] = argv[i];
     }
@@ -78,9 +91,10 @@ __attribute__((noinline)) void count_loop(Op op, size_t iterations) {
   }
 }
 
-// Runs one registered benchmark's body `iterations` times; false (with a message) when it cannot.
-std::map<std::string, std::function<bool(size_t)>>& CountLoops() {
-  static std::map<std::string, std::function<bool(size_t)>> loops;
+// Runs one registered benchmark's body in count_loop once per length, in order, on one op (its
+// data loaded once); false (with a message) when it cannot.
+std::map<std::string, std::function<bool(const std::vector<size_t>&)>>& CountLoops() {
+  static std::map<std::string, std::function<bool(const std::vector<size_t>&)>> loops;
   return loops;
 }
 
@@ -97,14 +111,14 @@ void Register(const std::string& name, Make make) {
       failures++;
     }
   });
-  CountLoops()[name] = [make, name](size_t iterations) {
+  CountLoops()[name] = [make, name](const std::vector<size_t>& lengths) {
     std::string error;
     auto op = make(&error);
     if (!op) {
       std::fprintf(stderr, "cpp-bench: %s: %s\n", name.c_str(), error.c_str());
       return false;
     }
-    count_loop(*op, iterations);
+    for (size_t iterations : lengths) count_loop(*op, iterations);
     return true;
   };
 }

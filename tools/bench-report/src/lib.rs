@@ -3,7 +3,7 @@
 //! Inputs, the harnesses' raw outputs under a results folder (all optional: what is missing is
 //! listed in the report):
 //! - `cpp/bench_*/round-N.json`: google benchmark JSON from cpp-bench, every repetition of every
-//!   round (a round is one run of the binary), and `cpp/callgrind/*.out`, callgrind's files;
+//!   round (a round is one run of the binary), and `cpp/callgrind/*.out*`, callgrind's files;
 //! - `go/bench.txt`: `go test -bench` output from go-interop, in rounds;
 //! - `rust/criterion/round-N/`: criterion's output folder from rust-host, one per round;
 //! - `gateway/loadtest.{json,md}`: the gateway load test (go-interop/gateway/cmd/loadtest),

@@ -184,9 +184,11 @@ pub fn google_benchmark(dir: &Path, source: &str) -> Parsed {
 }
 
 /// Instructions per call of each (binary, benchmark name) counted in a folder of cpp-bench's
-/// callgrind files (`valgrind --tool=callgrind` around `bench_<path> --count_instructions=NAME
-/// --iterations=N`, at N and 2N): (Ir(2N) - Ir(N)) / N, which cancels what the program does once.
-/// What cannot be read is said in `problems`.
+/// callgrind files (scripts/count-instructions.sh: `valgrind --tool=callgrind` around `bench_<path>
+/// --count_instructions=NAME[,NAME...] --iterations=N[,N...]`, with a dump after each loop, or the
+/// whole program at N and at 2N): (Ir(2N) - Ir(N)) / N, which cancels what a loop does once. A
+/// name's count at a length is its last loop of that length (a warm-up of another length goes
+/// unused). What cannot be read is said in `problems`.
 pub fn instruction_counts(
     dir: &Path,
     problems: &mut Vec<String>,
@@ -202,19 +204,30 @@ pub fn instruction_counts(
             return per_call;
         }
     };
-    // (binary, name) -> iterations -> instructions
-    let mut counts: BTreeMap<(String, String), BTreeMap<u64, u64>> = BTreeMap::new();
+    // (binary, name) -> iterations -> (part, instructions)
+    let mut counts: BTreeMap<(String, String), BTreeMap<u64, (usize, u64)>> = BTreeMap::new();
     for path in entries.flatten().map(|e| e.path()) {
-        if !path.extension().is_some_and(|e| e == "out") {
+        if !is_callgrind_file(&path) {
             continue;
         }
-        match callgrind_file(&path) {
-            Some((binary, name, iterations, total)) => {
-                counts
+        match callgrind_part(&path) {
+            Some(Part::Loop {
+                binary,
+                name,
+                iterations,
+                part,
+                instructions,
+            }) => {
+                let latest = counts
                     .entry((binary, name))
                     .or_default()
-                    .insert(iterations, total);
+                    .entry(iterations)
+                    .or_insert((part, instructions));
+                if part > latest.0 {
+                    *latest = (part, instructions);
+                }
             }
+            Some(Part::Rest) => {}
             None => problems.push(format!(
                 "instruction counts: {} is not a cpp-bench callgrind file",
                 path.display()
@@ -222,16 +235,22 @@ pub fn instruction_counts(
         }
     }
     for ((binary, name), by_iterations) in counts {
-        let mut pairs = by_iterations.iter();
-        let (Some((&n, &once)), Some((&n2, &twice))) = (pairs.next(), pairs.next()) else {
+        let pair = by_iterations.iter().rev().find_map(|(&n, &(_, once))| {
+            by_iterations
+                .get(&(2 * n))
+                .map(|&(_, twice)| (n, once, twice))
+        });
+        let Some((n, once, twice)) = pair else {
             problems.push(format!(
-                "instruction counts: {binary} {name} needs two callgrind runs (N and 2N iterations)"
+                "instruction counts: {binary} {name} needs loops of N and 2N iterations (has {:?})",
+                by_iterations.keys().collect::<Vec<_>>()
             ));
             continue;
         };
-        if n2 != 2 * n || twice < once {
+        if twice < once {
             problems.push(format!(
-                "instruction counts: {binary} {name}: runs of {n} and {n2} iterations, not N and 2N"
+                "instruction counts: {binary} {name}: {twice} instructions in {} iterations, fewer than {once} in {n}",
+                2 * n
             ));
             continue;
         }
@@ -252,14 +271,45 @@ pub fn attach_instructions(dir: &Path, records: &mut [Record], problems: &mut Ve
     }
 }
 
-/// (binary, benchmark name, iterations, total instructions) from a callgrind file's `cmd:` and
-/// `totals:` (or `summary:`) lines.
-fn callgrind_file(path: &Path) -> Option<(String, String, u64, u64)> {
+/// callgrind's file names: `OUT` and, with dumps, `OUT.1`, `OUT.2`, ... (`OUT` ends in `.out`).
+fn is_callgrind_file(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    name.ends_with(".out")
+        || name
+            .rsplit_once(".out.")
+            .is_some_and(|(_, part)| part.parse::<u32>().is_ok())
+}
+
+/// What one callgrind file (one part of a run) counted.
+enum Part {
+    /// A loop of `name`, `iterations` long, the run's `part`-th.
+    Loop {
+        binary: String,
+        name: String,
+        iterations: u64,
+        part: usize,
+        instructions: u64,
+    },
+    /// What a run with dumps counted after its last loop (nothing: the toggle was off).
+    Rest,
+}
+
+/// The part a callgrind file holds, from its `cmd:`, `part:`, `desc: Trigger:` and `totals:` (or
+/// `summary:`) lines. A run's loops are its names' lengths in order (name by name); a dump after
+/// each loop (`--dump-after`) makes part k the k-th loop, and a run without dumps is one loop
+/// (part 1, a single name and length).
+fn callgrind_part(path: &Path) -> Option<Part> {
     let text = fs::read_to_string(path).ok()?;
-    let (mut command, mut total) = (None, None);
+    let (mut command, mut part, mut dumped, mut total) = (None, None, false, None);
     for line in text.lines() {
         if let Some(c) = line.strip_prefix("cmd:") {
             command = Some(c.trim().to_owned());
+        } else if let Some(p) = line.strip_prefix("part:") {
+            part = p.trim().parse::<usize>().ok();
+        } else if let Some(trigger) = line.strip_prefix("desc: Trigger:") {
+            dumped = trigger.trim().starts_with("--dump-after");
         } else if let Some(t) = line
             .strip_prefix("totals:")
             .or_else(|| line.strip_prefix("summary:"))
@@ -267,18 +317,35 @@ fn callgrind_file(path: &Path) -> Option<(String, String, u64, u64)> {
             total = t.trim().parse().ok();
         }
     }
-    let command = command?;
+    let (command, part, instructions) = (command?, part?, total?);
     let mut words = command.split_whitespace();
     let binary = Path::new(words.next()?).file_name()?.to_str()?.to_owned();
-    let (mut name, mut iterations) = (None, None);
+    let (mut names, mut lengths) = (Vec::new(), Vec::new());
     for word in words {
-        if let Some(n) = word.strip_prefix("--count_instructions=") {
-            name = Some(n.to_owned());
-        } else if let Some(i) = word.strip_prefix("--iterations=") {
-            iterations = i.parse().ok();
+        if let Some(list) = word.strip_prefix("--count_instructions=") {
+            names = list.split(',').map(str::to_owned).collect();
+        } else if let Some(list) = word.strip_prefix("--iterations=") {
+            lengths = list
+                .split(',')
+                .map(|n| n.parse::<u64>().ok())
+                .collect::<Option<_>>()?;
         }
     }
-    Some((binary, name?, iterations?, total?))
+    let loops = names.len() * lengths.len();
+    let index = part.checked_sub(1)?;
+    if !dumped && (part > 1 || loops > 1) {
+        return (index == loops).then_some(Part::Rest);
+    }
+    if index >= loops {
+        return None;
+    }
+    Some(Part::Loop {
+        binary,
+        name: names[index / lengths.len()].clone(),
+        iterations: lengths[index % lengths.len()],
+        part,
+        instructions,
+    })
 }
 
 /// `go test -bench` output (go-interop's `bench.txt`), with benchstat-style "key: value" lines.

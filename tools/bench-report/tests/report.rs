@@ -74,6 +74,11 @@ fn reads_every_format_keeps_the_samples_and_computes_intervals() {
     assert_eq!(lto_native.ns_interval, None, "bench_lto ran one round");
     let static_add = record(r, "Add", "cpp", "static", None);
     assert_eq!(static_add.instructions_per_call, Some(10.0));
+    assert_eq!(
+        record(r, "GetUser", "cpp", "static", Some(4)).instructions_per_call,
+        Some(227.0),
+        "the third name's loops of one run (parts 7-9; its warm-up, the costlier first calls, unused)"
+    );
     assert!(close(static_add.ratio_to_native.unwrap(), 2.0));
     let paired = static_add.ratio_interval.unwrap();
     assert!(
@@ -477,4 +482,73 @@ bench 1234 1000.002001: 1001001 cpu-clock:
             && svg.contains("a test")
     );
     assert!(bench_report::flamegraph::draw("".as_bytes(), "empty", Vec::new()).is_err());
+}
+
+/// One run's callgrind parts: `--dump-after` parts are the loops in order, name by name.
+fn callgrind_part(dir: &Path, file: &str, command: &str, part: usize, trigger: &str, total: u64) {
+    std::fs::write(
+        dir.join(file),
+        format!(
+            "# callgrind format\nversion: 1\ncmd:  {command}\npart: {part}\n\
+             desc: Trigger: {trigger}\nevents: Ir\nsummary: {total}\ntotals: {total}\n"
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn instruction_counts_pair_each_name_s_latest_loops_of_n_and_2n() {
+    let dir = std::env::temp_dir().join(format!("bench-report-parts-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let command = "/b/rust_count --count_instructions=A,B --iterations=100,100,200";
+    let dump = "--dump-after=rust_count::count_loop";
+    // A: a first loop with a one-time cost, then the same length warm; B: 7 a call.
+    for (part, total) in [
+        (1, 5_000),
+        (2, 1_000),
+        (3, 2_000),
+        (4, 700),
+        (5, 700),
+        (6, 1_400),
+    ] {
+        callgrind_part(
+            &dir,
+            &format!("rust_count.out.{part}"),
+            command,
+            part,
+            dump,
+            total,
+        );
+    }
+    callgrind_part(&dir, "rust_count.out", command, 7, "Program termination", 0);
+    let mut problems = Vec::new();
+    let counts = bench_report::parse::instruction_counts(&dir, &mut problems);
+    assert!(problems.is_empty(), "{problems:?}");
+    let count = |name: &str| counts[&("rust_count".to_owned(), name.to_owned())];
+    assert_eq!(
+        count("A"),
+        10.0,
+        "the warm loop of 100 (part 2), not the first"
+    );
+    assert_eq!(count("B"), 7.0);
+
+    // A part past the run's loops, and a name without a loop twice as long: said, not counted.
+    callgrind_part(&dir, "rust_count.out.8", command, 8, dump, 1);
+    let command = "/b/other --count_instructions=C --iterations=100,300";
+    for part in [1, 2] {
+        callgrind_part(&dir, &format!("other.out.{part}"), command, part, dump, 100);
+    }
+    let mut problems = Vec::new();
+    bench_report::parse::instruction_counts(&dir, &mut problems);
+    let problems = problems.join("\n");
+    assert!(
+        problems.contains("rust_count.out.8 is not a cpp-bench callgrind file"),
+        "{problems}"
+    );
+    assert!(
+        problems.contains("other C needs loops of N and 2N iterations (has [100, 300])"),
+        "{problems}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
