@@ -113,8 +113,9 @@ func TestWasmFaultsAreContained(t *testing.T) {
 	}
 }
 
-// TestWasmFaultsLeakNothing: 1000 faults, every kind in turn; the gateway's goroutines, instances
-// and memory come back to where they were.
+// TestWasmFaultsLeakNothing: 1000 faults, every kind in turn (the loop, which burns its whole
+// deadline, one time in five: 167 loops took 17 of the test's 18 s); the gateway's goroutines,
+// instances and memory come back to where they were.
 func TestWasmFaultsLeakNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("1000 faults")
@@ -132,6 +133,9 @@ func TestWasmFaultsLeakNothing(t *testing.T) {
 	const faults = 1000
 	for i := 0; i < faults; i++ {
 		f := wasmFaults[i%len(wasmFaults)]
+		if round := i / len(wasmFaults); f.fault == "loop" && round%5 != 0 {
+			f = wasmFaults[0] // a panic, in four rounds of five
+		}
 		if a := send(t, "GET", url, "", "X-Fault", f.fault); strconv.Itoa(a.status) != f.status {
 			t.Fatalf("fault %d (%s): %+v", i, f.fault, a)
 		}
