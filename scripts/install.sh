@@ -15,7 +15,11 @@ prefix=${1:?usage: install.sh PREFIX   (DESTDIR in the environment stages the in
 destdir=${DESTDIR:-}
 libdir=$prefix/lib
 scripts/deps.sh cargo-c
-cargo cinstall --release -p rustplugin --prefix "$prefix" --libdir "$libdir" ${destdir:+--destdir "$destdir"}
+# A target folder of its own: cargo-c is built on another cargo (0.98), which in target/release
+# rebuilt the build scripts and proc-macros with settings of its own once dependencies lost their
+# debug info (Cargo.toml; cargo: "ConfigSettingsChanged"), and the next `cargo build` compiled all
+# 300 crates again (make test's test-cpp: 289 s).
+cargo cinstall --release -p rustplugin --target-dir target/capi --prefix "$prefix" --libdir "$libdir" ${destdir:+--destdir "$destdir"}
 
 staged=$destdir$libdir
 library=$(readlink "$staged/librustplugin.so")          # librustplugin.so.X.Y.Z
