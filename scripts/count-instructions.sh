@@ -8,9 +8,9 @@
 # compiled code is counted as any other, and the count is as exact, run to run). Calls into Go
 # switch stacks, which hides the loop from callgrind's toggle: those count the whole program, a
 # process at N and one at 2N (within ~1%, Go's runtime threads).
-#   scripts/count-instructions.sh OUT DATA_DIR          every loop, callgrind files into OUT (a loop
-#                                                       in the Go c-archive's binary that trips
-#                                                       valgrind is left out, with a warning)
+#   scripts/count-instructions.sh OUT DATA_DIR          every loop, callgrind files into OUT (a run
+#                                                       of the Go c-archive's binary that trips
+#                                                       valgrind is left out, its loops said)
 #   scripts/count-instructions.sh OUT DATA_DIR --gate   the loops make test's gate holds (no Go:
 #                                                       under callgrind it now and then trips valgrind)
 #   scripts/count-instructions.sh OUT DATA_DIR --quick  every loop but the Wasm ones (make bench
@@ -24,23 +24,26 @@ read -r -a flavours <<<"$(make --no-print-directory -s -C cpp-bench flavours)"
 rm -rf "$out"
 mkdir -p "$out"
 
-n=20000 warm_up=2000
+# Whole turns of the key schedules (1024 keys, 64 batches of 16): a loop's count does not depend on
+# where the loops before it left the cursor.
+n=20480 warm_up=2048
 
 # valgrind's callgrind, its output in FILE (more files, FILE.1, FILE.2, ..., with dumps). A binary
 # that starts Go runs without asynchronous preemption: Go's runtime preempts with signals (SIGURG),
 # and callgrind now and then fails an assertion on one (threads.c: vgCallgrind_post_signal), which
-# took a whole `make bench` down; a run that still trips valgrind is left out, said. Any other
-# failure fails.
+# took a whole `make bench` down; a run that still trips valgrind is left out, said (status 1).
+# Any other failure ends the script.
 callgrind() { # FILE [CALLGRIND OPTIONS] BINARY ARGS...
   local file=$1 go=() arg
   shift
   for arg; do [[ $arg != */bench_carchive ]] || go=(env GODEBUG=asyncpreemptoff=1); done
   if ! "${go[@]}" valgrind -q --tool=callgrind --callgrind-out-file="$file" "$@" \
     >"$out/valgrind.log" 2>&1; then
-    ((${#go[@]})) || { cat "$out/valgrind.log" >&2; return 1; }
+    ((${#go[@]})) || { cat "$out/valgrind.log" >&2; exit 1; }
     echo "count-instructions: valgrind failed (Go): no count this run for: $*" >&2
     tail -n 5 "$out/valgrind.log" >&2
     rm -f "$file" "$file".*
+    return 1
   fi
 }
 
@@ -53,14 +56,15 @@ count() { # BINARY NAME...: every loop in one process, a callgrind file each
   # pattern.
   callgrind "$out/$(basename "$binary").out" --toggle-collect='*count_loop*' \
     --dump-after='*::count_loop*' "$binary" --data_dir="$data" --count_instructions="$names" \
-    --iterations=$warm_up,$n,$((2 * n))
+    --iterations=$warm_up,$n,$((2 * n)) || true # said
 }
 
 count_whole_program() { # BINARY NAME: the whole program at N and 2N iterations
-  local binary=$1 name=$2 iterations
+  local binary=$1 name=$2 iterations prefix
+  prefix=$out/$(basename "$binary").${name//\//_}
   for iterations in $n $((2 * n)); do
-    callgrind "$out/$(basename "$binary").${name//\//_}.$iterations.out" \
-      "$binary" --data_dir="$data" --count_instructions="$name" --iterations=$iterations
+    callgrind "$prefix.$iterations.out" "$binary" --data_dir="$data" --count_instructions="$name" \
+      --iterations=$iterations || { rm -f "$prefix".*.out; break; } # no pair, no count
   done
 }
 

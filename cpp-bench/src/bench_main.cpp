@@ -19,6 +19,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -154,10 +155,14 @@ int main(int argc, char** argv) {
 #endif
   RegisterAll();
   if (!options.count_instructions.empty()) {
+    if (options.iterations.empty() ||
+        std::find(options.iterations.begin(), options.iterations.end(), 0) != options.iterations.end()) {
+      std::fprintf(stderr, "cpp-bench: --count_instructions needs --iterations=N[,N...], positive numbers\n");
+      return 2;
+    }
     for (const auto& name : options.count_instructions) {
-      auto loop = CountLoops().find(name);
-      if (loop == CountLoops().end() || options.iterations.empty()) {
-        std::fprintf(stderr, "cpp-bench: --count_instructions needs benchmarks of this binary (not %s) and --iterations=N[,N...]\n", name.c_str());
+      if (CountLoops().find(name) == CountLoops().end()) {
+        std::fprintf(stderr, "cpp-bench: no benchmark named %s in this binary\n", name.c_str());
         return 2;
       }
     }

@@ -37,6 +37,12 @@ std::vector<std::string> SplitCommas(std::string_view list) {
 }
 Options options;
 
+// A loop length: a decimal number, else 0 (which main refuses).
+size_t ParseLength(const std::string& text) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return 0;
+  return std::strtoull(text.c_str(), nullptr, 10);
+}
+
 // Takes our own --name=value flags out of argv, leaving google benchmark's.
 void ParseOwnFlags(int* argc, char** argv) {
   int kept = 1;
@@ -55,7 +61,8 @@ void ParseOwnFlags(int* argc, char** argv) {
     } else if (auto v = value("--count_instructions=")) {
       options.count_instructions = SplitCommas(*v);
     } else if (auto v = value("--iterations=")) {
-      for (const auto& n : SplitCommas(*v)) options.iterations.push_back(std::strtoull(n.c_str(), nullptr, 10));
+      options.iterations.clear();
+      for (const auto& n : SplitCommas(*v)) options.iterations.push_back(ParseLength(n));
     } else {
       argv[kept++] = argv[i];
     }

@@ -187,8 +187,9 @@ pub fn google_benchmark(dir: &Path, source: &str) -> Parsed {
 /// callgrind files (scripts/count-instructions.sh: `valgrind --tool=callgrind` around `bench_<path>
 /// --count_instructions=NAME[,NAME...] --iterations=N[,N...]`, with a dump after each loop, or the
 /// whole program at N and at 2N): (Ir(2N) - Ir(N)) / N, which cancels what a loop does once. A
-/// name's count at a length is its last loop of that length (a warm-up of another length goes
-/// unused). What cannot be read is said in `problems`.
+/// name's count at a length is its last loop of that length; N is the largest length whose double
+/// was counted too (a warm-up of another length goes unused). What cannot be read is said in
+/// `problems`.
 pub fn instruction_counts(
     dir: &Path,
     problems: &mut Vec<String>,
@@ -227,7 +228,11 @@ pub fn instruction_counts(
                     *latest = (part, instructions);
                 }
             }
-            Some(Part::Rest) => {}
+            Some(Part::Rest { instructions: 0 }) => {}
+            Some(Part::Rest { instructions }) => problems.push(format!(
+                "instruction counts: {} counted {instructions} instructions after its last loop (0 with the toggle on count_loop)",
+                path.display()
+            )),
             None => problems.push(format!(
                 "instruction counts: {} is not a cpp-bench callgrind file",
                 path.display()
@@ -236,9 +241,8 @@ pub fn instruction_counts(
     }
     for ((binary, name), by_iterations) in counts {
         let pair = by_iterations.iter().rev().find_map(|(&n, &(_, once))| {
-            by_iterations
-                .get(&(2 * n))
-                .map(|&(_, twice)| (n, once, twice))
+            let &(_, twice) = by_iterations.get(&n.checked_mul(2)?)?;
+            (n > 0).then_some((n, once, twice))
         });
         let Some((n, once, twice)) = pair else {
             problems.push(format!(
@@ -293,7 +297,7 @@ enum Part {
         instructions: u64,
     },
     /// What a run with dumps counted after its last loop (nothing: the toggle was off).
-    Rest,
+    Rest { instructions: u64 },
 }
 
 /// The part a callgrind file holds, from its `cmd:`, `part:`, `desc: Trigger:` and `totals:` (or
@@ -334,7 +338,7 @@ fn callgrind_part(path: &Path) -> Option<Part> {
     let loops = names.len() * lengths.len();
     let index = part.checked_sub(1)?;
     if !dumped && (part > 1 || loops > 1) {
-        return (index == loops).then_some(Part::Rest);
+        return (index == loops).then_some(Part::Rest { instructions });
     }
     if index >= loops {
         return None;

@@ -552,3 +552,33 @@ fn instruction_counts_pair_each_name_s_latest_loops_of_n_and_2n() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn instruction_counts_refuse_what_no_pair_of_loops_explains() {
+    let dir = std::env::temp_dir().join(format!("bench-report-refused-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let dump = "--dump-after=rust_count::count_loop";
+    // Loops of 0 (no N to divide by), a 2N loop that counted fewer than its N, and a run whose
+    // end counted instructions (the toggle was not on count_loop).
+    let command = "/b/zero --count_instructions=Z --iterations=0,0";
+    for part in [1, 2] {
+        callgrind_part(&dir, &format!("zero.out.{part}"), command, part, dump, 0);
+    }
+    let command = "/b/shrinks --count_instructions=S --iterations=10,20";
+    callgrind_part(&dir, "shrinks.out.1", command, 1, dump, 500);
+    callgrind_part(&dir, "shrinks.out.2", command, 2, dump, 400);
+    callgrind_part(&dir, "shrinks.out", command, 3, "Program termination", 7);
+    let mut problems = Vec::new();
+    let counts = bench_report::parse::instruction_counts(&dir, &mut problems);
+    assert!(counts.is_empty(), "{counts:?}");
+    let problems = problems.join("\n");
+    for expected in [
+        "zero Z needs loops of N and 2N iterations (has [0])",
+        "shrinks S: 400 instructions in 20 iterations, fewer than 500 in 10",
+        "shrinks.out counted 7 instructions after its last loop",
+    ] {
+        assert!(problems.contains(expected), "{expected}: {problems}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
