@@ -25,6 +25,8 @@ struct Options {
   std::vector<size_t> iterations;
 };
 
+Options options;
+
 // "a,b,c" -> {"a", "b", "c"}.
 std::vector<std::string> SplitCommas(std::string_view list) {
   std::vector<std::string> items;
@@ -35,7 +37,6 @@ std::vector<std::string> SplitCommas(std::string_view list) {
   }
   return items;
 }
-Options options;
 
 // A loop length: a decimal number, else 0 (which main refuses).
 size_t ParseLength(const std::string& text) {

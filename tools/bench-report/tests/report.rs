@@ -12,11 +12,17 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// An empty scratch folder of this process, named by `label`.
+fn scratch_dir(label: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("bench-report-{label}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// A scratch copy of a fixture folder (the report is written next to its inputs), one per test.
 fn scratch_copy(name: &str, test: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("bench-report-{name}-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch_dir(&format!("{name}-{test}"));
     copy_dir(&fixture(name), &dir);
     dir
 }
@@ -392,8 +398,7 @@ fn missing_inputs_are_listed_and_the_rest_reported() {
     assert!(markdown.contains("## Not in this report"));
     assert!(markdown.contains("Go results: no ") && markdown.contains("(make bench-go; needs Go)"));
     assert!(markdown.contains("| Go -> Go plugin Add | 2.0 ns | not measured |"));
-    let empty = std::env::temp_dir().join(format!("bench-report-empty-{}", std::process::id()));
-    std::fs::create_dir_all(&empty).unwrap();
+    let empty = scratch_dir("empty");
     let nothing = bench_report::gather(&empty);
     assert!(
         nothing.records.is_empty() && nothing.problems.len() == 6,
@@ -498,9 +503,7 @@ fn callgrind_part(dir: &Path, file: &str, command: &str, part: usize, trigger: &
 
 #[test]
 fn instruction_counts_pair_each_name_s_latest_loops_of_n_and_2n() {
-    let dir = std::env::temp_dir().join(format!("bench-report-parts-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("parts");
     let command = "/b/rust_count --count_instructions=A,B --iterations=100,100,200";
     let dump = "--dump-after=rust_count::count_loop";
     // A: a first loop with a one-time cost, then the same length warm; B: 7 a call.
@@ -555,9 +558,7 @@ fn instruction_counts_pair_each_name_s_latest_loops_of_n_and_2n() {
 
 #[test]
 fn instruction_counts_refuse_what_no_pair_of_loops_explains() {
-    let dir = std::env::temp_dir().join(format!("bench-report-refused-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("refused");
     let dump = "--dump-after=rust_count::count_loop";
     // Loops of 0 (no N to divide by), a 2N loop that counted fewer than its N, and a run whose
     // end counted instructions (the toggle was not on count_loop).
