@@ -5,12 +5,14 @@ package wasmplugin
 // atomic operations until it fires. The alternative, a context with a deadline per use, costs a
 // timer on every request (context.WithTimeout: about 0.5 us here, 4 allocations). One goroutine
 // per Module, the keeper, looks at the calls in flight every keeperTick and stops one whose lease
-// ran out by closing its instance, which ends the call at the guest's next loop head or call
-// (the termination checks of an Interruptible module).
+// ran out by closing its instance, which ends the call at the guest's next loop head (the
+// termination checks of an Interruptible module).
 //
 // What it cannot save: wazero starts a goroutine for every call into an Interruptible module, to
 // watch the call's context, even a context that can never end (wazevo's callWithStack calls
-// CloseModuleOnCanceledOrTimeout unconditionally), so a call still pays for that goroutine.
+// CloseModuleOnCanceledOrTimeout unconditionally), so a call still pays for that goroutine; and
+// the termination check at each loop head is a round trip from the guest to Go
+// (check_module_exit_code), whatever the context.
 
 import (
 	"context"

@@ -65,10 +65,13 @@ type Options struct {
 	// Instances are made when a call finds none idle, so a module used by one goroutine has one.
 	MaxInstances int
 	// Interruptible compiles the module so that a call stops when its context ends (deadline or
-	// cancellation), a runaway loop included: the compiled code checks at loop heads and calls,
-	// and wazero watches each call's context with a goroutine of its own, about 0.5 us per call
-	// (measured: BenchmarkAdd wasm-deadline vs wasm). Without it a call runs to its end, and only
-	// the sleep_ms import honours the context.
+	// cancellation), a runaway loop included. wazero makes it cost twice: it watches each call's
+	// context with a goroutine of its own (0.5 to 2 us a call: BenchmarkAdd wasm-deadline against
+	// wasm, 2 us when calls come back to back on one CPU and the goroutines pile up), and the
+	// compiled code checks at every loop head by leaving the guest for Go and coming back (about
+	// 40 ns a turn: a guest that loops once a byte pays it once a byte; the HTTP plugins' SDK
+	// reads headers a word at a time for this). Without it a call runs to its end, and only the
+	// sleep_ms import honours the context.
 	Interruptible bool
 	// CallTimeout, when not 0, bounds each use of an instance, from Get to Put (a request: the
 	// wait for a free instance, then its calls), beside the calls' contexts: past it the call is

@@ -90,27 +90,30 @@ impl<'a> EncodedRequest<'a> {
     /// The first value of the header `name`, ignoring case.
     pub fn header(&self, name: &str) -> Option<&'a [u8]> {
         self.headers()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name.as_bytes()))
+            .find(|(key, _)| crate::header::eq_ignore_ascii_case(key, name.as_bytes()))
             .map(|(_, value)| value)
     }
 }
 
-/// Appends a response laid out as the module documentation says to `out`.
+/// Appends a response laid out as the module documentation says to `out`, in one pass over the
+/// headers: room for their lengths first, filled in as their bytes are appended (a Wasm guest
+/// under wazero pays a round trip to Go on each loop turn of a call with a deadline).
 pub fn encode_response<'h>(
     status: u16,
-    headers: impl Iterator<Item = (&'h [u8], &'h [u8])> + Clone,
+    headers: impl ExactSizeIterator<Item = (&'h [u8], &'h [u8])>,
     body: &[u8],
     out: &mut Vec<u8>,
 ) {
-    let mut word = |value: usize| out.extend_from_slice(&(value as u64).to_le_bytes());
-    word(usize::from(status));
-    word(headers.clone().count());
-    word(body.len());
-    for (name, value) in headers.clone() {
-        word(name.len());
-        word(value.len());
+    let word = |value: usize| (value as u64).to_le_bytes();
+    for value in [usize::from(status), headers.len(), body.len()] {
+        out.extend_from_slice(&word(value));
     }
+    let mut lengths = out.len();
+    out.resize(lengths + 16 * headers.len(), 0);
     for (name, value) in headers {
+        out[lengths..lengths + 8].copy_from_slice(&word(name.len()));
+        out[lengths + 8..lengths + 16].copy_from_slice(&word(value.len()));
+        lengths += 16;
         out.extend_from_slice(name);
         out.extend_from_slice(value);
     }

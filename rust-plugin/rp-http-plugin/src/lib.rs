@@ -15,6 +15,7 @@
 //! load side by side without seeing each other's symbols.
 
 pub mod abi;
+mod header;
 pub mod layout;
 mod plugin;
 

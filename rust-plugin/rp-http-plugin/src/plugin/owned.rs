@@ -36,7 +36,7 @@ impl OwnedResponse {
     pub(super) fn set_header(&mut self, name: &str, value: &[u8]) {
         let bytes = &self.header_bytes;
         self.headers.retain(|&(start, name_len, _)| {
-            !bytes[start..start + name_len].eq_ignore_ascii_case(name.as_bytes())
+            !crate::header::eq_ignore_ascii_case(&bytes[start..start + name_len], name.as_bytes())
         });
         self.headers
             .push((self.header_bytes.len(), name.len(), value.len()));
