@@ -36,7 +36,9 @@ struct Slot {
 struct Chain {
     first: u32,
     last: u32,
-    /// Where the key is: this field of the chain's first user.
+    /// Where the key is: this field of `user`, the first user holding it (the user of entry
+    /// `first`, kept here too: a lookup reads the key without reading the entry).
+    user: u32,
     field: Field,
 }
 
@@ -80,6 +82,7 @@ impl HashIndex {
                 self.chains.push(Chain {
                     first: entry,
                     last: entry,
+                    user,
                     field,
                 });
             }
@@ -97,10 +100,12 @@ impl HashIndex {
             if slot.chain == EMPTY {
                 return Err((position, tag));
             }
-            let chain = &self.chains[slot.chain as usize];
-            let first = self.entries[chain.first as usize].0 as usize;
-            if slot.tag == tag && same_bytes(chain.field.of(&users[first]), key) {
-                return Ok(slot.chain as usize);
+            // The tag first: a slot of another key is passed without reading its chain.
+            if slot.tag == tag {
+                let chain = &self.chains[slot.chain as usize];
+                if same_bytes(chain.field.of(&users[chain.user as usize]), key) {
+                    return Ok(slot.chain as usize);
+                }
             }
             position = (position + 1) & self.mask;
         }
