@@ -57,7 +57,7 @@ func markdown(r *report) string {
 		"%d-byte POST bodies echoed back; gateway pinned to CPU %q, client to %q.\n\n",
 		r.Machine["cpu"], r.Machine["cpus"], r.Machine["kernel"], r.Machine["go"], r.Machine["rustc"],
 		c.Concurrency, c.BodyBytes, c.GatewayCPU, c.ClientCPU)
-	fmt.Fprintf(&b, "## Three handlers, %d interleaved rounds of %v each\n\n", c.Rounds, c.RoundTime)
+	fmt.Fprintf(&b, "## %d handlers, %d interleaved rounds of %v each\n\n", len(r.Handlers), c.Rounds, c.RoundTime)
 	b.WriteString("| handler | median req/s | min..max of rounds | vs native | p50 us | p90 us | p99 us | max us | requests | failed |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	native := r.Handlers[0].MedianRPS
