@@ -14,7 +14,7 @@
 
 use rp_ffi_core::status::RP_INVALID_ARGUMENT;
 
-use crate::PluginError;
+use crate::{header, PluginError};
 
 /// A request laid out as the module documentation says, its lengths checked.
 pub struct EncodedRequest<'a> {
@@ -90,7 +90,7 @@ impl<'a> EncodedRequest<'a> {
     /// The first value of the header `name`, ignoring case.
     pub fn header(&self, name: &str) -> Option<&'a [u8]> {
         self.headers()
-            .find(|(key, _)| crate::header::eq_ignore_ascii_case(key, name.as_bytes()))
+            .find(|(key, _)| header::eq_ignore_ascii_case(key, name.as_bytes()))
             .map(|(_, value)| value)
     }
 }
@@ -108,8 +108,10 @@ pub fn encode_response<'h>(
     for value in [usize::from(status), headers.len(), body.len()] {
         out.extend_from_slice(&word(value));
     }
-    let mut lengths = out.len();
-    out.resize(lengths + 16 * headers.len(), 0);
+    let start = out.len();
+    let count = headers.len();
+    out.resize(start + 16 * count, 0);
+    let mut lengths = start;
     for (name, value) in headers {
         out[lengths..lengths + 8].copy_from_slice(&word(name.len()));
         out[lengths + 8..lengths + 16].copy_from_slice(&word(value.len()));
@@ -117,6 +119,11 @@ pub fn encode_response<'h>(
         out.extend_from_slice(name);
         out.extend_from_slice(value);
     }
+    assert_eq!(
+        lengths,
+        start + 16 * count,
+        "an iterator that gave other than its len"
+    );
     out.extend_from_slice(body);
 }
 

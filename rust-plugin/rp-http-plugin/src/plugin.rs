@@ -240,10 +240,10 @@ impl<'a> Request<'a> {
                     (host.get_header)(raw, rp_str::borrow(name), out)
                 })
             }
-            RequestSource::Data { headers, .. } => Ok(headers.iter().find_map(|header| {
+            RequestSource::Data { headers, .. } => Ok(headers.iter().find_map(|field| {
                 // SAFETY: checked readable in `from_data`, for 'a.
                 let (key, value) =
-                    unsafe { (header.name.bytes("").ok()?, header.value.bytes("").ok()?) };
+                    unsafe { (field.name.bytes("").ok()?, field.value.bytes("").ok()?) };
                 header::eq_ignore_ascii_case(key, name.as_bytes()).then_some(value)
             })),
             #[cfg(target_arch = "wasm32")]

@@ -30,7 +30,8 @@ mod file;
 mod index;
 mod json;
 
-use index::{same_bytes, HashIndex};
+use index::HashIndex;
+use rp_ffi_core::words::same_bytes;
 
 /// One user, decoded from the JSON file: the record of the plugin's definition (`wit/plugin.wit`),
 /// laid out as the C view `rp_user`, so the C layer answers with references into the store. A uid

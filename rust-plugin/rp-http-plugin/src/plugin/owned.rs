@@ -4,6 +4,7 @@
 use rp_ffi_core::string::rp_str;
 
 use crate::abi::*;
+use crate::header;
 
 /// A 1.1 response while the handler builds it, then while the host copies it. Instances keep the
 /// released ones for reuse, so that a request allocates nothing here once they have grown.
@@ -36,7 +37,7 @@ impl OwnedResponse {
     pub(super) fn set_header(&mut self, name: &str, value: &[u8]) {
         let bytes = &self.header_bytes;
         self.headers.retain(|&(start, name_len, _)| {
-            !crate::header::eq_ignore_ascii_case(&bytes[start..start + name_len], name.as_bytes())
+            !header::eq_ignore_ascii_case(&bytes[start..start + name_len], name.as_bytes())
         });
         self.headers
             .push((self.header_bytes.len(), name.len(), value.len()));

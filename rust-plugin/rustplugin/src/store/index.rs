@@ -5,6 +5,7 @@
 
 use std::hash::BuildHasher;
 
+use rp_ffi_core::words::same_bytes;
 use rustc_hash::FxBuildHasher;
 
 use super::{Field, User};
@@ -145,51 +146,7 @@ impl HashIndex {
     }
 }
 
-/// `a == b`, compared a word at a time, inline. The slice comparison is a call to `bcmp`
-/// natively (measured in the batch: 16% of its time for 36-byte keys), and in Wasm a byte loop
-/// that costs about as much as the rest of a lookup under wazero. A tail shorter than a word is
-/// compared as the last word (or half-word) of the key, overlapping the one before.
-#[inline]
-pub(super) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let len = a.len();
-    if len != b.len() {
-        return false;
-    }
-    let word = |s: &[u8]| u64::from_le_bytes(s.try_into().expect("8 bytes"));
-    let half = |s: &[u8]| u32::from_le_bytes(s.try_into().expect("4 bytes"));
-    match len {
-        8.. => {
-            a.chunks_exact(8)
-                .zip(b.chunks_exact(8))
-                .all(|(x, y)| word(x) == word(y))
-                && word(&a[len - 8..]) == word(&b[len - 8..])
-        }
-        4.. => half(&a[..4]) == half(&b[..4]) && half(&a[len - 4..]) == half(&b[len - 4..]),
-        _ => a.iter().zip(b).all(|(x, y)| x == y),
-    }
-}
-
 #[inline]
 fn key_hash(key: &[u8]) -> u64 {
     FxBuildHasher.hash_one(key)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::same_bytes;
-
-    #[test]
-    fn same_bytes_is_slice_equality() {
-        let text = b"0123456789abcdefghijklmnopqrstuvwxyz0123456789";
-        for len in 0..text.len() {
-            let a = &text[..len];
-            assert!(same_bytes(a, a), "{len}");
-            for at in 0..len {
-                let mut b = a.to_vec();
-                b[at] ^= 1;
-                assert!(!same_bytes(a, &b), "length {len}, byte {at} differs");
-            }
-            assert!(!same_bytes(a, &text[..len + 1]));
-        }
-    }
 }
