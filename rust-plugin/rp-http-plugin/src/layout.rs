@@ -105,11 +105,11 @@ pub fn encode_response<'h>(
     out: &mut Vec<u8>,
 ) {
     let word = |value: usize| (value as u64).to_le_bytes();
-    for value in [usize::from(status), headers.len(), body.len()] {
+    let count = headers.len();
+    for value in [usize::from(status), count, body.len()] {
         out.extend_from_slice(&word(value));
     }
     let start = out.len();
-    let count = headers.len();
     out.resize(start + 16 * count, 0);
     let mut lengths = start;
     for (name, value) in headers {
