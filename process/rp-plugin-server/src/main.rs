@@ -296,7 +296,7 @@ fn serve_slot(region: &Region, index: u32, service: &dyn Service) {
         out.clear();
         // SAFETY: the slot is in REQUEST: this thread owns its data until it stores RESPONSE,
         // and the request slice is dead before the response is written.
-        let mut status = service.serve(op, unsafe { &slot.data()[..len] }, &mut out);
+        let mut status = service.serve(op, unsafe { slot.request(len) }, &mut out);
         if out.len() > slot.capacity() {
             let message = format!(
                 "a response of {} bytes is over the {} bytes of a slot",
@@ -307,8 +307,7 @@ fn serve_slot(region: &Region, index: u32, service: &dyn Service) {
             out.extend_from_slice(message.as_bytes());
             status = RP_TOO_LARGE;
         }
-        // SAFETY: as above; `out` fits (checked).
-        unsafe { slot.data()[..out.len()].copy_from_slice(&out) };
+        slot.write(&out); // fits (checked)
         control.status.store(status, Ordering::Relaxed);
         control.len.store(out.len() as u32, Ordering::Relaxed);
         protocol::hand_over(&control.state, slot_state::RESPONSE, &control.host_waiting);

@@ -4,9 +4,19 @@
 //! ```text
 //! offset 0      Header (one page): magic, protocol versions, slot geometry, the server's state
 //!               (a futex word), what the server loaded, and its refusal message
-//! offset 4096   slot 0: SlotControl (64 bytes), then `slot_bytes` of data
-//!               slot 1 ...
+//! offset 4096   slot 0: SlotControl (24 bytes), then 40 bytes for a small message, then
+//!               `slot_bytes` for a larger one
+//! offset 4096 + 64 + slot_bytes   slot 1 ...
 //! ```
+//!
+//! Each slot starts on a cache line. A message (request or response) of up to [`INLINE_BYTES`]
+//! (a claim and its value, a user's index, a sum) lies right after the control words, on their
+//! line, and moves between the processes with the state word, one line each way as in a
+//! ping-pong; a longer one lies on the lines after (`Slot::place`: both sides know where from its
+//! length alone). Measured on a 2-core Intel VM, the host on one CPU, the server on the other
+//! (medians of 16 runs of 200 000 calls, from Rust): GetUserByClaim by index (a 24-byte request,
+//! a 4-byte answer) 459 ns a call with its messages on the next line, 390 ns inline; a
+//! ping-pong of one line between the same CPUs takes 120-150 ns.
 //!
 //! A slot carries one call at a time. The host owns it while its state is `IDLE` or `RESPONSE`:
 //! it writes the request into the data, then `op` and `len`, then stores `REQUEST`. The server owns
@@ -38,15 +48,18 @@ use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 mod wait;
 pub use wait::{futex_wait, futex_wake, hand_over, own_cpus, spin_for, wait_while, Deadline, SPIN};
 
-/// Protocol major version: the server refuses a host of another major.
-pub const PROTOCOL_MAJOR: u32 = 1;
-/// Protocol minor version: a host of minor N needs a server of minor >= N. 1.1: the host says how
-/// long each side spins (`Header::spin_ns`). 1.2: the server says how it is confined
-/// (`Header::sandbox`). 1.3: the user manager answers indexes alone (`RP_PROCESS_OP_USER`,
-/// `RP_PROCESS_OP_GET_USER_INDEX`, `RP_PROCESS_OP_GET_USER_BY_CLAIM_INDEX`).
-pub const PROTOCOL_MINOR: u32 = 3;
+/// Protocol major version: the server refuses a host of another major. 2: a slot's data starts
+/// on its control words' cache line (1.x: on the line after).
+pub const PROTOCOL_MAJOR: u32 = 2;
+/// Protocol minor version: a host of minor N needs a server of minor >= N. Of major 1: 1.1, the
+/// host says how long each side spins (`Header::spin_ns`); 1.2, the server says how it is
+/// confined (`Header::sandbox`); 1.3, the user manager answers indexes alone
+/// (`RP_PROCESS_OP_USER`, `RP_PROCESS_OP_GET_USER_INDEX`, `RP_PROCESS_OP_GET_USER_BY_CLAIM_INDEX`).
+/// 2.0 has all of them.
+pub const PROTOCOL_MINOR: u32 = 0;
 
 /// Whether a host of this protocol can use a server of `server`'s: same major, minor at least ours.
+#[allow(clippy::absurd_extreme_comparisons)] // any minor passes while ours is 0: the rule is for 2.1
 pub fn host_can_use(server: (u32, u32)) -> bool {
     server.0 == PROTOCOL_MAJOR && server.1 >= PROTOCOL_MINOR
 }
@@ -54,7 +67,13 @@ pub fn host_can_use(server: (u32, u32)) -> bool {
 const MAGIC: u64 = u64::from_le_bytes(*b"rp-proc\x01");
 /// The header's size, and where slot 0 starts.
 pub const HEADER_BYTES: usize = 4096;
-const SLOT_CONTROL_BYTES: usize = 64;
+/// A slot's control words; its data follows them.
+const SLOT_CONTROL_BYTES: usize = size_of::<SlotControl>();
+/// What a slot takes beyond its `slot_bytes` of data: its control words and the rest of their
+/// cache line, so that the next slot starts on a line of its own.
+const SLOT_OVERHEAD_BYTES: usize = 64;
+/// Bytes of data on the control words' cache line.
+pub const INLINE_BYTES: usize = SLOT_OVERHEAD_BYTES - SLOT_CONTROL_BYTES;
 /// The file descriptor the server finds the region at.
 pub const REGION_FD: i32 = 3;
 /// Bytes of the name, version and message fields (NUL-padded).
@@ -112,8 +131,8 @@ pub struct Header {
 
 const _: () = assert!(size_of::<Header>() <= HEADER_BYTES);
 
-/// The control words of one slot, on a cache line of its own.
-#[repr(C, align(64))]
+/// The control words of one slot, at the start of its cache line; the slot's data follows them.
+#[repr(C)]
 pub struct SlotControl {
     /// A [`slot_state`]; a futex word.
     pub state: AtomicU32,
@@ -129,7 +148,7 @@ pub struct SlotControl {
     pub status: AtomicI32,
 }
 
-const _: () = assert!(size_of::<SlotControl>() == SLOT_CONTROL_BYTES);
+const _: () = assert!(SLOT_CONTROL_BYTES == 24 && SLOT_CONTROL_BYTES % align_of::<u64>() == 0);
 
 /// A mapped region, on either side, with its geometry: the host's own (fixed when it made the
 /// region), or on the server's side the header's, read and checked once when it maps it.
@@ -149,7 +168,7 @@ unsafe impl Sync for Region {}
 
 /// The region's size for `slot_count` slots of `slot_bytes` (a multiple of 64) each.
 fn region_bytes(slot_count: u32, slot_bytes: u32) -> Option<usize> {
-    (SLOT_CONTROL_BYTES + slot_bytes as usize)
+    (SLOT_OVERHEAD_BYTES + slot_bytes as usize)
         .checked_mul(slot_count as usize)?
         .checked_add(HEADER_BYTES)
 }
@@ -280,17 +299,16 @@ impl Region {
             self.slot_count
         );
         let capacity = self.slot_bytes as usize;
-        let offset = HEADER_BYTES + index as usize * (SLOT_CONTROL_BYTES + capacity);
-        assert!(offset + SLOT_CONTROL_BYTES + capacity <= self.bytes);
+        let offset = HEADER_BYTES + index as usize * (SLOT_OVERHEAD_BYTES + capacity);
+        assert!(offset + SLOT_OVERHEAD_BYTES + capacity <= self.bytes);
         // SAFETY: in bounds (just checked; the geometry is this side's own copy, checked against
         // the size at create/open), aligned to 64 (the header is a page, slots are multiples of
-        // 64).
-        let control = unsafe { self.base.add(offset).cast::<SlotControl>().as_ref() };
-        // SAFETY: as above; the data follows the control words.
-        let data = unsafe { self.base.add(offset + SLOT_CONTROL_BYTES) };
+        // 64), so to the control words' 4.
+        let base = unsafe { self.base.add(offset) };
         Slot {
-            control,
-            data,
+            // SAFETY: as above.
+            control: unsafe { base.cast::<SlotControl>().as_ref() },
+            base,
             capacity,
         }
     }
@@ -388,7 +406,8 @@ unsafe fn read_text<const N: usize>(field: *const [u8; N]) -> String {
 /// One slot of a region.
 pub struct Slot<'region> {
     pub control: &'region SlotControl,
-    data: NonNull<u8>,
+    /// The start of the slot (its control words).
+    base: NonNull<u8>,
     capacity: usize,
 }
 
@@ -398,39 +417,53 @@ impl<'region> Slot<'region> {
         self.capacity
     }
 
-    /// The data, to read or write, for the server (which trusts its host).
+    /// Where a message of `len` bytes (at most `capacity()`) lies: right after the control words
+    /// when it fits on their cache line, else from the next line on.
+    fn place(&self, len: usize) -> *mut u8 {
+        assert!(len <= self.capacity);
+        let offset = if len <= INLINE_BYTES {
+            SLOT_CONTROL_BYTES
+        } else {
+            SLOT_OVERHEAD_BYTES
+        };
+        // SAFETY: inside the slot: `len` bytes from either offset end before the next slot
+        // (`SLOT_OVERHEAD_BYTES + capacity` after the slot's start, checked by `Region::slot`).
+        unsafe { self.base.as_ptr().add(offset) }
+    }
+
+    /// The request of `len` bytes (at most `capacity()`), for the server (which trusts its host).
     ///
     /// # Safety
-    /// The caller's side owns the slot (its state says so), and the slice is gone before the
-    /// caller hands the slot over.
-    #[allow(clippy::mut_from_ref)]
-    pub unsafe fn data(&self) -> &'region mut [u8] {
-        // SAFETY: `capacity` bytes of the mapping, owned by the caller as promised.
-        unsafe { std::slice::from_raw_parts_mut(self.data.as_ptr(), self.capacity) }
+    /// The server owns the slot (its state is `REQUEST`), and the slice is gone before it hands
+    /// the slot back.
+    pub unsafe fn request(&self, len: usize) -> &'region [u8] {
+        // SAFETY: `len` bytes of the mapping (`place`), owned by the caller as promised.
+        unsafe { std::slice::from_raw_parts(self.place(len), len) }
     }
 
-    /// Copies `bytes` (at most `capacity()`) to the start of the data: the host's way to write a
-    /// request, with no reference into memory the other process may write meanwhile.
+    /// Copies `bytes` (at most `capacity()`) into the slot, where a message of its length lies:
+    /// the host's way to write a request, and the server's to write a response, with no reference
+    /// into memory the other process may write meanwhile.
     pub fn write(&self, bytes: &[u8]) {
-        assert!(bytes.len() <= self.capacity);
-        // SAFETY: `bytes.len()` bytes of the slot's data, in the mapping (checked above); a raw
-        // copy: if the peer writes the same bytes meanwhile, the request is garbage, which the
-        // peer chose.
-        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.data.as_ptr(), bytes.len()) };
+        // SAFETY: `bytes.len()` bytes of the slot (`place`); a raw copy: if the peer writes the
+        // same bytes meanwhile, the message is garbage, which the peer chose.
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.place(bytes.len()), bytes.len())
+        };
     }
 
-    /// Copies the first `len` bytes of the data (`len` at most `capacity()`, checked by the
-    /// caller against its own capacity) into `out`, replacing what it held: the host's one read of
-    /// a response. Whatever the server writes later changes nothing in `out`.
+    /// Copies the message of `len` bytes (`len` at most `capacity()`, checked by the caller
+    /// against its own capacity) into `out`, replacing what it held: the host's one read of a
+    /// response. Whatever the server writes later changes nothing in `out`.
     pub fn read(&self, len: usize, out: &mut Vec<u8>) {
-        assert!(len <= self.capacity);
+        let data = self.place(len);
         out.clear();
         out.reserve(len);
-        // SAFETY: `len` bytes of the mapping (checked above) into `out`'s spare capacity
-        // (reserved); any byte pattern is a valid u8, so a peer writing meanwhile can only make
-        // the copy garbage, never make it unsound to read.
+        // SAFETY: `len` bytes of the mapping (`place`) into `out`'s spare capacity (reserved);
+        // any byte pattern is a valid u8, so a peer writing meanwhile can only make the copy
+        // garbage, never make it unsound to read.
         unsafe {
-            std::ptr::copy_nonoverlapping(self.data.as_ptr(), out.as_mut_ptr(), len);
+            std::ptr::copy_nonoverlapping(data, out.as_mut_ptr(), len);
             out.set_len(len);
         }
     }
@@ -465,10 +498,12 @@ mod tests {
         let fd = host.fd().try_clone().unwrap();
         let server = Region::open(fd).unwrap();
         assert_eq!((server.slot_count(), server.slot_bytes()), (3, 1024));
-        // SAFETY: this thread owns both mappings' slot 2.
-        unsafe { host.slot(2).data()[..5].copy_from_slice(b"hello") };
-        // SAFETY: as above.
-        assert_eq!(unsafe { &server.slot(2).data()[..5] }, b"hello");
+        for message in [&b"hello"[..], &[7; INLINE_BYTES + 1], &[9; 1024]] {
+            host.slot(2).write(message);
+            // SAFETY: this thread owns both mappings' slot 2.
+            let request = unsafe { server.slot(2).request(message.len()) };
+            assert_eq!(request, message, "{} bytes", message.len());
+        }
         let info = PluginInfo {
             name: "é".repeat(100),
             version: "1.0".into(),

@@ -200,8 +200,9 @@ fn serve_slot(region: &Region, index: u32, lie: &str) {
         if state != Some(slot_state::REQUEST) {
             return;
         }
+        let len = (control.len.load(Ordering::Acquire) as usize).min(slot.capacity());
         // SAFETY: the slot is in REQUEST: this side owns its data.
-        let data = unsafe { slot.data() };
+        let data = unsafe { slot.request(len) };
         let sum = i64::from_le_bytes(data[..8].try_into().unwrap())
             .wrapping_add(i64::from_le_bytes(data[8..16].try_into().unwrap()));
         let mut answer = sum.to_le_bytes().to_vec();
@@ -233,8 +234,7 @@ fn serve_slot(region: &Region, index: u32, lie: &str) {
             _ => {}
         }
         first = false;
-        let len = answer.len().min(slot.capacity());
-        data[..len].copy_from_slice(&answer[..len]);
+        slot.write(&answer[..answer.len().min(slot.capacity())]);
         control.status.store(RP_OK, Ordering::Relaxed);
         control.len.store(answer.len() as u32, Ordering::Relaxed);
         protocol::hand_over(&control.state, state, &control.host_waiting);
@@ -243,8 +243,7 @@ fn serve_slot(region: &Region, index: u32, lie: &str) {
             let until = Instant::now() + Duration::from_millis(3);
             let mut byte = b'B';
             while Instant::now() < until {
-                // SAFETY: none towards the host: this is the lie under test.
-                unsafe { slot.data()[..64].fill(byte) };
+                slot.write(&[byte; 64]); // the lie under test
                 byte = if byte == b'B' { b'C' } else { b'B' };
             }
         }

@@ -118,6 +118,30 @@ fn the_user_manager_answers_out_of_process() {
     );
 }
 
+/// Protocol 2: a message that fits on the slot's control line lies there, a longer one on the
+/// lines after. Requests and responses of every length across both limits arrive whole.
+#[test]
+fn messages_arrive_whole_on_either_side_of_the_inline_limit() {
+    let client = Client::start(config("libecho_plugin.so", Kind::Http)).expect("a server");
+    let limit = rp_process::protocol::INLINE_BYTES;
+    for len in 0..=2 * 64 {
+        let body: Vec<u8> = (0..len).map(|i| (i * 7 + len) as u8).collect();
+        let request = http::request(&[], &body);
+        let reply = client
+            .call(RP_PROCESS_OP_HTTP_SERVE, &request, SECOND)
+            .unwrap();
+        assert_eq!(reply.status, RP_OK);
+        assert_eq!(http::status(reply.data()), 200);
+        let echoed = &reply.data()[reply.data().len() - len..];
+        assert_eq!(
+            echoed,
+            &body[..],
+            "a request of {} bytes (inline up to {limit})",
+            request.len()
+        );
+    }
+}
+
 #[test]
 fn malformed_requests_get_a_status_not_a_crash() {
     let client = user_manager();

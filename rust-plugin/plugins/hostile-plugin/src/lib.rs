@@ -215,7 +215,8 @@ fn read_host_memory() -> String {
 /// The region's layout as rp_process::protocol lays it out (not a public ABI: a plugin that
 /// scribbles does not care about being right, only about reaching it).
 const HEADER_BYTES: usize = 4096;
-const SLOT_CONTROL_BYTES: usize = 64;
+const SLOT_CONTROL_BYTES: usize = 24; // the data follows, on the same cache line
+const SLOT_OVERHEAD_BYTES: usize = 64; // a slot is this plus its data
 const SLOT_COUNT_OFFSET: usize = 16;
 const SLOT_BYTES_OFFSET: usize = 20;
 
@@ -265,7 +266,9 @@ fn scribble() -> String {
                 word(offset + 16, u32::MAX - round % 2); // len
                 word(offset + 20, 0x7fff_ffff); // status
                 word(offset, [2, 4, 7][round as usize % 3]); // state: RESPONSE, DEAD, nonsense
-                let data = slot_bytes.min(bytes - offset - SLOT_CONTROL_BYTES);
+                                                             // Small messages lie right after the control words, larger ones on the next line.
+                let data = (SLOT_OVERHEAD_BYTES - SLOT_CONTROL_BYTES + slot_bytes)
+                    .min(bytes - offset - SLOT_CONTROL_BYTES);
                 // SAFETY: the slot's data, inside the mapping (the loop's bound).
                 unsafe {
                     std::ptr::write_bytes(
@@ -274,7 +277,7 @@ fn scribble() -> String {
                         data,
                     )
                 };
-                offset += SLOT_CONTROL_BYTES + slot_bytes;
+                offset += SLOT_OVERHEAD_BYTES + slot_bytes;
             }
             round = round.wrapping_add(1);
             std::thread::sleep(Duration::from_micros(50));
