@@ -79,6 +79,7 @@ TEST_STEPS := test-tree test-rust test-header test-c test-install test-cpp test-
 
 # Each step in turn, with the time it took (where make test's minutes go).
 test: deps
+	@mkdir -p target && scripts/deps.sh cargo-c-background target/deps-cargo-c.log
 	@start=$$(date +%s); for step in $(TEST_STEPS); do \
 	  echo "== make $$step"; t=$$(date +%s); \
 	  $(MAKE) --no-print-directory $$step || exit 1; \

@@ -21,8 +21,36 @@ if [[ ${1:-} == fuzz ]]; then
   fi
   exit 0
 fi
-if [[ ${1:-} == cargo-c ]]; then
-  if ! cargo cinstall --version 2>/dev/null | grep -q "^cargo-c $CARGO_C_VERSION"; then
+has_cargo_c() { cargo cinstall --version 2>/dev/null | grep -q "^cargo-c $CARGO_C_VERSION"; }
+# One build of cargo-c at a time: `make test` starts one in the background (below), and
+# `make test-install` (scripts/install.sh) waits here for it before it checks again.
+cargo_c_lock=${TMPDIR:-/tmp}/rp-deps-cargo-c.lock
+# `deps.sh cargo-c-background LOG`: when cargo-c is missing, builds it at the lowest CPU priority in
+# the background, its output in LOG: `make test` overlaps it with its build and tests, which leave
+# a CPU idle now and then (single-threaded tests, cranelift's long last crate); its test-install
+# step then finds cargo-c built, or waits for the rest.
+if [[ ${1:-} == cargo-c-background ]]; then
+  if ! has_cargo_c; then
+    log=${2:?deps.sh cargo-c-background LOG}
+    echo "deps: building cargo-c $CARGO_C_VERSION in the background at the lowest priority, for make test-install (log: $log)"
+    # The lock is taken here, and held by the background build through the descriptor it inherits;
+    # the lock file names the log for whoever waits.
+    exec 9>>"$cargo_c_lock"
+    flock -n 9 || exit 0 # another one builds it
+    echo "$log" >"$cargo_c_lock"
+    nice -n 19 "$0" cargo-c-locked >"$log" 2>&1 </dev/null &
+  fi
+  exit 0
+fi
+if [[ ${1:-} == cargo-c || ${1:-} == cargo-c-locked ]]; then
+  if [[ $1 == cargo-c ]]; then
+    exec 9>>"$cargo_c_lock"
+    if ! flock -n 9; then
+      echo "deps: waiting for the background build of cargo-c to end (log: $(head -n 1 "$cargo_c_lock"))"
+      flock 9
+    fi
+  fi
+  if ! has_cargo_c; then
     echo "deps: building cargo-c $CARGO_C_VERSION from crates.io for make install (once, ~3 min on 2 cores)"
     # A line every 25 crates (not silent for minutes, nor a line per crate), and everything from the
     # first error on; pipefail keeps cargo's exit status.
