@@ -75,7 +75,9 @@ instructions: deps cpp-bench
 install: deps build-rust
 	scripts/install.sh "$(PREFIX)"
 
-TEST_STEPS := test-tree test-rust test-header test-c test-install test-cpp test-go
+# test-install last: cargo-c, when missing, builds in the background from the start (deps.sh
+# cargo-c-background) and uses the CPU that test-cpp's valgrind runs and the Go tests leave idle.
+TEST_STEPS := test-tree test-rust test-header test-c test-cpp test-go test-install
 
 # Each step in turn, with the time it took (where make test's minutes go).
 test: deps

@@ -20,7 +20,10 @@ export RUST_BENCH_DATA=$data
 all_sizes=$(IFS=,; echo "${sizes[*]}")
 late_sizes=$(IFS=,; echo "${sizes[*]/1000000/}" | sed 's/,*$//')
 pin=() # where `bench-report run` says (RP_BENCH_CPU); not pinned when run alone
-[[ -n ${RP_BENCH_CPU:-} ]] && pin=(taskset -c "$RP_BENCH_CPU")
+if [[ -n ${RP_BENCH_CPU:-} ]]; then
+  pin=(taskset -c "$RP_BENCH_CPU")
+  export RP_PLUGIN_CPUS=$RP_OTHER_CPUS # rp-plugin-server off the bench's CPU, as in bench-go.sh
+fi
 
 # The release profile and the whole workspace's features: the binary `make build-rust` built (the
 # bench profile, or `-p rust-bench` alone, would compile the dependency tree once more).

@@ -46,7 +46,7 @@ if [[ ${1:-} == cargo-c || ${1:-} == cargo-c-locked ]]; then
   if [[ $1 == cargo-c ]]; then
     exec 9>>"$cargo_c_lock"
     if ! flock -n 9; then
-      echo "deps: waiting for the background build of cargo-c to end (log: $(head -n 1 "$cargo_c_lock"))"
+      echo "deps: waiting for the background build of cargo-c to end (log: $(head -n 1 "$cargo_c_lock"))" >&2
       flock 9
     fi
   fi

@@ -79,11 +79,17 @@ pub const RP_PROCESS_SANDBOX_LANDLOCK_SCOPE: u32 = 16;
 /// for each, then their bytes end to end.
 pub fn strings(strings: &[&[u8]]) -> Vec<u8> {
     let mut out = Vec::new();
+    strings_into(&mut out, strings);
+    out
+}
+
+/// [`strings`] into `out`, replacing what it held (a caller's buffer, reused from call to call).
+pub fn strings_into(out: &mut Vec<u8>, strings: &[&[u8]]) {
+    out.clear();
     for s in strings {
         out.extend_from_slice(&(s.len() as u32).to_le_bytes());
     }
     for s in strings {
         out.extend_from_slice(s);
     }
-    out
 }

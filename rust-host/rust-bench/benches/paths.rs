@@ -1,5 +1,6 @@
 //! criterion benchmarks of Rust as the caller: the plugin's Rust code called directly (the native
-//! baseline), its C ABI linked statically, its C ABI loaded with libloading, a C add (cc + bindgen),
+//! baseline), its C ABI linked statically, its C ABI loaded with libloading, in Wasm (wasmtime),
+//! out of process (rp-plugin-server: GetUser and GetUserByClaim), a C add (cc + bindgen),
 //! and a Go c-archive add (bindgen from Go's header; skipped without Go); GetJsonRow natively and
 //! through its generated C ABI.
 //!
@@ -14,7 +15,9 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use gen_users::Key;
 use rp_host::sys;
 use rust_bench::c_add;
-use rust_bench::users::{batches, check, cycle, cycle_batches, keys, plugin, StaticUsers, BATCH};
+use rust_bench::users::{
+    batches, check, cycle, cycle_batches, keys, plugin, ProcessUsers, StaticUsers, BATCH,
+};
 use rustplugin::{Claim, UserStore};
 
 /// The user manager built for Wasm (scripts/build-wasm.sh) under wasmtime, on the demo users. Its
@@ -69,6 +72,7 @@ fn user_manager(c: &mut Criterion) {
     let plugin = plugin();
     let users = plugin.new_demo().expect("demo users");
     let mut wasm = wasm_users();
+    let mut process = ProcessUsers::demo();
     let keys = keys(&store);
     let opaque_id = |user: &rustplugin::store::User| user.opaque_id.to_string();
 
@@ -94,6 +98,14 @@ fn user_manager(c: &mut Criterion) {
     check("wasm GetUser", &keys, |k| {
         let index = wasm.get_user(&k.opaque_id, &k.idp).expect("a user in wasm");
         wasm.user(index).expect("a user").opaque_id
+    });
+    check("process GetUser", &keys, |k| {
+        let index = process.get_user(&k.opaque_id, &k.idp).expect("a user");
+        process.opaque_id(index)
+    });
+    check("process GetUserByClaim", &keys, |k| {
+        let index = process.get_user_by_claim("mail", &k.mail).expect("a user");
+        process.opaque_id(index)
     });
     check("native GetUserByClaim", &keys, |k| {
         opaque_id(
@@ -167,6 +179,13 @@ fn user_manager(c: &mut Criterion) {
             wasm.get_user(black_box(&k.opaque_id), black_box(&k.idp))
         })
     });
+    group.bench_function("rust/process/4", |b| {
+        let mut next = cycle(&keys);
+        b.iter(|| {
+            let k = next();
+            process.get_user(black_box(&k.opaque_id), black_box(&k.idp))
+        })
+    });
     group.finish();
 
     let mut group = c.benchmark_group("GetUserByClaim");
@@ -189,6 +208,10 @@ fn user_manager(c: &mut Criterion) {
                 .get_user_by_claim(black_box("mail"), black_box(&next().mail))
                 .is_ok()
         })
+    });
+    group.bench_function("rust/process/4", |b| {
+        let mut next = cycle(&keys);
+        b.iter(|| process.get_user_by_claim(black_box("mail"), black_box(&next().mail)))
     });
     group.finish();
 

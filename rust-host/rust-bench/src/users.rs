@@ -1,9 +1,10 @@
 //! The user manager as the Rust harnesses call it: the static C ABI behind a small wrapper, the
-//! shared library through rp-host, and the key schedule every harness asks for (gen-users'
+//! shared library through rp-host, out of process through rp-process, and the key schedule every harness asks for (gen-users'
 //! `draw_keys`). Shared by the criterion benchmarks (`benches/paths.rs`) and the instruction
 //! counter (`examples/rust_count.rs`).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use gen_users::{draw_keys, Key, KEY_COUNT};
 use rp_host::{sys, Plugin};
@@ -158,3 +159,74 @@ impl Drop for StaticUsers {
         unsafe { sys::rp_user_manager_free(self.0) }
     }
 }
+
+/// The user manager out of process: rp-plugin-server serving the release build of the plugin on
+/// its demo users, through rp-process (one slot; the server where RP_PLUGIN_CPUS says). Lookups
+/// answer the user's index, as Go's process tier asks them: Rust's figure for the tier, without
+/// Go's runtime and cgo.
+pub struct ProcessUsers {
+    client: rp_process::Client,
+    /// The request of each call, its capacity kept from call to call.
+    request: Vec<u8>,
+}
+
+impl ProcessUsers {
+    pub fn demo() -> ProcessUsers {
+        let release = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/release");
+        let mut config = rp_process::Config::new(
+            release.join("rp-plugin-server"),
+            release.join("librustplugin.so"),
+            rp_process::Kind::UserManager,
+        );
+        config.slots = 1;
+        let client = rp_process::Client::start(config)
+            .unwrap_or_else(|e| panic!("rp-plugin-server: {e} (build it with `make build-rust`)"));
+        ProcessUsers {
+            client,
+            request: Vec::new(),
+        }
+    }
+
+    /// The index of the user, or None.
+    pub fn get_user(&mut self, id: &str, idp: &str) -> Option<u32> {
+        self.lookup(rp_process::RP_PROCESS_OP_GET_USER_INDEX, id, idp)
+    }
+
+    pub fn get_user_by_claim(&mut self, claim: &str, value: &str) -> Option<u32> {
+        self.lookup(
+            rp_process::RP_PROCESS_OP_GET_USER_BY_CLAIM_INDEX,
+            claim,
+            value,
+        )
+    }
+
+    fn lookup(&mut self, op: u32, a: &str, b: &str) -> Option<u32> {
+        rp_process::strings_into(&mut self.request, &[a.as_bytes(), b.as_bytes()]);
+        let reply = self
+            .client
+            .call(op, &self.request, CALL_TIMEOUT)
+            .expect("a call");
+        let index = reply.data().try_into().ok().map(u32::from_le_bytes);
+        (reply.status == 0).then_some(index).flatten()
+    }
+
+    /// The opaque id of user `index` (its record's first string), to check an answer.
+    pub fn opaque_id(&self, index: u32) -> String {
+        let reply = self
+            .client
+            .call(
+                rp_process::RP_PROCESS_OP_USER,
+                &index.to_le_bytes(),
+                CALL_TIMEOUT,
+            )
+            .expect("a call");
+        // The count of strings, their lengths, then the strings.
+        let word = |at: usize| u32::from_le_bytes(reply.data()[at..at + 4].try_into().unwrap());
+        let (count, len) = (word(0) as usize, word(4) as usize);
+        let start = 4 + 4 * count;
+        String::from_utf8_lossy(&reply.data()[start..start + len]).into_owned()
+    }
+}
+
+/// A call's deadline: far beyond any answer, so a timed call never meets it.
+const CALL_TIMEOUT: Duration = Duration::from_secs(5);

@@ -254,8 +254,16 @@ fn go_findings(results: &Results, say: &mut impl FnMut(bool, String)) {
         go("GetUser", "process-shared", 4),
         find(results, "PingPong", "go", "threads", None),
     ) {
+        let from_rust =
+            find(results, "GetUser", "rust", "process", Some(4)).map_or(String::new(), |rust| {
+                format!(
+                    "; from Rust, without Go's runtime and cgo, {} ({} the floor)",
+                    time_text(rust),
+                    versus(rust, floor)
+                )
+            });
         say(true, format!(
-            "Go -> Rust GetUser out of process: {} against this machine's floor for it, a cache line handed to a thread on the server's CPUs and back ({}): {} the floor.",
+            "Go -> Rust GetUser out of process: {} against this machine's floor for it, a cache line handed to a thread on the server's CPUs and back ({}): {} the floor{from_rust}.",
             time_text(process), time_text(floor), versus(process, floor)
         ));
     }
