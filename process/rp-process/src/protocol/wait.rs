@@ -10,14 +10,7 @@ use std::time::{Duration, Instant};
 /// different CPUs: a round trip between two spinning sides takes about a microsecond here, one
 /// with futex wake-ups several. When they share their only CPU, spinning only delays the other
 /// side, and they do not spin at all (see [`spin_for`]).
-///
-/// 200 us, not 20: a Go host loses its CPU now and then for longer than 20 us (its runtime's
-/// threads share it), and a server that had gone to sleep meanwhile costs the next call a
-/// wake-up. Measured from Go on a 2-core Intel VM (medians of 5 interleaved runs): GetUser out of
-/// process 865 -> 742 ns, GetUserByClaim 629 -> 503 ns; 200 us on one side only gained half as
-/// much or less. A side spins that long only after its last call, or for an answer that takes
-/// that long.
-pub const SPIN: Duration = Duration::from_micros(200);
+pub const SPIN: Duration = Duration::from_micros(20);
 
 /// The CPUs the calling thread may run on (`sched_getaffinity`).
 pub fn own_cpus() -> io::Result<libc::cpu_set_t> {
