@@ -81,8 +81,9 @@ TEST_STEPS := test-tree test-rust test-header test-c test-cpp test-go test-insta
 
 # Each step in turn, with the time it took (where make test's minutes go).
 test: deps
-	@mkdir -p target && scripts/deps.sh cargo-c-background target/deps-cargo-c.log
-	@start=$$(date +%s); for step in $(TEST_STEPS); do \
+	@mkdir -p target && scripts/deps.sh cargo-c-background target/deps-cargo-c.log; \
+	trap 'scripts/deps.sh cargo-c-stop' EXIT; trap 'exit 130' INT TERM; \
+	start=$$(date +%s); for step in $(TEST_STEPS); do \
 	  echo "== make $$step"; t=$$(date +%s); \
 	  $(MAKE) --no-print-directory $$step || exit 1; \
 	  echo "== make $$step: $$(( $$(date +%s) - t )) s"; \

@@ -22,44 +22,59 @@ if [[ ${1:-} == fuzz ]]; then
   exit 0
 fi
 has_cargo_c() { cargo cinstall --version 2>/dev/null | grep -q "^cargo-c $CARGO_C_VERSION"; }
-# One build of cargo-c at a time: `make test` starts one in the background (below), and
-# `make test-install` (scripts/install.sh) waits here for it before it checks again.
-cargo_c_lock=${TMPDIR:-/tmp}/rp-deps-cargo-c.lock
+# One build of cargo-c at a time: `make test` starts one in the background (cargo-c-background),
+# and `deps.sh cargo-c` (scripts/install.sh, in make test-install) waits for it before it checks
+# again. The lock lives with the cargo that installs cargo-c; its first line names the background
+# build's log, its second the build's process group. Only this script holds descriptor 9: the
+# commands it runs get it closed (9>&-), so no process of theirs can keep the lock.
+cargo_c_lock=${CARGO_HOME:-$HOME/.cargo}/rp-deps-cargo-c.lock
 # `deps.sh cargo-c-background LOG`: when cargo-c is missing, builds it at the lowest CPU priority in
-# the background, its output in LOG: `make test` overlaps it with its build and tests, which leave
-# a CPU idle now and then (single-threaded tests, cranelift's long last crate); its test-install
-# step then finds cargo-c built, or waits for the rest.
-if [[ ${1:-} == cargo-c-background ]]; then
-  if ! has_cargo_c; then
-    log=${2:?deps.sh cargo-c-background LOG}
-    echo "deps: building cargo-c $CARGO_C_VERSION in the background at the lowest priority, for make test-install (log: $log)"
-    # The lock is taken here, and held by the background build through the descriptor it inherits;
-    # the lock file names the log for whoever waits.
-    exec 9>>"$cargo_c_lock"
-    flock -n 9 || exit 0 # another one builds it
-    echo "$log" >"$cargo_c_lock"
-    nice -n 19 "$0" cargo-c-locked >"$log" 2>&1 </dev/null &
-  fi
+# the background, in a session of its own, its output in LOG: `make test` overlaps it with its
+# build and tests, which leave a CPU idle now and then (single-threaded tests, cranelift's long
+# last crate), and its test-install step finds cargo-c built, or waits for the rest.
+# `deps.sh cargo-c-stop`: stops that build if it still runs (make test does, as it ends).
+case ${1:-} in
+cargo-c-background)
+  log=${2:?deps.sh cargo-c-background LOG}
+  has_cargo_c && exit 0
+  mkdir -p "$(dirname "$cargo_c_lock")"
+  exec 9>>"$cargo_c_lock"
+  flock -n 9 || exit 0 # another one builds it
+  echo "deps: building cargo-c $CARGO_C_VERSION in the background at the lowest priority, for make test-install (log: $log)"
+  # setsid: the build is a process group of its own (cargo-c-stop kills the group), and Ctrl-C at
+  # the terminal does not reach it. The shell it runs keeps descriptor 9, so the lock, to its end.
+  setsid nice -n 19 "$0" cargo-c-locked >"$log" 2>&1 </dev/null &
+  printf '%s\n%s\n' "$log" "$!" >"$cargo_c_lock"
   exit 0
-fi
-if [[ ${1:-} == cargo-c || ${1:-} == cargo-c-locked ]]; then
+  ;;
+cargo-c-stop)
+  [[ -e $cargo_c_lock ]] || exit 0
+  exec 9>>"$cargo_c_lock"
+  flock -n 9 && exit 0 # nothing builds
+  group=$(sed -n 2p "$cargo_c_lock")
+  [[ $group =~ ^[0-9]+$ ]] && kill -TERM -- "-$group" 2>/dev/null
+  exit 0
+  ;;
+cargo-c | cargo-c-locked)
   if [[ $1 == cargo-c ]]; then
     exec 9>>"$cargo_c_lock"
     if ! flock -n 9; then
       echo "deps: waiting for the background build of cargo-c to end (log: $(head -n 1 "$cargo_c_lock"))" >&2
-      flock 9
+      flock -w 1800 9 || { echo "deps: the background build of cargo-c still runs after 30 minutes: see its log" >&2; exit 1; }
     fi
   fi
-  if ! has_cargo_c; then
-    echo "deps: building cargo-c $CARGO_C_VERSION from crates.io for make install (once, ~3 min on 2 cores)"
+  if ! has_cargo_c 9>&-; then
+    # On stderr: scripts/test-install.sh discards install.sh's standard output.
+    echo "deps: building cargo-c $CARGO_C_VERSION from crates.io for make install (once, ~3 min on 2 cores)" >&2
     # A line every 25 crates (not silent for minutes, nor a line per crate), and everything from the
     # first error on; pipefail keeps cargo's exit status.
-    CARGO_PROFILE_DEV_DEBUG=0 cargo install --locked --debug cargo-c --version "$CARGO_C_VERSION" 2>&1 |
+    CARGO_PROFILE_DEV_DEBUG=0 cargo install --locked --debug cargo-c --version "$CARGO_C_VERSION" 2>&1 9>&- |
       awk '/^ *Compiling / && !failed { if (++n % 25 == 0) { print "deps: cargo-c: " n " crates compiled"; fflush() } next }
-           /^error/ { failed = 1 } failed { print }'
+           /^error/ { failed = 1 } failed { print }' >&2 9>&-
   fi
   exit 0
-fi
+  ;;
+esac
 
 # Packages by purpose; each is checked with dpkg and installed only when missing.
 APT_PACKAGES=(

@@ -434,8 +434,8 @@ impl<'region> Slot<'region> {
     /// The request of `len` bytes (at most `capacity()`), for the server (which trusts its host).
     ///
     /// # Safety
-    /// The server owns the slot (its state is `REQUEST`), and the slice is gone before it hands
-    /// the slot back.
+    /// The server owns the slot (its state is `REQUEST`), and the slice is gone before it writes
+    /// the response (`write`) or hands the slot back.
     pub unsafe fn request(&self, len: usize) -> &'region [u8] {
         // SAFETY: `len` bytes of the mapping (`place`), owned by the caller as promised.
         unsafe { std::slice::from_raw_parts(self.place(len), len) }

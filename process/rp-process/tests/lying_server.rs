@@ -135,13 +135,16 @@ fn the_region_cannot_shrink_or_grow() {
 
 fn an_answer_changed_after_the_fact_changes_nothing() {
     let client = Client::start(liar("rewrite")).unwrap();
+    let mut lengths = Vec::new();
     for _ in 0..20 {
         let reply = client.call(RP_PROCESS_OP_ADD, &[0; 16], SECOND).unwrap();
         let first = reply.data().to_vec();
         std::thread::sleep(Duration::from_millis(2));
         assert_eq!(reply.data(), &first[..], "the host's copy, not the slot");
-        assert_eq!(first.len(), 64);
+        lengths.push(first.len());
     }
+    // Answers on the control line and after it, both rewritten.
+    assert!(lengths.contains(&8) && lengths.contains(&64), "{lengths:?}");
 }
 
 fn wake_ups_without_an_answer_end_at_the_deadline() {
@@ -188,7 +191,7 @@ fn serve(config: &str) {
 fn serve_slot(region: &Region, index: u32, lie: &str) {
     let slot = region.slot(index);
     let control = slot.control;
-    let mut first = true;
+    let (mut first, mut calls) = (true, 0u32);
     loop {
         let state = protocol::wait_while(
             &control.state,
@@ -221,7 +224,8 @@ fn serve_slot(region: &Region, index: u32, lie: &str) {
                 answer =
                     format!("{}; {}", result("shrink", 0), result("grow", 1 << 30)).into_bytes();
             }
-            "rewrite" => answer = vec![b'A'; 64],
+            // Inline (8 bytes) and on the next line (64), in turn.
+            "rewrite" => answer = vec![b'A'; if calls % 2 == 0 { 64 } else { 8 }],
             "wake" => loop {
                 // Wakes the host over and over with the state unchanged: it must still give up
                 // at its deadline.
@@ -234,6 +238,7 @@ fn serve_slot(region: &Region, index: u32, lie: &str) {
             _ => {}
         }
         first = false;
+        calls += 1;
         slot.write(&answer[..answer.len().min(slot.capacity())]);
         control.status.store(RP_OK, Ordering::Relaxed);
         control.len.store(answer.len() as u32, Ordering::Relaxed);
@@ -243,7 +248,8 @@ fn serve_slot(region: &Region, index: u32, lie: &str) {
             let until = Instant::now() + Duration::from_millis(3);
             let mut byte = b'B';
             while Instant::now() < until {
-                slot.write(&[byte; 64]); // the lie under test
+                slot.write(&[byte; 8]); // the lie under test, where either answer lies
+                slot.write(&[byte; 64]);
                 byte = if byte == b'B' { b'C' } else { b'B' };
             }
         }

@@ -119,7 +119,9 @@ fn the_user_manager_answers_out_of_process() {
 }
 
 /// Protocol 2: a message that fits on the slot's control line lies there, a longer one on the
-/// lines after. Requests and responses of every length across both limits arrive whole.
+/// lines after. Requests of every length across the limit arrive whole, and so do the echoed
+/// bodies (the responses are all longer than the limit; the index lookups and the lying server's
+/// tests cover inline answers).
 #[test]
 fn messages_arrive_whole_on_either_side_of_the_inline_limit() {
     let client = Client::start(config("libecho_plugin.so", Kind::Http)).expect("a server");

@@ -10,6 +10,14 @@ use std::time::{Duration, Instant};
 /// different CPUs: a round trip between two spinning sides takes about a microsecond here, one
 /// with futex wake-ups several. When they share their only CPU, spinning only delays the other
 /// side, and they do not spin at all (see [`spin_for`]).
+///
+/// Tried and dropped (2026-12-07, 2-core Intel VM): 200 us. A Go host loses its CPU now and then
+/// for longer than 20 us, and a server asleep by then costs the next call a wake-up, so from Go
+/// GetUser out of process went from 865 to 742 ns and GetUserByClaim from 629 to 503 (medians of
+/// 5 interleaved runs). But with more threads than CPUs (the gateway's load test unpinned: the
+/// gateway, its load generator and the server on 2 CPUs) the spinning sides kept the others from
+/// running: the out-of-process echo served 6982 and 6563 requests/s against 11225 and 10965
+/// with 20 us (2 interleaved runs each).
 pub const SPIN: Duration = Duration::from_micros(20);
 
 /// The CPUs the calling thread may run on (`sched_getaffinity`).
@@ -94,7 +102,8 @@ pub fn wait_while(
             if spins % 64 == 0 {
                 let now = Instant::now();
                 match spin_until {
-                    None => spin_until = Some(now + spin),
+                    // Not past the deadline either: a call's timeout holds during its spin too.
+                    None => spin_until = Some(now + deadline.map_or(spin, |d| d.left().min(spin))),
                     Some(until) if now >= until => break,
                     Some(_) => {}
                 }

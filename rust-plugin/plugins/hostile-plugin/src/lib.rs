@@ -266,7 +266,8 @@ fn scribble() -> String {
                 word(offset + 16, u32::MAX - round % 2); // len
                 word(offset + 20, 0x7fff_ffff); // status
                 word(offset, [2, 4, 7][round as usize % 3]); // state: RESPONSE, DEAD, nonsense
-                                                             // Small messages lie right after the control words, larger ones on the next line.
+
+                // Small messages lie right after the control words, larger ones on the next line.
                 let data = (SLOT_OVERHEAD_BYTES - SLOT_CONTROL_BYTES + slot_bytes)
                     .min(bytes - offset - SLOT_CONTROL_BYTES);
                 // SAFETY: the slot's data, inside the mapping (the loop's bound).
