@@ -170,23 +170,13 @@ fn decode_user(bytes: &[u8]) -> Result<User, Error> {
         status: rp_ffi_core::status::RP_INVALID_ARGUMENT,
         message: format!("a malformed user record of {} bytes", bytes.len()),
     };
-    let word = |i: usize| -> Option<usize> {
-        Some(u32::from_le_bytes(bytes.get(4 * i..4 * i + 4)?.try_into().ok()?) as usize)
-    };
-    // The count is the guest's: checked against the record's own length before it sizes anything.
-    let count = word(0)
-        .filter(|&n| n >= 7 && n <= bytes.len().saturating_sub(4) / 4)
-        .ok_or_else(bad)?;
-    let mut at = 4 + 4 * count;
-    let mut strings = Vec::with_capacity(count);
-    for i in 0..count {
-        let len = word(1 + i).ok_or_else(bad)?;
-        let text = bytes
-            .get(at..at.checked_add(len).ok_or_else(bad)?)
-            .ok_or_else(bad)?;
-        strings.push(String::from_utf8(text.to_vec()).map_err(|_| bad())?);
-        at += len;
-    }
+    // The record is the guest's: `decode` checks its count and lengths against its own length.
+    let strings = rp_ffi_core::record::decode(bytes)
+        .filter(|strings| strings.len() >= rp_ffi_core::record::FIXED_FIELDS)
+        .ok_or_else(bad)?
+        .into_iter()
+        .map(|text| String::from_utf8(text.to_vec()).map_err(|_| bad()))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut strings = strings.into_iter();
     let mut next = || strings.next().unwrap_or_default();
     Ok(User {
@@ -345,13 +335,8 @@ mod tests {
 
     /// A record as the guest lays it out: a count, the lengths, the strings.
     fn record(strings: &[&str]) -> Vec<u8> {
-        let mut out = (strings.len() as u32).to_le_bytes().to_vec();
-        for s in strings {
-            out.extend((s.len() as u32).to_le_bytes());
-        }
-        for s in strings {
-            out.extend(s.as_bytes());
-        }
+        let mut out = Vec::new();
+        rp_ffi_core::record::encode(strings.iter().map(|s| s.as_bytes()), &mut out);
         out
     }
 

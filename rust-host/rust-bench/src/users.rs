@@ -1,6 +1,6 @@
 //! The user manager as the Rust harnesses call it: the static C ABI behind a small wrapper, the
-//! shared library through rp-host, out of process through rp-process, and the key schedule every harness asks for (gen-users'
-//! `draw_keys`). Shared by the criterion benchmarks (`benches/paths.rs`) and the instruction
+//! shared library through rp-host, out of process through rp-process, and the key schedule every
+//! harness asks for (gen-users' `draw_keys`). Shared by the criterion benchmarks (`benches/paths.rs`) and the instruction
 //! counter (`examples/rust_count.rs`).
 
 use std::path::PathBuf;
@@ -220,11 +220,8 @@ impl ProcessUsers {
                 CALL_TIMEOUT,
             )
             .expect("a call");
-        // The count of strings, their lengths, then the strings.
-        let word = |at: usize| u32::from_le_bytes(reply.data()[at..at + 4].try_into().unwrap());
-        let (count, len) = (word(0) as usize, word(4) as usize);
-        let start = 4 + 4 * count;
-        String::from_utf8_lossy(&reply.data()[start..start + len]).into_owned()
+        let record = rp_ffi_core::record::decode(reply.data()).expect("a user record");
+        String::from_utf8_lossy(record[0]).into_owned()
     }
 }
 
